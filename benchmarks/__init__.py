@@ -1,0 +1,1 @@
+"""Benchmarks of the resync engine: ``python -m benchmarks.bench`` (``make bench``)."""

@@ -1,0 +1,140 @@
+"""Child mode ``floor``: the cost of only writing the rows a resync of N entities stores.
+
+The floor is what no resync engine can beat on this machine: the very rows the SQLite catalog
+stores for N ``fake`` entities, built ahead of time (untimed), then written by one
+``executemany`` of the catalog's own upsert statement in one transaction
+(``BEGIN; executemany(UPSERT_SQL); COMMIT`` is all that is timed), into a fresh database with
+the catalog's own schema and connection pragmas.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import time
+from pathlib import Path
+from typing import Any
+
+import anyio
+
+from benchmarks._common import INTEGRATION_ID, KIND, emit, fake_config, progress
+
+_PRAGMAS = ("journal_mode", "synchronous", "cache_size", "mmap_size", "temp_store", "page_size")
+
+
+async def _catalog_shape(db: Path) -> tuple[list[str], dict[str, Any]]:
+    """Open a fresh ``SQLiteCatalog`` and read back its schema and connection pragmas."""
+    from ocean_core.catalog import SQLiteCatalog
+
+    catalog = SQLiteCatalog(str(db))
+    try:
+        await catalog.generation(INTEGRATION_ID)  # the lazy open creates the schema
+        conn: sqlite3.Connection | None = getattr(catalog, "_conn", None)
+        pragmas: dict[str, Any] = {}
+        if conn is not None:
+            pragmas = {p: conn.execute(f"PRAGMA {p}").fetchone()[0] for p in _PRAGMAS}
+    finally:
+        await catalog.close()
+    with sqlite3.connect(db) as source:
+        schema = [
+            row[0]
+            for row in source.execute(
+                "SELECT sql FROM sqlite_master WHERE sql IS NOT NULL"
+                " AND name NOT LIKE 'sqlite_%' ORDER BY rowid"
+            )
+        ]
+    return schema, pragmas
+
+
+async def _rows(n: int) -> list[tuple[Any, ...]]:
+    """The parameter tuples the catalog's upsert gets for the N entities of a first resync."""
+    from integrations.fake import FakeIntegration
+    from ocean_core import Entity
+    from ocean_core.catalog import encode_entity
+
+    integration = FakeIntegration(fake_config(n, entities=True))
+    rows: list[tuple[Any, ...]] = []
+    page_id = 0
+    async for batch in integration.fetcher(KIND)():
+        page_id += 1  # a first resync writes page seq k as pages.id k, one per batch
+        for entity in batch:
+            if not isinstance(entity, Entity):
+                raise TypeError(f"the fake fetcher yielded {type(entity).__name__}, not Entity")
+            rows.append((*encode_entity(entity), INTEGRATION_ID, KIND, page_id))
+    return rows
+
+
+def _connect(db: Path, schema: list[str], pragmas: dict[str, Any]) -> sqlite3.Connection:
+    conn = sqlite3.connect(db, isolation_level=None)
+    if "page_size" in pragmas:
+        conn.execute(f"PRAGMA page_size = {int(pragmas['page_size'])}")
+    conn.execute(f"PRAGMA journal_mode = {pragmas.get('journal_mode', 'wal')}")
+    for name in ("synchronous", "cache_size", "mmap_size", "temp_store"):
+        if name in pragmas:
+            conn.execute(f"PRAGMA {name} = {int(pragmas[name])}")
+    for statement in schema:
+        conn.execute(statement)
+    return conn
+
+
+def upsert_sql() -> str:
+    """The catalog's own upsert statement, wherever this version of the core keeps it."""
+    from ocean_core.catalog import _sqlite
+
+    statement = getattr(_sqlite, "UPSERT_SQL", None)
+    if statement is None:
+        from ocean_core.catalog import _sqlite_schema
+
+        statement = _sqlite_schema.UPSERT_SQL
+    return str(statement)
+
+
+def run_floor(n: int, db: Path) -> None:
+    """Child ``floor``: time one executemany upsert of N pre-built rows, in one transaction."""
+    schema, pragmas = anyio.run(_catalog_shape, db.with_name(db.stem + "-shape.db"))
+    progress(f"floor: building {n:,} rows (untimed) ...")
+    rows = anyio.run(_rows, n)
+    statement = upsert_sql()
+    conn = _connect(db, schema, pragmas)
+    try:
+        progress(f"floor: BEGIN; executemany(upsert, {len(rows):,} rows); COMMIT ...")
+        start = time.perf_counter()
+        conn.execute("BEGIN")
+        conn.executemany(statement, rows)
+        conn.execute("COMMIT")
+        seconds = time.perf_counter() - start
+        stored = conn.execute("SELECT count(*) FROM entities").fetchone()[0]
+    finally:
+        conn.close()
+    progress(f"floor: {seconds:.2f} s, {n / seconds:,.0f} rows/s, {stored:,} rows stored")
+    if stored != n:
+        raise RuntimeError(f"floor stored {stored} rows, expected {n}")
+    shown = ", ".join(f"{k}={v}" for k, v in pragmas.items())
+    emit(
+        {
+            "n": n,
+            "seconds": seconds,
+            "describe": f"{len(schema)} schema statements copied from a fresh SQLiteCatalog, "
+            f"pragmas as the catalog's connection ({shown}), one BEGIN/executemany/COMMIT",
+        }
+    )
+
+
+def compare(floor_db: Path, catalog_db: Path, sample: int = 1000) -> str:
+    """Check that the floor wrote what the resync stored: counts and a sample of full rows."""
+    with sqlite3.connect(floor_db) as floor, sqlite3.connect(catalog_db) as catalog:
+        counts = [
+            c.execute("SELECT count(*) FROM entities").fetchone()[0] for c in (floor, catalog)
+        ]
+        columns = [r[1] for r in floor.execute("PRAGMA table_info(entities)")]
+        query = f"SELECT {', '.join(columns)} FROM entities ORDER BY {', '.join(columns[:3])}"
+        differ: set[str] = set()
+        rows = zip(floor.execute(query), catalog.execute(query), strict=False)
+        for index, (ours, theirs) in enumerate(rows):
+            if index >= sample:
+                break
+            differ |= {c for c, a, b in zip(columns, ours, theirs, strict=True) if a != b}
+    same = "identical" if not differ else f"differing in {sorted(differ)}"
+    return (
+        f"floor check: floor stored {counts[0]:,} rows, the resync {counts[1]:,}; the first "
+        f"{sample} rows in key order are {same}"
+    )

@@ -1,0 +1,321 @@
+"""Benchmark the resync engine against the targets of the design (``make bench``).
+
+    python -m benchmarks.bench             # N = 1,000,000 (about 5 minutes on 2 cores)
+    python -m benchmarks.bench --small     # N = 100,000, a quick check
+    python -m benchmarks.bench --out FILE  # also write the markdown report to FILE
+
+Every measurement runs in a fresh subprocess (``--child MODE``), so no phase inherits another's
+heap, caches or open files; this process only orchestrates and prints the report:
+
+1. full resync of N entities (fetcher yields ``Entity``) vs a floor: the same rows written by one
+   ``executemany`` upsert in one transaction into the catalog's own table (ratio <= 2.0);
+2. the same resync through the fake type's jq mapping vs the same floor (reported);
+3. a no-op second resync vs the first (<= 0.5);
+4. peak RSS of a resync of N (<= 200 MiB) and of N vs N/10 (<= 1.3x), each in its own process;
+5. abort latency from ``ocean.trigger()`` to the blocked fetcher of the old run unwound
+   (p99 of 100 trials <= 50 ms).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from benchmarks._common import RESULT_MARKER, progress
+from benchmarks._report import Line, Report, mib, ms, percentile, secs, write
+
+ROOT = Path(__file__).resolve().parent.parent
+PHASES = ("floor", "entities", "jq", "rss", "abort")
+CHILD_TIMEOUT = 900.0
+
+RATIO_TARGET = 2.0
+NOOP_TARGET = 0.5
+RSS_TARGET_MIB = 200.0
+RSS_GROWTH_TARGET = 1.3
+ABORT_P99_TARGET = 0.050
+
+
+class ChildFailed(RuntimeError):
+    """A benchmark subprocess exited badly or printed no result."""
+
+
+def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        prog="python -m benchmarks.bench",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--n", type=int, default=1_000_000, help="entities per resync")
+    parser.add_argument("--small", action="store_true", help="N = 100,000 for a quick check")
+    parser.add_argument("--out", help="also write the markdown report to this file")
+    parser.add_argument("--trials", type=int, default=100, help="abort-latency trials")
+    parser.add_argument("--only", help=f"comma-separated phases out of {','.join(PHASES)}")
+    parser.add_argument("--check", action="store_true", help="exit 1 when a target fails")
+    parser.add_argument("--profile", metavar="DIR", help="cProfile the resync children into DIR")
+    child = parser.add_argument_group("subprocess modes (used by the benchmark itself)")
+    child.add_argument("--child", choices=("floor", "resync", "rss", "abort"))
+    child.add_argument("--db", help="the SQLite file a child writes")
+    child.add_argument("--mode", choices=("entities", "jq"), default="entities")
+    child.add_argument("--noop", action="store_true", help="also time a no-op second resync")
+    args = parser.parse_args(argv)
+    if args.small:
+        args.n = 100_000
+    return args
+
+
+def run_child(args: argparse.Namespace) -> int:
+    """Run one ``--child`` mode in this process (in a temporary directory unless ``--db``)."""
+    if args.db:
+        _child_mode(args, Path(args.db))
+        return 0
+    with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp:
+        _child_mode(args, Path(tmp) / f"{args.child}.db")
+    return 0
+
+
+def _child_mode(args: argparse.Namespace, db: Path) -> None:
+    from benchmarks import _abort, _floor, _resync
+
+    entities = args.mode == "entities"
+    if args.child == "floor":
+        _floor.run_floor(args.n, db)
+    elif args.child == "resync":
+        profile = None
+        if args.profile:
+            profile = Path(args.profile).resolve() / f"resync-{args.mode}-{args.n}.prof"
+        _resync.run_resync(args.n, db, entities=entities, noop=args.noop, profile_out=profile)
+    elif args.child == "rss":
+        _resync.run_rss(args.n, db, entities=entities)
+    else:
+        _abort.run_abort(db, args.trials)
+
+
+def child(mode: str, *options: str) -> dict[str, Any]:
+    """Run ``--child MODE`` in a fresh interpreter; its progress goes straight to stderr."""
+    command = [sys.executable, "-m", "benchmarks.bench", "--child", mode, *options]
+    try:
+        done = subprocess.run(
+            command, cwd=ROOT, stdout=subprocess.PIPE, text=True, timeout=CHILD_TIMEOUT, check=False
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise ChildFailed(f"--child {mode} timed out after {CHILD_TIMEOUT:.0f} s") from exc
+    for line in reversed(done.stdout.splitlines()):
+        if line.startswith(RESULT_MARKER):
+            result: dict[str, Any] = json.loads(line[len(RESULT_MARKER) :])
+            return result
+    raise ChildFailed(f"--child {mode} exited {done.returncode} without a result")
+
+
+def _run_ok(run: dict[str, Any], n: int, *, noop: bool) -> str | None:
+    """Why a resync's record is not the clean run the measure assumes, or None."""
+    if run["status"] != "succeeded":
+        return f"status {run['status']} ({run.get('error') or run.get('delete_skipped_reason')})"
+    want = (0, n) if noop else (n, 0)
+    if (run["upserted"], run["unchanged"]) != want:
+        return f"upserted {run['upserted']}, unchanged {run['unchanged']}, expected {want}"
+    return None
+
+
+class Bench:
+    """Runs the phases in order and fills the report."""
+
+    def __init__(self, args: argparse.Namespace, tmp: Path) -> None:
+        self.args = args
+        self.n: int = args.n
+        self.tmp = tmp
+        self.report = Report(self.n)
+        self.phases = set(args.only.split(",")) if args.only else set(PHASES)
+        self.floor: float | None = None
+        self.profile: list[str] = []
+        if args.profile:
+            Path(args.profile).mkdir(parents=True, exist_ok=True)
+            self.profile = ["--profile", str(Path(args.profile).resolve())]
+
+    def run(self) -> Report:
+        started = time.perf_counter()
+        for phase in PHASES:
+            if phase not in self.phases:
+                continue
+            try:
+                getattr(self, f"phase_{phase}")()
+            except Exception as exc:  # a failed phase is reported; the others still run
+                progress(f"phase {phase} failed: {exc!r}")
+                self.report.error(phase, f"phase {phase}", f"{type(exc).__name__}: {exc}")
+        self.report.notes.append(f"whole benchmark: {time.perf_counter() - started:.0f} s")
+        return self.report
+
+    def db(self, name: str) -> str:
+        return str(self.tmp / f"{name}.db")
+
+    def phase_floor(self) -> None:
+        progress(f"phase floor: executemany upsert of {self.n:,} rows")
+        result = child("floor", "--n", str(self.n), "--db", self.db("floor"))
+        self.floor = float(result["seconds"])
+        self.report.add(
+            Line(
+                "1",
+                f"floor: one executemany upsert, one transaction, N={self.n:,}",
+                secs(self.floor, self.n),
+            )
+        )
+        self.report.notes.append(f"floor: {result['describe']}")
+
+    def phase_entities(self) -> None:
+        progress(f"phase entities: resync of {self.n:,} Entity objects, then a no-op resync")
+        result = child(
+            "resync",
+            "--n",
+            str(self.n),
+            "--mode",
+            "entities",
+            "--noop",
+            "--db",
+            self.db("entities"),
+            *self.profile,
+        )
+        first, second = result["runs"]
+        self._resync_lines("1", "full resync (fetcher yields Entity)", first, RATIO_TARGET)
+        self._compare_with_floor()
+        problem = _run_ok(second, self.n, noop=True)
+        self.report.add(Line("3", "no-op second resync", secs(second["seconds"], self.n)))
+        ratio = second["seconds"] / first["seconds"]
+        if problem:
+            self.report.error("3", "no-op resync / first resync", f"{ratio:.2f}; {problem}")
+        else:
+            self.report.check(
+                "3",
+                "no-op resync / first resync",
+                f"{ratio:.2f}",
+                f"<= {NOOP_TARGET}",
+                ratio <= NOOP_TARGET,
+            )
+        if result.get("pre_opened"):
+            self.report.notes.append("the catalog was opened before the timed resyncs")
+
+    def phase_jq(self) -> None:
+        progress(f"phase jq: resync of {self.n:,} raw items through the default jq mapping")
+        result = child(
+            "resync", "--n", str(self.n), "--mode", "jq", "--db", self.db("jq"), *self.profile
+        )
+        self._resync_lines(
+            "2", "full resync (raw dicts, default jq mapping)", result["runs"][0], None
+        )
+        Path(self.db("jq")).unlink(missing_ok=True)
+
+    def _resync_lines(
+        self, item: str, what: str, run: dict[str, Any], target: float | None
+    ) -> None:
+        self.report.add(Line(item, f"{what}, N={self.n:,}", secs(run["seconds"], self.n)))
+        problem = _run_ok(run, self.n, noop=False)
+        if problem:
+            self.report.error(item, f"{what}: run record", problem)
+        if self.floor is None:
+            self.report.error(item, "resync / floor", "no floor measured")
+            return
+        ratio = run["seconds"] / self.floor
+        if target is None or problem:
+            self.report.add(Line(item, "resync / floor", f"{ratio:.2f}", "reported"))
+        else:
+            self.report.check(
+                item, "resync / floor", f"{ratio:.2f}", f"<= {target}", ratio <= target
+            )
+
+    def _compare_with_floor(self) -> None:
+        from benchmarks._floor import compare
+
+        floor_db, catalog_db = Path(self.db("floor")), Path(self.db("entities"))
+        if floor_db.exists() and catalog_db.exists():
+            self.report.notes.append(compare(floor_db, catalog_db))
+        for path in self.tmp.glob("floor.db*"):
+            path.unlink()
+        for path in self.tmp.glob("entities.db*"):
+            path.unlink()
+
+    def phase_rss(self) -> None:
+        small_n = max(1, self.n // 10)
+        peaks: dict[int, int] = {}
+        for n in (small_n, self.n):  # each in its own fresh process
+            progress(f"phase rss: peak RSS of a resync of {n:,}")
+            result = child("rss", "--n", str(n), "--db", self.db(f"rss-{n}"))
+            Path(self.db(f"rss-{n}")).unlink(missing_ok=True)
+            peaks[n] = int(result["peak_rss_kib"])
+            problem = _run_ok(result["runs"][0], n, noop=False)
+            if problem:
+                self.report.error("4", f"resync of {n:,}: run record", problem)
+            self.report.add(
+                Line(
+                    "4",
+                    f"peak RSS, resync of {n:,} (after imports: {mib(result['baseline_rss_kib'])})",
+                    mib(peaks[n]),
+                )
+            )
+        peak = peaks[self.n] / 1024
+        self.report.check(
+            "4",
+            f"peak RSS at N={self.n:,}",
+            f"{peak:.1f} MiB",
+            f"<= {RSS_TARGET_MIB:.0f} MiB",
+            peak <= RSS_TARGET_MIB,
+        )
+        growth = peaks[self.n] / peaks[small_n]
+        self.report.check(
+            "4",
+            f"peak RSS N={self.n:,} / N={small_n:,}",
+            f"{growth:.2f}",
+            f"<= {RSS_GROWTH_TARGET}",
+            growth <= RSS_GROWTH_TARGET,
+        )
+
+    def phase_abort(self) -> None:
+        progress(f"phase abort: {self.args.trials} trials")
+        result = child("abort", "--trials", str(self.args.trials), "--db", self.db("abort"))
+        unwound = result["unwound_s"]
+        self.report.check(
+            "5",
+            f"abort: trigger() to blocked fetcher unwound, p99 of {len(unwound)}",
+            ms(percentile(unwound, 99)),
+            f"<= {ABORT_P99_TARGET * 1000:.0f} ms",
+            percentile(unwound, 99) <= ABORT_P99_TARGET,
+        )
+        for key, what in (
+            ("unwound_s", "trigger() to fetcher unwound"),
+            ("recorded_s", "trigger() to runs() shows aborted (polled)"),
+            ("record_ended_at_s", "trigger() to the record's ended_at"),
+            ("trigger_call_s", "the trigger() call itself"),
+        ):
+            values = result[key]
+            self.report.add(
+                Line(
+                    "5",
+                    f"abort: {what}, p50 / p99 / max",
+                    f"{ms(percentile(values, 50))} / {ms(percentile(values, 99))}"
+                    f" / {ms(max(values, default=float('nan')))}",
+                )
+            )
+        if result["fetcher_not_cancelled"]:
+            self.report.error(
+                "5",
+                "abort: fetcher left without cancellation",
+                f"{result['fetcher_not_cancelled']} trials",
+            )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.child:
+        return run_child(args)
+    with tempfile.TemporaryDirectory(prefix="ocean-bench-") as tmp:
+        report = Bench(args, Path(tmp)).run()
+    write(report.markdown(), args.out)
+    return 1 if args.check and report.failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,59 @@
+"""ocean_core: write an integration as one class, keep a catalog true to its source.
+
+    from ocean_core import Integration, kind, Ocean
+
+    class Shop(Integration):
+        type = "shop"
+
+        @kind("product")
+        async def products(self):
+            yield [{"id": 1, "name": "Lamp"}]
+"""
+
+from __future__ import annotations
+
+from ocean_core._types import ResyncStatus, Trigger
+from ocean_core.entity import Entity
+from ocean_core.errors import (
+    CatalogError,
+    ConfigError,
+    ConfigProblem,
+    IntegrationError,
+    MappingError,
+    NotRunningError,
+    OceanError,
+    RunnerLockedError,
+    Terminal,
+    Transient,
+    UnknownIntegrationType,
+)
+from ocean_core.integration import Integration, KindSpec, kind
+from ocean_core.ocean import Ocean
+from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CatalogError",
+    "ConfigError",
+    "ConfigProblem",
+    "Entity",
+    "ErrorDetail",
+    "ErrorStage",
+    "Integration",
+    "IntegrationError",
+    "KindSpec",
+    "KindStats",
+    "MappingError",
+    "NotRunningError",
+    "Ocean",
+    "OceanError",
+    "ResyncResult",
+    "ResyncStatus",
+    "RunnerLockedError",
+    "Terminal",
+    "Transient",
+    "Trigger",
+    "UnknownIntegrationType",
+    "kind",
+]

@@ -1,0 +1,38 @@
+"""The vocabulary shared by every module: JSON shapes and the run enums."""
+
+from __future__ import annotations
+
+from enum import Enum
+from typing import Any, TypeAlias
+
+JSON: TypeAlias = Any
+"""A value JSON can hold (dict, list, str, int, float, bool, None)."""
+
+RawItem: TypeAlias = dict[str, Any]
+"""One object as a fetcher yields it, before mapping."""
+
+
+class Trigger(str, Enum):
+    """What started a resync."""
+
+    START = "start"
+    SCHEDULE = "schedule"
+    API = "api"
+    CLI = "cli"
+    SDK = "sdk"
+    CONFIG = "config"
+    KB = "kb"
+
+
+class ResyncStatus(str, Enum):
+    """Where a resync run stands. Only ``SUCCEEDED`` means a clean run."""
+
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+    ABORTED = "aborted"
+    INTERRUPTED = "interrupted"
+
+    @property
+    def finished(self) -> bool:
+        return self is not ResyncStatus.RUNNING

@@ -1,0 +1,62 @@
+"""Runner locks: one runner per integration, and a dead runner's lock frees itself.
+
+A file lock (``flock``) is released by the kernel when its process dies, so the next runner
+knows at once that a run left ``running`` belonged to a dead process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from pathlib import Path
+from typing import Protocol
+from urllib.parse import quote
+
+import anyio
+from filelock import FileLock, Timeout
+
+from ocean_core.errors import RunnerLockedError
+
+
+class RunnerLocks(Protocol):
+    def hold(self, integration_id: str) -> AbstractAsyncContextManager[None]: ...
+
+
+class LocalRunnerLocks:
+    """Locks for a catalog that lives in this process only (``:memory:``)."""
+
+    def __init__(self) -> None:
+        self._held: set[str] = set()
+
+    @asynccontextmanager
+    async def hold(self, integration_id: str) -> AsyncIterator[None]:
+        if integration_id in self._held:
+            raise RunnerLockedError(integration_id, "in this process")
+        self._held.add(integration_id)
+        try:
+            yield
+        finally:
+            self._held.discard(integration_id)
+
+
+class FileRunnerLocks:
+    """One lock file per integration in ``<database>-locks/`` beside the database."""
+
+    def __init__(self, database: Path) -> None:
+        self.folder = database.with_name(database.name + "-locks")
+
+    def path(self, integration_id: str) -> Path:
+        return self.folder / f"{quote(integration_id, safe='')}.lock"
+
+    @asynccontextmanager
+    async def hold(self, integration_id: str) -> AsyncIterator[None]:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(self.path(integration_id), timeout=0)
+        try:
+            await anyio.to_thread.run_sync(lock.acquire)
+        except Timeout as exc:
+            raise RunnerLockedError(integration_id, f"lock file {lock.lock_file}") from exc
+        try:
+            yield
+        finally:
+            lock.release()

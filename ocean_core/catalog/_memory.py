@@ -1,0 +1,150 @@
+"""An in-memory catalog for tests and experiments: same contract, nothing on disk."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+from ocean_core.catalog._locks import LocalRunnerLocks
+from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
+from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
+from ocean_core.catalog._sqlite import threshold_reason
+from ocean_core.entity import Entity
+from ocean_core.results import ResyncResult
+
+Key = tuple[str, str, str]
+
+
+@dataclass
+class _Stored:
+    row: EntityRow
+    kind: str
+    seen: int
+
+
+class MemoryCatalog:
+    """A catalog held in Python dicts. Every method behaves as ``SQLiteCatalog``'s does.
+
+        catalog = MemoryCatalog()
+        ocean = Ocean(Shop(), catalog=catalog, integration_id="shop-1")
+    """
+
+    def __init__(self) -> None:
+        self._entities: dict[Key, _Stored] = {}
+        self._generations: dict[str, int] = {}
+        self._runs: dict[str, ResyncResult] = {}
+        self._locks = LocalRunnerLocks()
+        self.writes = 0
+        """Rows written (inserted or changed) since creation: lets tests see rewrites."""
+
+    async def close(self) -> None:
+        return None
+
+    @asynccontextmanager
+    async def runner_lock(self, integration_id: str) -> AsyncIterator[None]:
+        async with self._locks.hold(integration_id):
+            yield
+
+    async def generation(self, integration_id: str) -> int:
+        return self._generations.get(integration_id, 0)
+
+    async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
+        current = self._generations.get(integration_id, 0)
+        new = current + 1 if at_least is None else max(current, at_least)
+        self._generations[integration_id] = new
+        return new
+
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, generation: int,
+        rows: Sequence[EntityRow],
+    ) -> PageOutcome:
+        upserted = 0
+        for (blueprint, identifier), row in latest_by_key(rows).items():
+            key = (integration_id, blueprint, identifier)
+            stored = self._entities.get(key)
+            if stored is None or stored.row.hash != row.hash:
+                self._entities[key] = _Stored(row, kind, generation)
+                upserted += 1
+                self.writes += 1
+            else:
+                stored.seen, stored.kind = generation, kind
+        return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
+
+    async def count_entities(self, integration_id: str, kind: str | None = None) -> int:
+        return sum(
+            1 for key, s in self._entities.items()
+            if key[0] == integration_id and (kind is None or s.kind == kind)
+        )
+
+    def _stale(self, integration_id: str, generation: int) -> list[Key]:
+        return sorted(
+            key for key, s in self._entities.items()
+            if key[0] == integration_id and s.seen != generation
+        )
+
+    async def delete_stale(
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+    ) -> DeleteOutcome:
+        current = self._generations.get(integration_id, 0)
+        if current != generation:
+            reason = f"superseded: generation {generation} is no longer current (now {current})"
+            return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
+        stale = self._stale(integration_id, generation)
+        total = await self.count_entities(integration_id)
+        reason = threshold_reason(len(stale), total, threshold)
+        if reason is not None or dry_run:
+            return DeleteOutcome(0, len(stale), total, skipped_reason=reason)
+        for key in stale:
+            del self._entities[key]
+        return DeleteOutcome(len(stale), len(stale), total)
+
+    async def stale_entities(
+        self, integration_id: str, generation: int, limit: int = 100
+    ) -> list[Entity]:
+        keys = self._stale(integration_id, generation)[:limit]
+        return [self._decode(key) for key in keys]
+
+    def _decode(self, key: Key) -> Entity:
+        stored = self._entities[key]
+        return decode(stored.row, key[0], stored.kind)
+
+    async def save_run(self, run: ResyncResult) -> None:
+        self._runs[run.id] = run.model_copy(deep=True)
+
+    async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
+        found = [r for r in self._runs.values() if integration_id in (None, r.integration_id)]
+        found.reverse()  # insertion order breaks ties between equal start times
+        found.sort(key=lambda r: r.started_at, reverse=True)
+        return [r.model_copy(deep=True) for r in found[:limit]]
+
+    async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
+        from ocean_core.engine._records import interrupted
+
+        found = []
+        for run in await self.runs(integration_id, limit=len(self._runs) or 1):
+            if run.status.value == "running":
+                found.append(interrupted(run))
+                await self.save_run(found[-1])
+        return found
+
+    async def list_entities(
+        self,
+        integration_id: str | None = None,
+        *,
+        blueprint: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Entity]:
+        keys = sorted(
+            key for key, s in self._entities.items()
+            if integration_id in (None, key[0]) and blueprint in (None, key[1])
+            and kind in (None, s.kind)
+        )
+        end = None if limit is None else offset + limit
+        return [self._decode(key) for key in keys[offset:end]]
+
+    async def integration_ids(self) -> list[str]:
+        ids = set(self._generations) | {r.integration_id for r in self._runs.values()}
+        return sorted(ids)

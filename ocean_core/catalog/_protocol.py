@@ -1,0 +1,101 @@
+"""The catalog seam: what the engine needs from a store of entities and run records."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+from ocean_core.catalog._rows import EntityRow
+from ocean_core.entity import Entity
+from ocean_core.results import ResyncResult
+
+
+@dataclass(frozen=True)
+class PageOutcome:
+    """What writing one page did: ``upserted`` new or changed, ``unchanged`` only marked seen."""
+
+    upserted: int
+    unchanged: int
+
+
+@dataclass(frozen=True)
+class DeleteOutcome:
+    """The delete step's verdict. ``skipped_reason`` is set when nothing was deleted on purpose;
+    ``superseded`` when the run's generation was no longer current."""
+
+    deleted: int
+    stale: int
+    total: int
+    skipped_reason: str | None = None
+    superseded: bool = False
+
+
+@runtime_checkable
+class Catalog(Protocol):
+    """A store of entities, generations and run records.
+
+    Every entity is owned by one integration instance. A resync writes *pages* (one fetched
+    batch of one kind, numbered in order); an entity is *seen* in a generation when the page
+    that holds it was written in that generation. ``delete_stale`` removes what was not seen,
+    checking in the same atomic step that the generation is still current.
+    """
+
+    async def close(self) -> None:
+        """Close the store; it reopens lazily on next use."""
+
+    def runner_lock(self, integration_id: str) -> AbstractAsyncContextManager[None]:
+        """Held by the one runner of an integration; raises ``RunnerLockedError`` if taken."""
+
+    async def generation(self, integration_id: str) -> int:
+        """The integration's current generation (0 before its first resync)."""
+
+    async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
+        """Raise the generation by one, or to ``at_least`` if that is higher; return it."""
+
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, generation: int,
+        rows: Sequence[EntityRow],
+    ) -> PageOutcome:
+        """Upsert new or changed rows, mark the rest seen; one atomic step."""
+
+    async def count_entities(self, integration_id: str, kind: str | None = None) -> int:
+        """How many entities the integration owns (of one kind, if given)."""
+
+    async def delete_stale(
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+    ) -> DeleteOutcome:
+        """Delete entities not seen in ``generation``, atomically with the check that it is
+        still current and that the stale share does not exceed ``threshold``."""
+
+    async def stale_entities(
+        self, integration_id: str, generation: int, limit: int = 100
+    ) -> list[Entity]:
+        """Entities a clean run of ``generation`` would delete (for plans)."""
+
+    async def save_run(self, run: ResyncResult) -> None:
+        """Insert or update a run record."""
+
+    async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
+        """Run records, newest first."""
+
+    async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
+        """Record every run still marked running as interrupted; return them."""
+
+    async def list_entities(
+        self,
+        integration_id: str | None = None,
+        *,
+        blueprint: str | None = None,
+        kind: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+    ) -> list[Entity]:
+        """Entities ordered by integration, blueprint and identifier."""
+
+    async def integration_ids(self) -> list[str]:
+        """Every integration the catalog has a generation or entities for."""
+
+
+__all__ = ["Catalog", "DeleteOutcome", "EntityRow", "PageOutcome"]

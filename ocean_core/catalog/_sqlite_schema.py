@@ -1,0 +1,75 @@
+"""The SQLite catalog's schema and statements.
+
+Seen-tracking is per page, not per entity: a no-op resync must not rewrite a million rows to
+say "still here". ``entities.page_id`` points at the page that last held the entity; a page
+row keeps a digest of its keys and content hashes and the generation that last wrote it.
+"""
+
+from __future__ import annotations
+
+SCHEMA_VERSION = 1
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS integrations (
+    id TEXT PRIMARY KEY,
+    generation INTEGER NOT NULL DEFAULT 0
+);
+CREATE TABLE IF NOT EXISTS pages (
+    id INTEGER PRIMARY KEY,
+    integration_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    seq INTEGER NOT NULL,
+    digest BLOB,
+    seen_generation INTEGER NOT NULL,
+    UNIQUE (integration_id, kind, seq)
+);
+CREATE TABLE IF NOT EXISTS entities (
+    integration_id TEXT NOT NULL,
+    blueprint TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    title TEXT,
+    team TEXT,
+    icon TEXT,
+    properties TEXT NOT NULL,
+    relations TEXT NOT NULL,
+    hash INTEGER NOT NULL,
+    page_id INTEGER,
+    PRIMARY KEY (integration_id, blueprint, identifier)
+) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id);
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    integration_id TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    status TEXT NOT NULL,
+    record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS runs_by_integration ON runs (integration_id, started_at);
+"""
+
+UPSERT_SQL = """
+INSERT INTO entities (blueprint, identifier, title, team, icon, properties, relations, hash,
+                      integration_id, kind, page_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+ON CONFLICT (integration_id, blueprint, identifier) DO UPDATE SET
+    kind = excluded.kind, title = excluded.title, team = excluded.team, icon = excluded.icon,
+    properties = excluded.properties, relations = excluded.relations, hash = excluded.hash,
+    page_id = excluded.page_id
+"""
+
+EXISTING_SQL = """
+SELECT e.blueprint, e.identifier, e.page_id, e.hash
+FROM json_each(?) AS k
+JOIN entities AS e
+  ON e.integration_id = ? AND e.blueprint = k.value ->> 0 AND e.identifier = k.value ->> 1
+"""
+
+STALE_PAGES = "SELECT id FROM pages WHERE integration_id = ? AND seen_generation != ?"
+
+STALE_WHERE = f"""
+(page_id IN ({STALE_PAGES}))
+OR (page_id IS NULL AND integration_id = ?)
+"""
+
+ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"

@@ -1,0 +1,227 @@
+"""The ``ocean`` command. Exit codes: 0 ok, 1 a resync failed or aborted, 2 usage or config."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import anyio
+import typer
+from loguru import logger
+from rich.console import Console
+from rich.live import Live
+
+from ocean_core._types import ResyncStatus, Trigger
+from ocean_core.catalog import Catalog
+from ocean_core.cli import _display
+from ocean_core.config import LoadedConfig, load_config
+from ocean_core.errors import ConfigError, OceanError
+from ocean_core.ocean import Ocean
+from ocean_core.plugins import installed_types, load_type
+from ocean_core.results import ResyncResult
+from ocean_core.runtime import build_ocean, open_catalog
+
+T = TypeVar("T")
+
+app = typer.Typer(
+    name="ocean", help="Run integrations and keep a catalog true to their sources.",
+    no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+)
+out = Console()
+err = Console(stderr=True)
+
+ConfigOption = Annotated[
+    Path, typer.Option("--config", "-c", help="The YAML config file.", dir_okay=False)
+]
+IntegrationOption = Annotated[
+    str | None, typer.Option("--integration", "-i", help="One integration id (default: all).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of tables.")]
+
+
+def main() -> None:
+    """Console-script entry point."""
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
+    app()
+
+
+def _run(fn: Callable[[], Awaitable[T]]) -> T:
+    """Run async CLI work; configuration problems end in one line each and exit code 2."""
+    try:
+        return anyio.run(fn)
+    except ConfigError as exc:
+        for problem in exc.problems:
+            err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    except OceanError as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        raise typer.Exit(1) from None
+
+
+def _selected(config: LoadedConfig, integration: str | None) -> list[int]:
+    items = config.settings.integrations
+    if integration is None:
+        if not items:
+            raise ConfigError.single("integrations", "no integrations configured")
+        return list(range(len(items)))
+    config.settings.integration(integration)  # raises with the configured ids
+    return [i for i, item in enumerate(items) if item.id == integration]
+
+
+async def _resync_one(ocean: Ocean, plan: bool, live: bool) -> ResyncResult:
+    if not live:
+        return await ocean.resync(Trigger.CLI, plan_only=plan)
+    async with ocean:
+        ocean.trigger(Trigger.CLI, plan_only=plan)
+        with Live(console=err, refresh_per_second=8, transient=True) as view:
+            async with anyio.create_task_group() as tasks:
+                async def refresh() -> None:
+                    while True:
+                        view.update(_display.progress(ocean.current_run, ocean.integration_id))
+                        await anyio.sleep(0.125)
+
+                tasks.start_soon(refresh)
+                result = await ocean.wait_idle()
+                tasks.cancel_scope.cancel()
+    assert result is not None
+    return result
+
+
+@app.command()
+def resync(
+    config: ConfigOption = Path("ocean.yaml"),
+    integration: IntegrationOption = None,
+    plan: Annotated[
+        bool, typer.Option("--plan", help="Sync, then show what a clean run would delete.")
+    ] = False,
+    as_json: JsonOption = False,
+) -> None:
+    """Run one resync of each selected integration, with live progress and a summary."""
+
+    async def work() -> list[ResyncResult]:
+        loaded = load_config(config)
+        indexes = _selected(loaded, integration)
+        catalog = open_catalog(loaded)
+        oceans = [build_ocean(loaded, i, catalog) for i in indexes]  # validate all first
+        results = []
+        try:
+            for ocean in oceans:
+                result = await _resync_one(ocean, plan, live=not as_json and err.is_terminal)
+                results.append(result)
+                if not as_json:
+                    out.print(_display.summary(result))
+                    if plan:
+                        await _print_plan(catalog, result)
+        finally:
+            await catalog.close()
+        return results
+
+    results = _run(work)
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))
+    if any(r.status is not ResyncStatus.SUCCEEDED for r in results):
+        raise typer.Exit(1)
+
+
+async def _print_plan(catalog: Catalog, result: ResyncResult) -> None:
+    if result.would_delete is None:
+        return
+    stale = await catalog.stale_entities(result.integration_id, result.generation, limit=20)
+    out.print(f"plan: a clean run would delete {result.would_delete:,} entities")
+    if stale:
+        out.print(_display.entities_table(stale))
+
+
+@app.command()
+def entities(
+    config: ConfigOption = Path("ocean.yaml"),
+    integration: IntegrationOption = None,
+    blueprint: Annotated[str | None, typer.Option(help="Only this blueprint.")] = None,
+    kind: Annotated[str | None, typer.Option(help="Only this kind.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many.")] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """List entities in the catalog."""
+
+    async def work() -> list[Any]:
+        loaded = load_config(config)
+        catalog = open_catalog(loaded)
+        try:
+            return await catalog.list_entities(
+                integration, blueprint=blueprint, kind=kind, limit=limit
+            )
+        finally:
+            await catalog.close()
+
+    found = _run(work)
+    if as_json:
+        out.print_json(json.dumps([_entity_json(e) for e in found]))
+    else:
+        out.print(_display.entities_table(found))
+
+
+def _entity_json(entity: Any) -> dict[str, Any]:
+    fields = ("integration_id", "kind", "blueprint", "identifier", "title", "properties")
+    return {name: getattr(entity, name) for name in (*fields, "relations")}
+
+
+@app.command()
+def status(config: ConfigOption = Path("ocean.yaml"), as_json: JsonOption = False) -> None:
+    """Each integration's generation and last run."""
+
+    async def work() -> list[tuple[str, int, ResyncResult | None]]:
+        loaded = load_config(config)
+        catalog = open_catalog(loaded)
+        try:
+            ids = [i.id for i in loaded.settings.integrations]
+            ids += [i for i in await catalog.integration_ids() if i not in ids]
+            rows = []
+            for integration_id in ids:
+                last = await catalog.runs(integration_id, limit=1)
+                generation = await catalog.generation(integration_id)
+                rows.append((integration_id, generation, last[0] if last else None))
+            return rows
+        finally:
+            await catalog.close()
+
+    rows = _run(work)
+    if as_json:
+        payload = [
+            {"integration_id": i, "generation": g, "last_run": r and r.model_dump(mode="json")}
+            for i, g, r in rows
+        ]
+        out.print_json(json.dumps(payload))
+    else:
+        out.print(_display.status_table(rows))
+
+
+@app.command("list")
+def list_types(as_json: JsonOption = False) -> None:
+    """Installed integration types and their kinds."""
+    rows = []
+    for name in sorted(installed_types()):
+        try:
+            cls = load_type(name)
+            kinds = [k.name for k in cls.declared_kinds()]
+            rows.append({"type": name, "class": f"{cls.__module__}.{cls.__qualname__}",
+                         "kinds": kinds, "config": sorted(cls.config_model.model_fields)})
+        except ConfigError as exc:
+            rows.append({"type": name, "error": str(exc)})
+    if as_json:
+        out.print_json(json.dumps(rows))
+        return
+    from rich.table import Table
+
+    table = Table()
+    for column in ("type", "kinds", "config fields", "class"):
+        table.add_column(column)
+    for row in rows:
+        table.add_row(
+            row["type"], ", ".join(row.get("kinds", [])) or "(from config)",
+            ", ".join(row.get("config", [])), row.get("class", row.get("error", "")),
+        )
+    out.print(table)

@@ -1,0 +1,93 @@
+"""Rich rendering for the CLI: live per-kind progress and summary tables."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ocean_core._types import ResyncStatus
+from ocean_core.entity import Entity
+from ocean_core.results import ResyncResult
+
+_STATUS_STYLE = {
+    ResyncStatus.SUCCEEDED: "green",
+    ResyncStatus.FAILED: "red",
+    ResyncStatus.ABORTED: "yellow",
+    ResyncStatus.INTERRUPTED: "yellow",
+    ResyncStatus.RUNNING: "cyan",
+}
+
+
+def status_text(status: ResyncStatus) -> Text:
+    return Text(status.value, style=_STATUS_STYLE[status])
+
+
+def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("kind")
+    for column in ("fetched", "upserted", "unchanged", "filtered", "errors"):
+        table.add_column(column, justify="right")
+    for name, stats in run.kinds.items():
+        errors = Text(str(stats.errors), style="red" if stats.errors else "")
+        table.add_row(
+            name + ("" if stats.finished else " …"),
+            f"{stats.fetched:,}", f"{stats.upserted:,}", f"{stats.unchanged:,}",
+            f"{stats.filtered:,}", errors,
+        )
+    return table
+
+
+def progress(run: ResyncResult | None, label: str) -> Table | Text:
+    if run is None:
+        return Text(f"{label}: starting…")
+    return kinds_table(run, title=f"{label}: generation {run.generation}, running")
+
+
+def summary(run: ResyncResult) -> Group:
+    head = Text.assemble(
+        (f"{run.integration_id}", "bold"), ": ", status_text(run.status),
+        f" · generation {run.generation} · trigger {run.trigger.value}",
+        f" · {run.duration or 0:.2f}s",
+    )
+    lines: list[Table | Text] = [head, kinds_table(run)]
+    deleted = Text(f"deleted: {run.deleted:,}")
+    if run.delete_skipped_reason:
+        deleted.append(f" (delete phase skipped: {run.delete_skipped_reason})", style="yellow")
+    lines.append(deleted)
+    for name, stats in run.kinds.items():
+        for detail in stats.error_details:
+            item = f"\n    item: {detail.item}" if detail.item else ""
+            lines.append(Text(f"  {name} [{detail.stage.value}] {detail.message}{item}", "red"))
+    if run.error:
+        lines.append(Text(f"  error: {run.error}", style="red"))
+    return Group(*lines)
+
+
+def entities_table(entities: Sequence[Entity]) -> Table:
+    table = Table()
+    for column in ("integration", "kind", "blueprint", "identifier", "title"):
+        table.add_column(column)
+    for e in entities:
+        table.add_row(e.integration_id, e.kind, e.blueprint, e.identifier, e.title or "")
+    return table
+
+
+def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
+    table = Table()
+    for column in ("integration", "generation", "last run", "started", "ended", "errors"):
+        table.add_column(column)
+    table.add_column("deleted", justify="right")
+    for integration_id, generation, run in rows:
+        if run is None:
+            table.add_row(integration_id, str(generation), "never", "", "", "", "")
+            continue
+        table.add_row(
+            integration_id, str(generation), status_text(run.status),
+            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
+            run.ended_at.strftime("%Y-%m-%d %H:%M:%S") if run.ended_at else "",
+            str(run.errors), f"{run.deleted:,}",
+        )
+    return table

@@ -1,0 +1,140 @@
+"""The YAML config file, with environment-variable overrides (pydantic-settings).
+
+    catalog: sqlite:///ocean.db
+    integrations:
+      - id: demo
+        type: fake
+        config: {kinds: {service: 100}}
+
+Environment variables override the file: ``OCEAN_CATALOG``, ``OCEAN_API__PORT``,
+``OCEAN_API_TOKEN``, or a whole list as JSON in ``OCEAN_INTEGRATIONS``. Relative paths (the
+SQLite file, mapping files) are relative to the config file.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from ocean_core.errors import ConfigError, ConfigProblem
+from ocean_core.mapping import field_path
+
+
+class ApiSettings(BaseModel):
+    """Where ``ocean sail`` serves its HTTP API."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=0, le=65535)
+    token: SecretStr | None = None
+
+
+class IntegrationSettings(BaseModel):
+    """One integration instance: which type, its config and its mapping."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(min_length=1)
+    type: str = Field(min_length=1)
+    name: str | None = None
+    config: dict[str, Any] = Field(default_factory=dict)
+    mapping: str | dict[str, Any] | None = None
+    resync_on_start: bool = True
+    scheduled_resync_interval: str | int | None = None
+    deletion_threshold: float | None = Field(None, ge=0.0, le=1.0)
+
+
+class OceanSettings(BaseSettings):
+    """The whole config file."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="OCEAN_", env_nested_delimiter="__", extra="forbid"
+    )
+
+    catalog: str = "sqlite:///ocean.db"
+    api: ApiSettings = Field(default_factory=ApiSettings)
+    integrations: list[IntegrationSettings] = Field(default_factory=list)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # The environment wins over the file's values, which arrive as init arguments.
+        return (env_settings, init_settings)
+
+    def integration(self, integration_id: str) -> IntegrationSettings:
+        for item in self.integrations:
+            if item.id == integration_id:
+                return item
+        known = ", ".join(i.id for i in self.integrations) or "none"
+        raise ConfigError.single(
+            "integrations", f"no integration with id {integration_id!r} (configured: {known})"
+        )
+
+
+class LoadedConfig(BaseModel):
+    """Settings with the folder their relative paths are relative to."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    settings: OceanSettings
+    path: Path
+
+    @property
+    def base(self) -> Path:
+        return self.path.parent
+
+
+def _read_yaml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(ConfigProblem("", f"cannot read config: {exc.strerror}", str(path)))
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(ConfigProblem("", f"invalid YAML: {exc}", str(path))) from exc
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        got = type(data).__name__
+        raise ConfigError(ConfigProblem("", f"expected a mapping at the top, got {got}", str(path)))
+    return data
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a config file; ``ConfigError`` names the file, field and value."""
+    path = Path(path)
+    data = _read_yaml(path)
+    try:
+        settings = OceanSettings(**data)
+    except ValidationError as exc:
+        raise ConfigError(
+            [
+                ConfigProblem(field_path(e["loc"]), _describe(e), str(path))
+                for e in exc.errors()
+            ]
+        ) from exc
+    token = os.environ.get("OCEAN_API_TOKEN")
+    if token:
+        settings.api.token = SecretStr(token)
+    return LoadedConfig(settings=settings, path=path)
+
+
+def _describe(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return f"unknown key (value {error['input']!r})"
+    if error["type"] == "missing":
+        return "required"
+    return f"{error['msg']} (got {error['input']!r})"

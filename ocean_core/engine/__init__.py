@@ -1,0 +1,1 @@
+"""The resync engine: one run of an integration against a catalog (internal)."""

@@ -1,0 +1,102 @@
+"""Turn one fetched batch into storable rows: map, validate and encode each item.
+
+A bad item is an error of its kind, recorded with the item; it never stops the batch and is
+never silently dropped (unlike Port Ocean, a null identifier is an error).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ocean_core.catalog._rows import EncodeError, EntityRow, encode
+from ocean_core.entity import Entity
+from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem
+
+_ITEM_PREVIEW = 300
+
+
+@dataclass
+class Prepared:
+    rows: list[EntityRow] = field(default_factory=list)
+    errors: list[tuple[str, str]] = field(default_factory=list)
+    """(message, item preview) per bad item."""
+    filtered: int = 0
+
+
+class ItemError(ValueError):
+    """A mapped or yielded entity breaks a rule of the catalog."""
+
+
+def preview(item: Any) -> str:
+    text = repr(item)
+    return text if len(text) <= _ITEM_PREVIEW else text[:_ITEM_PREVIEW] + "..."
+
+
+def _key_part(value: Any, name: str) -> str:
+    if value is None:
+        raise ItemError(f"{name} is null")
+    if not isinstance(value, str):
+        raise ItemError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+    if not value:
+        raise ItemError(f"{name} is an empty string")
+    return value
+
+
+def _row(
+    identifier: Any, blueprint: Any, title: Any, properties: Any, relations: Any,
+    team: Any, icon: Any,
+) -> EntityRow:
+    identifier = _key_part(identifier, "identifier")
+    blueprint = _key_part(blueprint, "blueprint")
+    if title is not None and not isinstance(title, str):
+        raise ItemError(f"title must be a string or null, got {type(title).__name__} {title!r}")
+    if not isinstance(properties, dict):
+        raise ItemError(f"properties must be an object, got {type(properties).__name__}")
+    if not isinstance(relations, dict):
+        raise ItemError(f"relations must be an object, got {type(relations).__name__}")
+    if icon is not None and not isinstance(icon, str):
+        raise ItemError(f"icon must be a string or null, got {icon!r}")
+    return encode(identifier, blueprint, title, properties, relations, team, icon)
+
+
+def _entity_row(entity: Entity) -> EntityRow:
+    return _row(
+        entity.identifier, entity.blueprint, entity.title, entity.properties,
+        entity.relations, entity.team, entity.icon,
+    )
+
+
+def _mapped_row(mapped: MappedItem) -> EntityRow:
+    return _row(
+        mapped.identifier, mapped.blueprint, mapped.title, mapped.properties,
+        mapped.relations, mapped.team, mapped.icon,
+    )
+
+
+def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) -> Prepared:
+    """Map (when a resource is given) and encode every item of a batch."""
+    out = Prepared()
+    for item in batch:
+        try:
+            if isinstance(item, Entity):
+                out.rows.append(_entity_row(item))
+            elif resource is None:
+                raise ItemError(
+                    f"kind {kind!r} has no mapping, so its fetcher must yield Entity objects,"
+                    f" got {type(item).__name__}"
+                )
+            elif not isinstance(item, dict):
+                raise ItemError(f"item must be an object, got {type(item).__name__}")
+            else:
+                children = resource.expand(item)
+                if not children:
+                    out.filtered += 1
+                out.rows.extend(_mapped_row(resource.map(child)) for child in children)
+        except ItemMappingError as exc:
+            where = f"resources[{resource.index}]." if resource is not None else ""
+            out.errors.append((f"mapping {where}{exc}", preview(item)))
+        except (ItemError, EncodeError) as exc:
+            out.errors.append((str(exc), preview(item)))
+    return out

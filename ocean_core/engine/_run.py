@@ -1,0 +1,114 @@
+"""One resync run: kinds in sequence, then the delete phase, and the record of it all."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import anyio
+from loguru import logger
+
+from ocean_core._types import ResyncStatus
+from ocean_core.catalog import Catalog
+from ocean_core.engine._kind import KindRun
+from ocean_core.engine._plan import ResyncPlan
+from ocean_core.engine._records import now
+from ocean_core.integration import Integration
+from ocean_core.results import KindStats, ResyncResult
+
+
+@dataclass
+class ResyncRun:
+    """Executes one run and keeps ``record`` live while it does.
+
+    Cancelling the task that awaits ``execute`` aborts the run: it is recorded ``aborted`` and
+    deletes nothing. Once the delete step has begun, the run finishes and records its outcome
+    under a shield, so a run that deleted is never recorded as aborted.
+    """
+
+    integration: Integration
+    catalog: Catalog
+    plan: ResyncPlan
+    record: ResyncResult
+    deletion_threshold: float
+    plan_only: bool = False
+    superseded: bool = field(default=False, init=False)
+
+    async def execute(self) -> ResyncResult:
+        log = logger.bind(
+            integration_id=self.record.integration_id,
+            run_id=self.record.id,
+            generation=self.record.generation,
+        )
+        try:
+            await self.catalog.save_run(self.record)
+            log.info("resync started ({})", self.record.trigger.value)
+            await self._sync_kinds()
+            with anyio.CancelScope(shield=True):
+                await self._delete_phase()
+                await self._finish(self._final_status())
+        except anyio.get_cancelled_exc_class():
+            with anyio.CancelScope(shield=True):
+                self.record.delete_skipped_reason = "aborted: a newer trigger or shutdown"
+                await self._finish(ResyncStatus.ABORTED)
+            log.info("resync aborted")
+            raise
+        except Exception as exc:  # a run always ends recorded, whatever broke
+            log.exception("resync failed")
+            self.record.error = f"{type(exc).__name__}: {exc}"
+            self.record.delete_skipped_reason = self.record.delete_skipped_reason or (
+                f"the run failed: {self.record.error}"
+            )
+            with anyio.CancelScope(shield=True):
+                await self._finish(ResyncStatus.FAILED)
+        log.info("resync {}", self.record.status.value)
+        return self.record
+
+    async def _sync_kinds(self) -> None:
+        seqs: dict[str, int] = {}
+        for step in self.plan.steps:
+            name = step.spec.name
+            stats = self.record.kinds.setdefault(name, KindStats())
+            kind_run = KindRun(
+                self.integration, self.catalog, self.record.integration_id,
+                self.record.generation, step, stats, seqs.get(name, 0),
+            )
+            seqs[name] = await kind_run.run()
+            stats.finished = True
+
+    async def _delete_phase(self) -> None:
+        failed = [name for name, stats in self.record.kinds.items() if stats.errors]
+        if failed:
+            self.record.delete_skipped_reason = (
+                f"{len(failed)} kind(s) had errors: {', '.join(failed)}"
+            )
+            return
+        outcome = await self.catalog.delete_stale(
+            self.record.integration_id,
+            self.record.generation,
+            threshold=self.deletion_threshold,
+            dry_run=self.plan_only,
+        )
+        self.record.deleted = outcome.deleted
+        if self.plan_only and not outcome.superseded:
+            self.record.would_delete = outcome.stale
+            self.record.delete_skipped_reason = outcome.skipped_reason or (
+                f"plan only: a clean run would delete {outcome.stale} entities"
+            )
+            return
+        self.record.delete_skipped_reason = outcome.skipped_reason
+        self.superseded = outcome.superseded
+
+    def _final_status(self) -> ResyncStatus:
+        if self.superseded:
+            return ResyncStatus.ABORTED
+        if self.record.errors or self.record.error:
+            return ResyncStatus.FAILED
+        reason = self.record.delete_skipped_reason
+        if reason is not None and not reason.startswith("plan only"):
+            return ResyncStatus.FAILED  # a guard fired
+        return ResyncStatus.SUCCEEDED
+
+    async def _finish(self, status: ResyncStatus) -> None:
+        self.record.status = status
+        self.record.ended_at = now()
+        await self.catalog.save_run(self.record)

@@ -1,0 +1,99 @@
+"""The one exception tree of ocean_core.
+
+    OceanError
+    ├── ConfigError                 a config file, mapping or argument is invalid (CLI exit 2)
+    │   ├── MappingError            a mapping does not validate or compile
+    │   └── UnknownIntegrationType  no installed integration type has that name
+    ├── CatalogError                the catalog failed to read or write
+    ├── RunnerLockedError           another runner holds the integration's lock
+    ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
+    └── IntegrationError            raised by integration code; mark with Transient / Terminal
+
+``Transient`` and ``Terminal`` are marker mix-ins: retry policy is ``isinstance(exc, Transient)``.
+Foreign errors (sqlite3, pydantic, yaml, jq) are translated into this tree at one boundary each,
+with ``raise ... from exc``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+class OceanError(Exception):
+    """The root of every error ocean_core raises."""
+
+
+class Transient:
+    """Marker: trying the same thing again later may succeed."""
+
+
+class Terminal:
+    """Marker: trying again will fail the same way."""
+
+
+@dataclass(frozen=True)
+class ConfigProblem:
+    """One thing wrong with a configuration: where it is and what is wrong."""
+
+    field: str
+    message: str
+    source: str | None = None
+
+    def __str__(self) -> str:
+        where = f"{self.source}: " if self.source else ""
+        return f"{where}{self.field}: {self.message}" if self.field else f"{where}{self.message}"
+
+
+class ConfigError(OceanError, Terminal):
+    """A configuration is invalid. Carries every problem found, each naming its field."""
+
+    def __init__(self, problems: list[ConfigProblem] | ConfigProblem) -> None:
+        self.problems = problems if isinstance(problems, list) else [problems]
+        super().__init__("; ".join(str(p) for p in self.problems))
+
+    @classmethod
+    def single(cls, field: str, message: str, source: str | None = None) -> ConfigError:
+        return cls(ConfigProblem(field=field, message=message, source=source))
+
+
+class MappingError(ConfigError):
+    """A resource mapping is invalid: an unknown key, a jq expression that does not compile,
+    or a kind that no fetcher provides."""
+
+
+class UnknownIntegrationType(ConfigError):
+    """No installed integration type has this name."""
+
+    def __init__(self, name: str, installed: list[str], field: str = "type") -> None:
+        self.name = name
+        self.installed = installed
+        choices = ", ".join(installed) or "none"
+        super().__init__(
+            ConfigProblem(field, f"unknown integration type {name!r} (installed: {choices})")
+        )
+
+
+class CatalogError(OceanError):
+    """The catalog could not complete a read or a write."""
+
+
+class TransientCatalogError(CatalogError, Transient):
+    """The catalog was busy or unreachable; the same call may succeed later."""
+
+
+class RunnerLockedError(OceanError, Transient):
+    """Another runner (in this process or another) is running this integration."""
+
+    def __init__(self, integration_id: str, where: str) -> None:
+        self.integration_id = integration_id
+        super().__init__(
+            f"integration {integration_id!r} is already being run by another runner ({where})"
+        )
+
+
+class NotRunningError(OceanError):
+    """The call needs a running runtime: use it inside ``async with Ocean(...)``."""
+
+
+class IntegrationError(OceanError):
+    """Raised by integration code for a failure in the third-party system."""

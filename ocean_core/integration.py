@@ -1,0 +1,109 @@
+"""The integration seam: a class with one ``@kind`` async generator per kind of object."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, ClassVar, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ocean_core.entity import Entity
+
+Batch = Sequence[dict[str, Any] | Entity]
+"""What a fetcher yields: a list of raw items (mapped) or entities (stored as they are)."""
+
+Fetcher = Callable[[Any], AsyncIterator[Batch]]
+F = TypeVar("F", bound=Callable[..., AsyncIterator[Any]])
+
+_KIND_ATTR = "__ocean_kind__"
+
+
+@dataclass(frozen=True)
+class KindSpec:
+    """A kind an integration provides, as declared by ``@kind``."""
+
+    name: str
+    attribute: str
+    may_be_empty: bool = False
+
+
+def kind(name: str, *, may_be_empty: bool = False) -> Callable[[F], F]:
+    """Declare an async generator method as the fetcher of one kind.
+
+    ``may_be_empty=True`` says the kind may legitimately return nothing; otherwise a kind that
+    had entities and now returns none is an error (the empty-kind guard), so a broken fetch can
+    never empty the catalog.
+    """
+
+    def mark(fn: F) -> F:
+        setattr(fn, _KIND_ATTR, (name, may_be_empty))
+        return fn
+
+    return mark
+
+
+class EmptyConfig(BaseModel):
+    """The config model of an integration that takes no configuration."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Integration:
+    """Subclass to write an integration: name its ``type`` and write one fetcher per kind.
+
+    Example::
+
+        class Shop(Integration):
+            type = "shop"
+
+            @kind("product")
+            async def products(self):
+                yield [{"id": 1, "name": "Lamp"}]
+
+    Class attributes an integration may set:
+
+    - ``config_model``: the pydantic model that validates ``config`` (default: no keys).
+    - ``default_mapping``: a mapping (dict) used when the runtime is given none.
+    - ``deletion_threshold``: the share of this integration's entities a clean run may delete
+      at most (default 0.9, as in Port Ocean); a run that would delete more skips its delete.
+    """
+
+    type: ClassVar[str] = ""
+    config_model: ClassVar[type[BaseModel]] = EmptyConfig
+    default_mapping: ClassVar[dict[str, Any] | None] = None
+    deletion_threshold: ClassVar[float] = 0.9
+
+    def __init__(self, config: BaseModel | dict[str, Any] | None = None) -> None:
+        if isinstance(config, BaseModel):
+            self.config = config
+        else:
+            self.config = self.config_model.model_validate(config or {})
+
+    @classmethod
+    def declared_kinds(cls) -> list[KindSpec]:
+        """The kinds declared with ``@kind`` on the class, in declaration order."""
+        specs: dict[str, KindSpec] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, value in vars(klass).items():
+                marker = getattr(value, _KIND_ATTR, None)
+                if marker is not None:
+                    name, may_be_empty = marker
+                    specs[name] = KindSpec(name, attribute, may_be_empty)
+        return list(specs.values())
+
+    def kinds(self) -> list[KindSpec]:
+        """The kinds this instance provides; override for kinds that depend on config."""
+        return self.declared_kinds()
+
+    def get_default_mapping(self) -> dict[str, Any] | None:
+        """The mapping used when the runtime is given none; override to build it from config."""
+        return self.default_mapping
+
+    def fetcher(self, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
+        """The bound fetcher of a kind."""
+        for spec in self.kinds():
+            if spec.name == kind_name:
+                bound: Callable[[], AsyncIterator[Batch]] = getattr(self, spec.attribute)
+                return bound
+        raise KeyError(kind_name)

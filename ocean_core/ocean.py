@@ -1,0 +1,227 @@
+"""The runtime: runs an integration's resyncs against a catalog, one at a time."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+from anyio.abc import TaskGroup
+from loguru import logger
+
+from ocean_core._types import Trigger
+from ocean_core.catalog import Catalog, SQLiteCatalog
+from ocean_core.engine._plan import build_plan
+from ocean_core.engine._records import new_run
+from ocean_core.engine._run import ResyncRun
+from ocean_core.errors import NotRunningError
+from ocean_core.integration import Integration
+from ocean_core.mapping import MappingSpec
+from ocean_core.results import ResyncResult
+
+
+@dataclass
+class _Active:
+    run: ResyncRun
+    scope: anyio.CancelScope
+
+
+class Ocean:
+    """Run an integration's resyncs against a catalog.
+
+    One run to completion::
+
+        ocean = Ocean(Shop(), catalog=SQLiteCatalog("catalog.db"), integration_id="shop-1")
+        result = await ocean.resync()
+
+    As a long-lived runtime, where a trigger aborts the run in flight and starts a new one::
+
+        async with Ocean(Shop(), catalog=catalog, integration_id="shop-1") as ocean:
+            generation = ocean.trigger()
+            result = await ocean.wait_idle()
+
+    The mapping is validated and compiled here: an invalid one raises ``MappingError`` naming
+    the field. While a runtime runs (``async with``, or one ``resync()`` without it) it holds
+    the integration's runner lock.
+    """
+
+    def __init__(
+        self,
+        integration: Integration,
+        *,
+        catalog: Catalog | None = None,
+        mapping: dict[str, Any] | MappingSpec | None = None,
+        integration_id: str | None = None,
+        deletion_threshold: float | None = None,
+        mapping_source: str | None = None,
+    ) -> None:
+        self.integration = integration
+        self.catalog: Catalog = catalog if catalog is not None else SQLiteCatalog("ocean.db")
+        self.integration_id = integration_id or integration.type or type(integration).__name__
+        self.plan = build_plan(integration, mapping, mapping_source)
+        self.deletion_threshold = _first_set(
+            deletion_threshold, self.plan.deletion_threshold, integration.deletion_threshold
+        )
+        self._stack: AsyncExitStack | None = None
+        self._tasks: TaskGroup | None = None
+        self._generation = 0
+        self._pending: tuple[int, Trigger, bool] | None = None
+        self._active: _Active | None = None
+        self._last: ResyncResult | None = None
+        self._finished: dict[int, ResyncResult] = {}
+        self._changed: anyio.Event | None = None  # made on first use, inside the event loop
+
+    # -- lifecycle ----------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._stack is not None:
+            raise RuntimeError("this Ocean is already running; enter it once")
+        async with AsyncExitStack() as stack:
+            await self._acquire(stack)
+            self._generation = await self.catalog.generation(self.integration_id)
+            self._tasks = await stack.enter_async_context(anyio.create_task_group())
+            stack.callback(self._tasks.cancel_scope.cancel)  # runs first on exit
+            self._tasks.start_soon(self._supervise)
+            self._stack = stack.pop_all()
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack, self._stack, self._tasks = self._stack, None, None
+        if stack is not None:
+            await stack.__aexit__(exc_type, exc, tb)
+
+    async def _acquire(self, stack: AsyncExitStack) -> None:
+        """Take the runner lock; a run still marked running now belonged to a dead runner."""
+        await stack.enter_async_context(self.catalog.runner_lock(self.integration_id))
+        for run in await self.catalog.interrupt_running(self.integration_id):
+            logger.warning("run {} of generation {} was interrupted", run.id, run.generation)
+
+    @property
+    def running(self) -> bool:
+        return self._tasks is not None
+
+    # -- triggers -----------------------------------------------------------------------------
+
+    def trigger(self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False) -> int:
+        """Bump the generation, abort the run in flight and start a new one; return at once.
+
+        A burst of triggers coalesces: only the latest generation runs.
+        """
+        if self._tasks is None:
+            raise NotRunningError("trigger() needs a running runtime: `async with Ocean(...)`")
+        self._generation += 1
+        self._pending = (self._generation, Trigger(trigger), plan_only)
+        if self._active is not None:
+            self._active.scope.cancel()
+        self._notify()
+        return self._generation
+
+    async def resync(
+        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
+    ) -> ResyncResult:
+        """Run one resync to its end and return its record.
+
+        Inside ``async with`` this triggers and waits for that generation's outcome (if a newer
+        trigger supersedes it, the record says ``aborted``); outside, it runs in this task.
+        """
+        if self._tasks is not None:
+            generation = self.trigger(trigger, plan_only=plan_only)
+            while generation not in self._finished and self._newest_finished() < generation:
+                await self._wait_change()
+            return self._finished.get(generation) or self._last_result()
+        async with AsyncExitStack() as stack:
+            await self._acquire(stack)
+            generation = await self.catalog.advance_generation(self.integration_id)
+            return await self._make_run(generation, Trigger(trigger), plan_only).execute()
+
+    async def wait_idle(self) -> ResyncResult | None:
+        """Wait until no run is in flight or pending; return the last finished run."""
+        while self._pending is not None or self._active is not None:
+            await self._wait_change()
+        return self._last
+
+    async def runs(self, limit: int = 50) -> list[ResyncResult]:
+        """This integration's run records, newest first."""
+        return await self.catalog.runs(self.integration_id, limit=limit)
+
+    @property
+    def current_run(self) -> ResyncResult | None:
+        """The live record of the run in flight, if any."""
+        return self._active.run.record if self._active is not None else None
+
+    @property
+    def last_run(self) -> ResyncResult | None:
+        return self._last
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _make_run(self, generation: int, trigger: Trigger, plan_only: bool) -> ResyncRun:
+        record = new_run(self.integration_id, generation, trigger)
+        return ResyncRun(
+            self.integration, self.catalog, self.plan, record, self.deletion_threshold,
+            plan_only,
+        )
+
+    async def _supervise(self) -> None:
+        while True:
+            while self._pending is None:
+                await self._wait_change()
+            await self._settle()
+            assert self._pending is not None
+            generation, trigger, plan_only = self._pending
+            self._pending = None
+            run = self._make_run(generation, trigger, plan_only)
+            with anyio.CancelScope() as scope:
+                self._active = _Active(run, scope)
+                try:
+                    stored = await self.catalog.advance_generation(self.integration_id, generation)
+                    self._generation = max(self._generation, stored)
+                    await run.execute()
+                except Exception:  # the runtime outlives any one run
+                    logger.exception("resync of generation {} failed to record", generation)
+            self._active = None
+            self._last = run.record
+            self._finished[generation] = run.record
+            self._forget_old()
+            self._notify()
+
+    async def _settle(self) -> None:
+        """Let a burst of triggers land before starting, so only the newest one runs."""
+        while True:
+            seen = self._pending
+            await anyio.sleep(0)
+            if self._pending is seen:
+                return
+
+    def _forget_old(self) -> None:
+        for generation in sorted(self._finished)[:-16]:
+            del self._finished[generation]
+
+    def _newest_finished(self) -> int:
+        return max(self._finished, default=0)
+
+    def _last_result(self) -> ResyncResult:
+        assert self._last is not None
+        return self._last
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def _wait_change(self) -> None:
+        if self._changed is None:
+            self._changed = anyio.Event()
+        await self._changed.wait()
+
+
+def _first_set(*values: float | None) -> float:
+    for value in values:
+        if value is not None:
+            return value
+    raise ValueError("no deletion threshold set")

@@ -1,0 +1,81 @@
+"""Run records: what every resync leaves behind, live while it runs and kept afterwards."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import Enum
+
+from pydantic import BaseModel, Field
+
+from ocean_core._types import ResyncStatus, Trigger
+
+MAX_ERROR_SAMPLES = 5
+"""Per kind, the number of error details kept in a run record (the count is always exact)."""
+
+
+class ErrorStage(str, Enum):
+    """Where in a kind's pipeline an error happened."""
+
+    FETCH = "fetch"
+    MAP = "map"
+    WRITE = "write"
+    GUARD = "guard"
+
+
+class ErrorDetail(BaseModel):
+    """One error of a kind, with the offending item when there is one (shortened)."""
+
+    stage: ErrorStage
+    message: str
+    item: str | None = None
+
+
+class KindStats(BaseModel):
+    """Counts of one kind in one run. ``upserted`` counts new or changed entities only."""
+
+    fetched: int = 0
+    filtered: int = 0
+    upserted: int = 0
+    unchanged: int = 0
+    errors: int = 0
+    error_details: list[ErrorDetail] = Field(default_factory=list)
+    finished: bool = False
+
+    def add_error(self, stage: ErrorStage, message: str, item: str | None = None) -> None:
+        self.errors += 1
+        if len(self.error_details) < MAX_ERROR_SAMPLES:
+            self.error_details.append(ErrorDetail(stage=stage, message=message, item=item))
+
+
+class ResyncResult(BaseModel):
+    """The record of one resync run.
+
+    ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
+    run deleted; when it deleted nothing because the delete phase was skipped,
+    ``delete_skipped_reason`` says why.
+    """
+
+    id: str
+    integration_id: str
+    generation: int
+    trigger: Trigger
+    status: ResyncStatus = ResyncStatus.RUNNING
+    started_at: datetime
+    ended_at: datetime | None = None
+    kinds: dict[str, KindStats] = Field(default_factory=dict)
+    deleted: int = 0
+    would_delete: int | None = None
+    delete_skipped_reason: str | None = None
+    error: str | None = None
+
+    @property
+    def errors(self) -> int:
+        """Errors over all kinds."""
+        return sum(k.errors for k in self.kinds.values())
+
+    @property
+    def duration(self) -> float | None:
+        """Seconds from start to end, once the run has ended."""
+        if self.ended_at is None:
+            return None
+        return (self.ended_at - self.started_at).total_seconds()
