@@ -12,6 +12,7 @@ The new run blocks in turn and becomes the next trial's old run.
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -153,6 +154,11 @@ def run_abort(db: Path, trials: int) -> None:
     async def main() -> dict[str, Any]:
         return await _trials(db, trials)
 
+    from loguru import logger
+
+    # As the ``ocean`` CLI does: two INFO lines per trial would bury the progress output.
+    logger.remove()
+    logger.add(sys.stderr, level="WARNING")
     progress(f"abort latency: {trials} trials ...")
     result = anyio.run(main)
     worst = max(result["unwound_s"], default=0.0)

@@ -56,10 +56,11 @@ class Report:
             "| # | Measure | Value | Target | Result |",
             "|---|---|---|---|---|",
         ]
-        for line in self.lines:
+        ordered = sorted(self.lines, key=lambda line: line.item)  # stable: item 1 to 5
+        for line in ordered:
             cells = (line.item, line.measure, line.value, line.target or "-", line.verdict)
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
-        targets = [line for line in self.lines if line.verdict != "INFO"]
+        targets = [line for line in ordered if line.verdict != "INFO"]
         out += ["", "### Targets", ""]
         out += [f"- {t.verdict}: {t.item} {t.measure} = {t.value} ({t.target})" for t in targets]
         if self.notes:

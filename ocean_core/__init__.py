@@ -12,6 +12,8 @@
 
 from __future__ import annotations
 
+from loguru import logger
+
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.entity import Entity
 from ocean_core.errors import (
@@ -32,6 +34,10 @@ from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
 
 __version__ = "0.1.0"
+
+# A library stays quiet until its application asks: `logger.enable("ocean_core")`.
+# The `ocean` CLI does.
+logger.disable("ocean_core")
 
 __all__ = [
     "CatalogError",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 from typing import Any, TypeAlias
 
 JSON: TypeAlias = Any
@@ -12,7 +12,7 @@ RawItem: TypeAlias = dict[str, Any]
 """One object as a fetcher yields it, before mapping."""
 
 
-class Trigger(str, Enum):
+class Trigger(StrEnum):
     """What started a resync."""
 
     START = "start"
@@ -24,7 +24,7 @@ class Trigger(str, Enum):
     KB = "kb"
 
 
-class ResyncStatus(str, Enum):
+class ResyncStatus(StrEnum):
     """Where a resync run stands. Only ``SUCCEEDED`` means a clean run."""
 
     RUNNING = "running"

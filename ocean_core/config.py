@@ -19,7 +19,12 @@ from typing import Any
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    SettingsError,
+)
 
 from ocean_core.errors import ConfigError, ConfigProblem
 from ocean_core.mapping import field_path
@@ -31,7 +36,7 @@ class ApiSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
-    port: int = Field(8000, ge=0, le=65535)
+    port: int = Field(default=8000, ge=0, le=65535)
     token: SecretStr | None = None
 
 
@@ -47,7 +52,7 @@ class IntegrationSettings(BaseModel):
     mapping: str | dict[str, Any] | None = None
     resync_on_start: bool = True
     scheduled_resync_interval: str | int | None = None
-    deletion_threshold: float | None = Field(None, ge=0.0, le=1.0)
+    deletion_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 
 class OceanSettings(BaseSettings):
@@ -100,11 +105,13 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ConfigError(ConfigProblem("", f"cannot read config: {exc.strerror}", str(path)))
+        problem = ConfigProblem("", f"cannot read config: {exc.strerror}", str(path))
+        raise ConfigError(problem) from exc
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
-        raise ConfigError(ConfigProblem("", f"invalid YAML: {exc}", str(path))) from exc
+        problem = ConfigProblem("", f"invalid YAML: {_yaml_problem(exc)}", str(path))
+        raise ConfigError(problem) from exc
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -126,10 +133,40 @@ def load_config(path: str | Path) -> LoadedConfig:
                 for e in exc.errors()
             ]
         ) from exc
+    except SettingsError as exc:  # an environment variable that is not valid JSON
+        raise ConfigError(ConfigProblem("", f"environment override: {exc}", str(path))) from exc
+    _check_unique_ids(settings, path)
     token = os.environ.get("OCEAN_API_TOKEN")
     if token:
         settings.api.token = SecretStr(token)
     return LoadedConfig(settings=settings, path=path)
+
+
+def _check_unique_ids(settings: OceanSettings, path: Path) -> None:
+    """Two instances with one id would share (and delete) each other's entities."""
+    first: dict[str, int] = {}
+    problems = []
+    for index, item in enumerate(settings.integrations):
+        if item.id in first:
+            problems.append(ConfigProblem(
+                f"integrations[{index}].id",
+                f"duplicate id {item.id!r} (also integrations[{first[item.id]}].id)",
+                str(path),
+            ))
+        first.setdefault(item.id, index)
+    if problems:
+        raise ConfigError(problems)
+
+
+def _yaml_problem(exc: yaml.YAMLError) -> str:
+    """One line: what is wrong and where (line and column are 1-based)."""
+    if isinstance(exc, yaml.MarkedYAMLError):
+        mark = exc.problem_mark
+        what = exc.problem or exc.context or "syntax error"
+        if mark is not None:
+            return f"{what} at line {mark.line + 1}, column {mark.column + 1}"
+        return what
+    return " ".join(str(exc).split())
 
 
 def _describe(error: Any) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import AsyncIterator, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -70,7 +71,7 @@ class Integration:
     """
 
     type: ClassVar[str] = ""
-    config_model: ClassVar[type[BaseModel]] = EmptyConfig
+    config_model: ClassVar[builtins.type[BaseModel]] = EmptyConfig
     default_mapping: ClassVar[dict[str, Any] | None] = None
     deletion_threshold: ClassVar[float] = 0.9
 

@@ -8,6 +8,7 @@ from types import TracebackType
 from typing import Any, Self
 
 import anyio
+import anyio.lowlevel
 from anyio.abc import TaskGroup
 from loguru import logger
 
@@ -194,7 +195,7 @@ class Ocean:
         """Let a burst of triggers land before starting, so only the newest one runs."""
         while True:
             seen = self._pending
-            await anyio.sleep(0)
+            await anyio.lowlevel.checkpoint()
             if self._pending is seen:
                 return
 

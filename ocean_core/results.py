@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from enum import Enum
+from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
@@ -13,7 +13,7 @@ MAX_ERROR_SAMPLES = 5
 """Per kind, the number of error details kept in a run record (the count is always exact)."""
 
 
-class ErrorStage(str, Enum):
+class ErrorStage(StrEnum):
     """Where in a kind's pipeline an error happened."""
 
     FETCH = "fetch"

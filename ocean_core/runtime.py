@@ -16,16 +16,23 @@ from ocean_core.plugins import load_type
 
 
 def open_catalog(config: LoadedConfig) -> Catalog:
-    return catalog_from_url(config.settings.catalog, config.base)
+    try:
+        return catalog_from_url(config.settings.catalog, config.base)
+    except ConfigError as exc:
+        raise ConfigError([_located(p, str(config.path)) for p in exc.problems]) from exc
 
 
 def _resolve_mapping(
-    item: IntegrationSettings, base: Path
+    item: IntegrationSettings, base: Path, where: str, source: str
 ) -> tuple[dict[str, Any] | None, str | None]:
     if item.mapping is None or isinstance(item.mapping, dict):
         return item.mapping, None
     path = Path(item.mapping)
     path = path if path.is_absolute() else base / path
+    if not path.is_file():
+        raise MappingError(
+            ConfigProblem(f"{where}.mapping", f"mapping file not found: {path}", source)
+        )
     return load_mapping_file(path), str(path)
 
 
@@ -37,7 +44,9 @@ def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
     try:
         cls = load_type(item.type, f"{where}.type")
     except ConfigError as exc:
-        raise ConfigError([_located(p, source) for p in exc.problems]) from exc
+        exc.problems = [_located(p, source) for p in exc.problems]
+        exc.args = ("; ".join(str(p) for p in exc.problems),)
+        raise  # keep the class: UnknownIntegrationType carries the installed types
     try:
         integration = cls(item.config)
     except ValidationError as exc:
@@ -51,7 +60,7 @@ def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
                 for e in exc.errors()
             ]
         ) from exc
-    mapping, mapping_source = _resolve_mapping(item, config.base)
+    mapping, mapping_source = _resolve_mapping(item, config.base, where, source)
     try:
         return Ocean(
             integration,

@@ -92,9 +92,9 @@ class MemoryCatalog:
             return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
         stale = self._stale(integration_id, generation)
         total = await self.count_entities(integration_id)
-        reason = threshold_reason(len(stale), total, threshold)
-        if reason is not None or dry_run:
-            return DeleteOutcome(0, len(stale), total, skipped_reason=reason)
+        too_many = threshold_reason(len(stale), total, threshold)
+        if too_many is not None or dry_run:
+            return DeleteOutcome(0, len(stale), total, skipped_reason=too_many)
         for key in stale:
             del self._entities[key]
         return DeleteOutcome(len(stale), len(stale), total)

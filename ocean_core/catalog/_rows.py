@@ -53,10 +53,11 @@ def encode(
     props = _dump(properties, "properties")
     rels = _dump(relations, "relations")
     team_json = None if team is None else _dump(team, "team").decode()
-    digest = hashlib.blake2b(props, digest_size=8)
+    # Each part is JSON, so no two different entities can serialise to the same bytes.
+    digest = hashlib.blake2b(orjson.dumps((title, team_json, icon)), digest_size=8)
+    digest.update(props)
     digest.update(b"\x00")
     digest.update(rels)
-    digest.update(f"\x00{title}\x00{team_json}\x00{icon}".encode())
     return EntityRow(
         blueprint,
         identifier,
@@ -102,7 +103,9 @@ def page_digest(rows: Sequence[EntityRow]) -> bytes:
     """A digest of a page's keys and content hashes, in order: equal digests, equal pages."""
     digest = hashlib.blake2b(digest_size=16)
     for row in rows:
-        digest.update(f"{row.blueprint}\x00{row.identifier}\x00{row.hash}\x01".encode())
+        # Length-prefixed, so no choice of characters in a key can make two pages collide.
+        key = f"{len(row.blueprint)}:{row.blueprint}{len(row.identifier)}:{row.identifier}"
+        digest.update(f"{key}{row.hash};".encode())
     return digest.digest()
 
 

@@ -73,6 +73,11 @@ class SQLiteCatalog:
             except sqlite3.Error as exc:
                 self._rollback()
                 raise CatalogError(f"{self!r}: {exc}") from exc
+            except BaseException:
+                # Not a driver error (e.g. OverflowError binding a value): still never leave a
+                # transaction open, holding the write lock and failing the next BEGIN.
+                self._rollback()
+                raise
 
     def _rollback(self) -> None:
         if self._conn is not None and self._conn.in_transaction:
@@ -171,7 +176,9 @@ class SQLiteCatalog:
         )
 
     async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
-        where, args = ("WHERE integration_id = ?", (integration_id,)) if integration_id else ("", ())
+        where, args = "", []
+        if integration_id is not None:
+            where, args = "WHERE integration_id = ?", [integration_id]
         rows = await self._run(
             lambda c: c.execute(
                 f"SELECT record FROM runs {where} ORDER BY started_at DESC, rowid DESC LIMIT ?",
@@ -252,9 +259,8 @@ def _write_page(
     ).fetchone()[0]
     latest = latest_by_key(rows)
     keys = orjson.dumps(list(latest)).decode()
-    existing = {
-        (b, i): (page, h) for b, i, page, h in conn.execute(sql.EXISTING_SQL, (keys, integration_id))
-    }
+    found_rows = conn.execute(sql.EXISTING_SQL, (keys, integration_id))
+    existing = {(b, i): (page, h) for b, i, page, h in found_rows}
     _detach_departed(conn, integration_id, page_id, latest)
     changed: list[tuple[Any, ...]] = []
     moved: list[tuple[Any, ...]] = []
@@ -314,9 +320,9 @@ def _delete_stale(
         "SELECT count(*) FROM entities WHERE integration_id = ?", (integration_id,)
     ).fetchone()
     outcome = DeleteOutcome(0, int(stale[0]), int(total[0]))
-    reason = threshold_reason(outcome.stale, outcome.total, threshold)
-    if reason is not None or dry_run or outcome.stale == 0:
-        return DeleteOutcome(0, outcome.stale, outcome.total, skipped_reason=reason)
+    too_many = threshold_reason(outcome.stale, outcome.total, threshold)
+    if too_many is not None or dry_run or outcome.stale == 0:
+        return DeleteOutcome(0, outcome.stale, outcome.total, skipped_reason=too_many)
     deleted = conn.execute(f"DELETE FROM entities WHERE {sql.STALE_WHERE}", args).rowcount
     conn.execute(
         "DELETE FROM pages WHERE integration_id = ? AND seen_generation != ?",

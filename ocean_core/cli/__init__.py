@@ -13,12 +13,13 @@ import typer
 from loguru import logger
 from rich.console import Console
 from rich.live import Live
+from rich.text import Text
 
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.cli import _display
 from ocean_core.config import LoadedConfig, load_config
-from ocean_core.errors import ConfigError, OceanError
+from ocean_core.errors import ConfigError, ConfigProblem, OceanError
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import installed_types, load_type
 from ocean_core.results import ResyncResult
@@ -46,6 +47,7 @@ def main() -> None:
     """Console-script entry point."""
     logger.remove()
     logger.add(sys.stderr, level="WARNING")
+    logger.enable("ocean_core")
     app()
 
 
@@ -55,11 +57,19 @@ def _run(fn: Callable[[], Awaitable[T]]) -> T:
         return anyio.run(fn)
     except ConfigError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
+            _error(str(problem))
         raise typer.Exit(2) from None
     except OceanError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, soft_wrap=True)
+        _error(str(exc))
         raise typer.Exit(1) from None
+
+
+def _error(message: str) -> None:
+    """One line on stderr: a multi-line message (a jq or YAML error) is joined, and the text is
+    never read as rich markup (a value such as ``[/x]`` is printed as it is)."""
+    lines = (line.strip() for line in message.splitlines())
+    text = " ".join(line for line in lines if line.strip("^ "))
+    err.print(Text.assemble(("error:", "red"), " ", text), highlight=False, soft_wrap=True)
 
 
 def _selected(config: LoadedConfig, integration: str | None) -> list[int]:
@@ -68,7 +78,13 @@ def _selected(config: LoadedConfig, integration: str | None) -> list[int]:
         if not items:
             raise ConfigError.single("integrations", "no integrations configured")
         return list(range(len(items)))
-    config.settings.integration(integration)  # raises with the configured ids
+    try:
+        config.settings.integration(integration)  # raises with the configured ids
+    except ConfigError as exc:
+        source = str(config.path)
+        raise ConfigError(
+            [ConfigProblem(p.field, p.message, p.source or source) for p in exc.problems]
+        ) from None
     return [i for i, item in enumerate(items) if item.id == integration]
 
 
@@ -202,7 +218,7 @@ def status(config: ConfigOption = Path("ocean.yaml"), as_json: JsonOption = Fals
 @app.command("list")
 def list_types(as_json: JsonOption = False) -> None:
     """Installed integration types and their kinds."""
-    rows = []
+    rows: list[dict[str, Any]] = []
     for name in sorted(installed_types()):
         try:
             cls = load_type(name)
@@ -220,8 +236,8 @@ def list_types(as_json: JsonOption = False) -> None:
     for column in ("type", "kinds", "config fields", "class"):
         table.add_column(column)
     for row in rows:
-        table.add_row(
-            row["type"], ", ".join(row.get("kinds", [])) or "(from config)",
-            ", ".join(row.get("config", [])), row.get("class", row.get("error", "")),
-        )
+        kinds_text: str = ", ".join(row.get("kinds", [])) or "(from config)"
+        config_text: str = ", ".join(row.get("config", []))
+        where: str = row.get("class", row.get("error", ""))
+        table.add_row(Text(row["type"]), Text(kinds_text), Text(config_text), Text(where))
     out.print(table)

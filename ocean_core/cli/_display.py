@@ -33,7 +33,7 @@ def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
     for name, stats in run.kinds.items():
         errors = Text(str(stats.errors), style="red" if stats.errors else "")
         table.add_row(
-            name + ("" if stats.finished else " …"),
+            Text(name + ("" if stats.finished else " …")),
             f"{stats.fetched:,}", f"{stats.upserted:,}", f"{stats.unchanged:,}",
             f"{stats.filtered:,}", errors,
         )
@@ -71,21 +71,24 @@ def entities_table(entities: Sequence[Entity]) -> Table:
     for column in ("integration", "kind", "blueprint", "identifier", "title"):
         table.add_column(column)
     for e in entities:
-        table.add_row(e.integration_id, e.kind, e.blueprint, e.identifier, e.title or "")
+        values = (e.integration_id, e.kind, e.blueprint, e.identifier, e.title)
+        table.add_row(*(Text(value or "") for value in values))
     return table
 
 
 def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
     table = Table()
-    for column in ("integration", "generation", "last run", "started", "ended", "errors"):
+    # An id is what `--integration` takes: never shorten it to fit the dates.
+    table.add_column("integration", min_width=max((len(row[0]) for row in rows), default=0))
+    for column in ("generation", "last run", "started", "ended", "errors"):
         table.add_column(column)
     table.add_column("deleted", justify="right")
     for integration_id, generation, run in rows:
         if run is None:
-            table.add_row(integration_id, str(generation), "never", "", "", "", "")
+            table.add_row(Text(integration_id), str(generation), "never", "", "", "", "")
             continue
         table.add_row(
-            integration_id, str(generation), status_text(run.status),
+            Text(integration_id), str(generation), status_text(run.status),
             run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
             run.ended_at.strftime("%Y-%m-%d %H:%M:%S") if run.ended_at else "",
             str(run.errors), f"{run.deleted:,}",

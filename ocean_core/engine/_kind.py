@@ -8,7 +8,6 @@ of filling memory. Any failure stops this kind only; what was written stays.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -63,20 +62,26 @@ class KindRun:
     async def _fetch(self, send: ObjectSendStream[Sequence[Any]]) -> None:
         fetcher = self.integration.fetcher(self.kind)
         async with send:
+            batches = fetcher()
             try:
-                async with aclosing(fetcher()) as batches:
-                    async for batch in batches:
-                        if not isinstance(batch, list | tuple):
-                            raise TypeError(
-                                f"the fetcher of kind {self.kind!r} must yield lists of items,"
-                                f" got {type(batch).__name__}"
-                            )
-                        self.stats.fetched += len(batch)
-                        await send.send(batch)
+                async for batch in batches:
+                    if not isinstance(batch, list | tuple):
+                        raise TypeError(
+                            f"the fetcher of kind {self.kind!r} must yield lists of items,"
+                            f" got {type(batch).__name__}"
+                        )
+                    self.stats.fetched += len(batch)
+                    await send.send(batch)
             except Exception as exc:  # integration code: any failure ends this kind only
                 message = f"{type(exc).__name__}: {exc}"
                 self.stats.add_error(ErrorStage.FETCH, message)
                 logger.warning("kind {} fetch failed: {}", self.kind, message)
+            finally:
+                # Close the generator here, cancelled or not, so its own cleanup runs now.
+                close = getattr(batches, "aclose", None)
+                if close is not None:
+                    with anyio.CancelScope(shield=True):
+                        await close()
 
     async def _write(self, batch: Sequence[Any], seq: int) -> bool:
         prepared = await anyio.to_thread.run_sync(

@@ -61,7 +61,8 @@ def parse_mapping(data: Any, source: str | None = None) -> MappingSpec:
     """Validate the shape of a mapping; raise ``MappingError`` naming every bad field."""
     if not isinstance(data, dict):
         got = type(data).__name__
-        raise MappingError(ConfigProblem("", f"a mapping must be a YAML mapping, got {got}", source))
+        problem = ConfigProblem("", f"a mapping must be a YAML mapping, got {got}", source)
+        raise MappingError(problem)
     try:
         return MappingSpec.model_validate(data)
     except ValidationError as exc:

@@ -114,11 +114,14 @@ class CompiledResource:
             raise ItemMappingError(field, f"jq error: {exc}") from exc
 
 
-def _compile(expression: str, where: str, problems: list[ConfigProblem]) -> Any:
+def _compile(expression: str, where: str, kind: str, problems: list[ConfigProblem]) -> Any:
+    """Compile one expression; a failure becomes a problem naming the field and the kind."""
     try:
         return jq.compile(expression)
     except ValueError as exc:
-        problems.append(ConfigProblem(where, f"jq compile error: {exc} (expression: {expression!r})"))
+        reason = str(exc).splitlines()[0].removeprefix("jq: error: ").rstrip(":")
+        message = f"jq compile error: {reason} (kind {kind}, expression: {expression!r})"
+        problems.append(ConfigProblem(where, message))
         return None
 
 
@@ -126,22 +129,24 @@ def compile_resource(
     resource: Resource, index: int, problems: list[ConfigProblem], source: str | None
 ) -> CompiledResource | None:
     """Compile one resource, adding a problem per expression that does not compile."""
-    prefix = f"resources[{index}] (kind {resource.kind!r})"
+    kind = json.dumps(resource.kind)
     found: list[ConfigProblem] = []
     m = resource.port.entity.mappings
     base = "port.entity.mappings"
     exprs: dict[str, str] = {name: getattr(m, name) or "null" for name in _FIELDS}
     fields = {
-        f"{base}.{name}": _compile(expr, f"{prefix}: {base}.{name}", found)
+        f"{base}.{name}": _compile(expr, f"resources[{index}].{base}.{name}", kind, found)
         for name, expr in exprs.items()
     }
     for group in ("properties", "relations"):
         for key, expr in getattr(m, group).items():
             where = f"{base}.{group}.{key}"
-            fields[where] = _compile(expr, f"{prefix}: {where}", found)
-    selector = _compile(resource.selector.query, f"{prefix}: selector.query", found)
+            fields[where] = _compile(expr, f"resources[{index}].{where}", kind, found)
+    selector = _compile(resource.selector.query, f"resources[{index}].selector.query", kind, found)
     items = resource.port.items_to_parse
-    items_program = _compile(items, f"{prefix}: port.itemsToParse", found) if items else None
+    items_program = (
+        _compile(items, f"resources[{index}].port.itemsToParse", kind, found) if items else None
+    )
     problems.extend(ConfigProblem(p.field, p.message, source) for p in found)
     if found:
         return None

@@ -79,7 +79,7 @@ async def test_an_environment_without_edges_yields_no_dependency_batch(
     make_dist(tmp_path, "alone", "1.0", "Requires-Dist: pytest; extra == 'test'")
     integration = PackagesIntegration({"paths": [str(tmp_path)]})
     assert await _collect(integration.dependencies()) == []
-    assert PackagesIntegration.kinds()[1].may_be_empty
+    assert PackagesIntegration.declared_kinds()[1].may_be_empty
 
 
 def test_config_refuses_bad_values() -> None:

@@ -1,0 +1,95 @@
+"""A source whose data, failures and blocking points each test controls."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from typing import Any
+
+import anyio
+
+from ocean_core import Integration, KindSpec
+from ocean_core.integration import Batch
+
+
+class Boom(RuntimeError):
+    """The failure a test injects into a fetcher."""
+
+
+class Source(Integration):
+    """Kinds and items set by the test.
+
+    ``fail[kind] = n`` raises before batch ``n``; ``block[kind] = n`` blocks forever (as a
+    fetcher stuck in network I/O would) before batch ``n`` once, after setting ``blocked``.
+    """
+
+    type = "source"
+
+    def __init__(
+        self, data: dict[str, list[Any]], batch_size: int = 2, may_be_empty: set[str] | None = None
+    ) -> None:
+        super().__init__()
+        self.data = data
+        self.batch_size = batch_size
+        self.may_be_empty = may_be_empty or set()
+        self.fail: dict[str, int] = {}
+        self.block: dict[str, int] = {}
+        self.blocked = anyio.Event()
+        self.unblocked_by_cancel = 0
+        self.on_batch: Callable[[str, int], Any] | None = None
+
+    def kinds(self) -> list[KindSpec]:
+        return [KindSpec(k, k, k in self.may_be_empty) for k in self.data]
+
+    def fetcher(self, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
+        return lambda: self._fetch(kind_name)
+
+    async def _fetch(self, kind: str) -> AsyncIterator[Batch]:
+        items = list(self.data[kind])
+        for number, start in enumerate(range(0, len(items), self.batch_size)):
+            if self.fail.get(kind) == number:
+                raise Boom(f"injected failure in {kind} at batch {number}")
+            if self.block.get(kind) == number:
+                del self.block[kind]
+                await self._block()
+            if self.on_batch is not None:
+                await self.on_batch(kind, number)
+            yield items[start : start + self.batch_size]
+
+    async def _block(self) -> None:
+        self.blocked.set()
+        try:
+            await anyio.sleep_forever()
+        finally:
+            self.unblocked_by_cancel += 1
+
+
+def items(prefix: str, n: int, value: int = 0) -> list[dict[str, Any]]:
+    return [{"id": f"{prefix}{i}", "name": f"{prefix} {i}", "value": value} for i in range(n)]
+
+
+def mapping_for(*kinds: str, selector: str = "true") -> dict[str, Any]:
+    return {
+        "resources": [
+            {
+                "kind": kind,
+                "selector": {"query": selector},
+                "port": {
+                    "entity": {
+                        "mappings": {
+                            "identifier": ".id",
+                            "title": ".name",
+                            "blueprint": f'"{kind}"',
+                            "properties": {"value": ".value"},
+                            "relations": {},
+                        }
+                    }
+                },
+            }
+            for kind in kinds
+        ]
+    }
+
+
+async def identifiers(catalog: Any, integration_id: str, kind: str | None = None) -> list[str]:
+    found = await catalog.list_entities(integration_id, kind=kind)
+    return sorted(e.identifier for e in found)

@@ -1,0 +1,23 @@
+"""The public names stay exported and in step with ``__all__``."""
+
+from __future__ import annotations
+
+import ocean_core
+import ocean_core.catalog
+
+
+def test_all_names_exist() -> None:
+    for module in (ocean_core, ocean_core.catalog):
+        missing = [name for name in module.__all__ if not hasattr(module, name)]
+        assert missing == []
+
+
+def test_contract_names_are_public() -> None:
+    contract = {"Integration", "kind", "Ocean", "ResyncStatus", "Entity", "ResyncResult"}
+    assert contract <= set(ocean_core.__all__)
+    assert {"SQLiteCatalog", "MemoryCatalog", "Catalog"} <= set(ocean_core.catalog.__all__)
+
+
+def test_every_error_is_an_ocean_error() -> None:
+    errors = [getattr(ocean_core, n) for n in ocean_core.__all__ if n.endswith("Error")]
+    assert errors and all(issubclass(e, ocean_core.OceanError) for e in errors)
