@@ -9,8 +9,12 @@ the catalog's own schema and connection pragmas.
 
 from __future__ import annotations
 
+import re
+import secrets
 import sqlite3
 import time
+from collections.abc import Callable
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -45,21 +49,47 @@ async def _catalog_shape(db: Path) -> tuple[list[str], dict[str, Any]]:
     return schema, pragmas
 
 
-async def _rows(n: int) -> list[tuple[Any, ...]]:
+def _tail_maker(statement: str) -> Callable[[int], tuple[Any, ...]]:
+    """The parameters the catalog appends to an ``EntityRow`` for one page, read off the
+    column list of its upsert statement, so the floor binds exactly what the catalog binds."""
+    from ocean_core.catalog import EntityRow
+
+    found = re.search(r"INSERT\s+INTO\s+entities\s*\(([^)]*)\)", statement, re.IGNORECASE)
+    if found is None:
+        raise RuntimeError("cannot find the column list of the catalog's upsert statement")
+    columns = [c.strip() for c in found.group(1).split(",")]
+    head, tail = columns[: len(EntityRow._fields)], columns[len(EntityRow._fields) :]
+    if head != list(EntityRow._fields):
+        raise RuntimeError(f"the upsert binds {head}, not EntityRow's {EntityRow._fields}")
+    per_page: dict[str, Callable[[int], Any]] = {
+        "integration_id": lambda page: INTEGRATION_ID,
+        "kind": lambda page: KIND,
+        "page_id": lambda page: page,
+        "write_token": lambda page: secrets.randbits(62),  # as the catalog: random per write
+    }
+    unknown = [c for c in tail if c not in per_page]
+    if unknown:
+        raise RuntimeError(f"the floor does not know how to bind column(s) {unknown}")
+    return lambda page: tuple(per_page[c](page) for c in tail)
+
+
+async def _rows(n: int, statement: str) -> list[tuple[Any, ...]]:
     """The parameter tuples the catalog's upsert gets for the N entities of a first resync."""
     from integrations.fake import FakeIntegration
     from ocean_core import Entity
     from ocean_core.catalog import encode_entity
 
+    tail_for = _tail_maker(statement)
     integration = FakeIntegration(fake_config(n, entities=True))
     rows: list[tuple[Any, ...]] = []
     page_id = 0
     async for batch in integration.fetcher(KIND)():
-        page_id += 1  # a first resync writes page seq k as pages.id k, one per batch
+        page_id += 1  # a first resync writes page seq k as pages.id k + 1, one per batch
+        tail = tail_for(page_id)
         for entity in batch:
             if not isinstance(entity, Entity):
                 raise TypeError(f"the fake fetcher yielded {type(entity).__name__}, not Entity")
-            rows.append((*encode_entity(entity), INTEGRATION_ID, KIND, page_id))
+            rows.append((*encode_entity(entity), *tail))
     return rows
 
 
@@ -91,9 +121,9 @@ def upsert_sql() -> str:
 def run_floor(n: int, db: Path) -> None:
     """Child ``floor``: time one executemany upsert of N pre-built rows, in one transaction."""
     schema, pragmas = anyio.run(_catalog_shape, db.with_name(db.stem + "-shape.db"))
-    progress(f"floor: building {n:,} rows (untimed) ...")
-    rows = anyio.run(_rows, n)
     statement = upsert_sql()
+    progress(f"floor: building {n:,} rows (untimed) ...")
+    rows = anyio.run(_rows, n, statement)
     conn = _connect(db, schema, pragmas)
     try:
         progress(f"floor: BEGIN; executemany(upsert, {len(rows):,} rows); COMMIT ...")
@@ -119,9 +149,16 @@ def run_floor(n: int, db: Path) -> None:
     )
 
 
+VOLATILE = frozenset({"write_token"})
+"""Columns that differ between two writes of the same content by design (random per write)."""
+
+
 def compare(floor_db: Path, catalog_db: Path, sample: int = 1000) -> str:
     """Check that the floor wrote what the resync stored: counts and a sample of full rows."""
-    with sqlite3.connect(floor_db) as floor, sqlite3.connect(catalog_db) as catalog:
+    with (
+        closing(sqlite3.connect(floor_db)) as floor,
+        closing(sqlite3.connect(catalog_db)) as catalog,
+    ):
         counts = [
             c.execute("SELECT count(*) FROM entities").fetchone()[0] for c in (floor, catalog)
         ]
@@ -133,7 +170,10 @@ def compare(floor_db: Path, catalog_db: Path, sample: int = 1000) -> str:
             if index >= sample:
                 break
             differ |= {c for c, a, b in zip(columns, ours, theirs, strict=True) if a != b}
+        differ -= VOLATILE
     same = "identical" if not differ else f"differing in {sorted(differ)}"
+    ignored = sorted(VOLATILE & set(columns))
+    same += f" (ignoring {', '.join(ignored)}, random per write)" if ignored else ""
     return (
         f"floor check: floor stored {counts[0]:,} rows, the resync {counts[1]:,}; the first "
         f"{sample} rows in key order are {same}"

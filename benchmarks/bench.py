@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
 import subprocess
 import sys
@@ -137,6 +139,33 @@ def _run_ok(run: dict[str, Any], n: int, *, noop: bool) -> str | None:
     return None
 
 
+def _cpu_seconds() -> tuple[float, float]:
+    """(CPU seconds the whole machine has been busy, CPU seconds this process and its
+    finished children used); (0, 0) where ``/proc/stat`` is missing."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            fields = [int(v) for v in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0, 0.0
+    busy = (sum(fields[:8]) - fields[3] - fields[4]) / os.sysconf("SC_CLK_TCK")
+    ours = sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in (
+            resource.getrusage(resource.RUSAGE_SELF),
+            resource.getrusage(resource.RUSAGE_CHILDREN),
+        )
+    )
+    return busy, ours
+
+
+def _machine_note(before: tuple[float, float], after: tuple[float, float], wall: float) -> str:
+    """How much of the machine other processes used during the run: it skews every ratio."""
+    others = max(0.0, (after[0] - before[0]) - (after[1] - before[1]))
+    share = others / (wall * (os.cpu_count() or 1)) if wall > 0 else 0.0
+    note = f"other processes used {others:.0f} CPU-s ({share:.0%} of the machine) during the run"
+    return note + ("; the machine was busy: rerun when it is idle" if share > 0.1 else "")
+
+
 class Bench:
     """Runs the phases in order and fills the report."""
 
@@ -156,6 +185,7 @@ class Bench:
     def run(self) -> Report:
         started = time.perf_counter()
         self.deadline = started + self.args.budget
+        cpu_before = _cpu_seconds()
         for phase in PHASES:
             if phase not in self.phases:
                 continue
@@ -164,7 +194,9 @@ class Bench:
             except Exception as exc:  # a failed phase is reported; the others still run
                 progress(f"phase {phase} failed: {exc!r}")
                 self.report.error(ITEMS[phase], f"phase {phase}", f"{type(exc).__name__}: {exc}")
-        self.report.notes.append(f"whole benchmark: {time.perf_counter() - started:.0f} s")
+        wall = time.perf_counter() - started
+        self.report.notes.append(f"whole benchmark: {wall:.0f} s")
+        self.report.notes.append(_machine_note(cpu_before, _cpu_seconds(), wall))
         return self.report
 
     def child(self, mode: str, n: int, *options: str) -> dict[str, Any]:
@@ -260,7 +292,7 @@ class Bench:
         from benchmarks._floor import compare
 
         floor_db, catalog_db = Path(self.db("floor")), Path(self.db("entities"))
-        if floor_db.exists() and catalog_db.exists():
+        if self.floor is not None and floor_db.exists() and catalog_db.exists():
             self.report.notes.append(compare(floor_db, catalog_db))
         self.remove_db("floor")
         self.remove_db("entities")

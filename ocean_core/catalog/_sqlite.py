@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -10,7 +11,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
-import orjson
 
 from ocean_core.catalog import _sqlite_schema as sql
 from ocean_core.catalog._locks import FileRunnerLocks, LocalRunnerLocks, RunnerLocks
@@ -127,7 +127,7 @@ class SQLiteCatalog:
             row = conn.execute(
                 "INSERT INTO integrations (id, generation) VALUES (?, ?)"
                 f" ON CONFLICT (id) DO UPDATE SET generation = {update} RETURNING generation",
-                (integration_id, at_least or 1),
+                (integration_id, 1 if at_least is None else at_least),
             ).fetchone()
             return int(row[0])
 
@@ -139,9 +139,8 @@ class SQLiteCatalog:
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
-        digest = page_digest(rows)
         return await self._write(
-            lambda c: _write_page(c, integration_id, kind, seq, generation, rows, digest)
+            lambda c: _write_page(c, integration_id, kind, seq, generation, rows, page_digest(rows))
         )
 
     async def delete_stale(
@@ -244,48 +243,39 @@ def _write_page(
     rows: Sequence[EntityRow], digest: bytes,
 ) -> PageOutcome:
     found = conn.execute(
-        "SELECT id, digest FROM pages WHERE integration_id = ? AND kind = ? AND seq = ?",
+        "SELECT id, digest, member_count FROM pages"
+        " WHERE integration_id = ? AND kind = ? AND seq = ?",
         (integration_id, kind, seq),
     ).fetchone()
-    if found is not None and found[1] == digest:
-        # Same keys, same content, same order as when this page was last written: every
-        # member still points here, so marking the page seen marks them all.
+    if found is not None and found[1] == digest and _member_count(conn, found[0]) == found[2]:
         conn.execute("UPDATE pages SET seen_generation = ? WHERE id = ?", (generation, found[0]))
         return PageOutcome(upserted=0, unchanged=len(rows))
-    page_id = found[0] if found is not None else conn.execute(
-        "INSERT INTO pages (integration_id, kind, seq, seen_generation) VALUES (?, ?, ?, ?)"
-        " RETURNING id",
-        (integration_id, kind, seq, generation),
-    ).fetchone()[0]
     latest = latest_by_key(rows)
-    keys = orjson.dumps(list(latest)).decode()
-    found_rows = conn.execute(sql.EXISTING_SQL, (keys, integration_id))
-    existing = {(b, i): (page, h) for b, i, page, h in found_rows}
-    _detach_departed(conn, integration_id, page_id, latest)
-    changed: list[tuple[Any, ...]] = []
-    moved: list[tuple[Any, ...]] = []
-    emptied: set[int] = set()
-    for key, row in latest.items():
-        previous = existing.get(key)
-        if previous is None or previous[1] != row.hash:
-            changed.append((*row, integration_id, kind, page_id))
-        elif previous[0] != page_id:
-            moved.append((page_id, kind, integration_id, *key))
-        if previous is not None and previous[0] is not None and previous[0] != page_id:
-            emptied.add(previous[0])
-    conn.executemany(sql.UPSERT_SQL, changed)
-    conn.executemany(
-        "UPDATE entities SET page_id = ?, kind = ?"
-        " WHERE integration_id = ? AND blueprint = ? AND identifier = ?",
-        moved,
-    )
-    # A page that lost a member can no longer vouch for its members by digest.
-    conn.executemany("UPDATE pages SET digest = NULL WHERE id = ?", [(p,) for p in emptied])
+    if found is None:
+        page_id = conn.execute(
+            "INSERT INTO pages (integration_id, kind, seq, seen_generation) VALUES (?, ?, ?, ?)"
+            " RETURNING id",
+            (integration_id, kind, seq, generation),
+        ).fetchone()[0]
+    else:
+        page_id = found[0]
+        _detach_departed(conn, integration_id, page_id, latest)
+    token = secrets.randbits(62)
+    tail = (integration_id, kind, page_id, token)
+    conn.executemany(sql.UPSERT_SQL, [(*row, *tail) for row in latest.values()])
+    upserted = conn.execute(
+        "SELECT count(*) FROM entities WHERE page_id = ? AND write_token = ?", (page_id, token)
+    ).fetchone()[0]
     conn.execute(
-        "UPDATE pages SET digest = ?, seen_generation = ? WHERE id = ?",
-        (digest, generation, page_id),
+        "UPDATE pages SET digest = ?, member_count = ?, seen_generation = ? WHERE id = ?",
+        (digest, len(latest), generation, page_id),
     )
-    return PageOutcome(upserted=len(changed), unchanged=len(rows) - len(changed))
+    return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
+
+
+def _member_count(conn: sqlite3.Connection, page_id: int) -> int:
+    row = conn.execute("SELECT count(*) FROM entities WHERE page_id = ?", (page_id,)).fetchone()
+    return int(row[0])
 
 
 def _detach_departed(

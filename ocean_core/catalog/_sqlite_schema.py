@@ -2,7 +2,13 @@
 
 Seen-tracking is per page, not per entity: a no-op resync must not rewrite a million rows to
 say "still here". ``entities.page_id`` points at the page that last held the entity; a page
-row keeps a digest of its keys and content hashes and the generation that last wrote it.
+row keeps a digest of its members' keys and content hashes, how many members it had when the
+digest was taken, and the generation that last wrote it.
+
+Members join a page only when that page is written; between two writes of a page they can only
+leave it (moved to another page, or detached). So a page whose digest matches the new batch and
+whose member count is unchanged holds exactly that batch, and marking the page seen marks them
+all: the fast path, one row update per page.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ CREATE TABLE IF NOT EXISTS integrations (
     generation INTEGER NOT NULL DEFAULT 0
 );
 CREATE TABLE IF NOT EXISTS pages (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a page id names one page forever
     integration_id TEXT NOT NULL,
     kind TEXT NOT NULL,
     seq INTEGER NOT NULL,
     digest BLOB,
+    member_count INTEGER NOT NULL DEFAULT 0,
     seen_generation INTEGER NOT NULL,
     UNIQUE (integration_id, kind, seq)
 );
@@ -35,9 +42,10 @@ CREATE TABLE IF NOT EXISTS entities (
     relations TEXT NOT NULL,
     hash INTEGER NOT NULL,
     page_id INTEGER,
+    write_token INTEGER,  -- which page write last changed the content (to count upserts)
     PRIMARY KEY (integration_id, blueprint, identifier)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id);
+CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id, write_token);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     integration_id TEXT NOT NULL,
@@ -48,21 +56,19 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_integration ON runs (integration_id, started_at);
 """
 
+# New rows, changed rows and rows moving in from another page are written; a row already in
+# this page with the same hash is not touched. Only new or changed content takes the write's
+# token, so counting the page's rows with that token gives the number upserted.
 UPSERT_SQL = """
 INSERT INTO entities (blueprint, identifier, title, team, icon, properties, relations, hash,
-                      integration_id, kind, page_id)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      integration_id, kind, page_id, write_token)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (integration_id, blueprint, identifier) DO UPDATE SET
     kind = excluded.kind, title = excluded.title, team = excluded.team, icon = excluded.icon,
     properties = excluded.properties, relations = excluded.relations, hash = excluded.hash,
-    page_id = excluded.page_id
-"""
-
-EXISTING_SQL = """
-SELECT e.blueprint, e.identifier, e.page_id, e.hash
-FROM json_each(?) AS k
-JOIN entities AS e
-  ON e.integration_id = ? AND e.blueprint = k.value ->> 0 AND e.identifier = k.value ->> 1
+    page_id = excluded.page_id,
+    write_token = iif(entities.hash = excluded.hash, entities.write_token, excluded.write_token)
+WHERE entities.hash IS NOT excluded.hash OR entities.page_id IS NOT excluded.page_id
 """
 
 STALE_PAGES = "SELECT id FROM pages WHERE integration_id = ? AND seen_generation != ?"

@@ -1,8 +1,10 @@
 """One kind of one run: fetch, map and write its batches as a bounded pipeline.
 
-The fetcher runs in its own task and hands batches over a one-slot stream, so the next page
-is fetched while this one is mapped and written, and a slow catalog slows the fetcher instead
-of filling memory. Any failure stops this kind only; what was written stays.
+Three stages joined by one-slot streams: the fetcher (in the event loop), the mapping and
+encoding (in a worker thread) and the catalog write (in the catalog's thread). SQLite releases
+the GIL while it writes, so page k is written while page k+1 is mapped and page k+2 fetched;
+and a slow catalog slows the fetcher instead of filling memory. Any failure stops this kind
+only; what was written stays.
 """
 
 from __future__ import annotations
@@ -12,10 +14,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from anyio.abc import ObjectSendStream
+from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from loguru import logger
 
-from ocean_core.catalog import Catalog
+from ocean_core.catalog import Catalog, EntityRow
 from ocean_core.engine._plan import KindStep
 from ocean_core.engine._prepare import prepare
 from ocean_core.errors import CatalogError
@@ -45,19 +47,35 @@ class KindRun:
     async def run(self) -> int:
         """Sync the kind; return the next free page number."""
         seq = self.first_seq
-        send, receive = anyio.create_memory_object_stream[Sequence[Any]](1)
+        fetched, to_prepare = anyio.create_memory_object_stream[Sequence[Any]](1)
+        prepared, to_write = anyio.create_memory_object_stream[list[EntityRow]](1)
         async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._fetch, send)
-            async with receive:
-                async for batch in receive:
-                    for start in range(0, max(len(batch), 1), PAGE_SIZE):
-                        if not await self._write(batch[start : start + PAGE_SIZE], seq):
-                            tasks.cancel_scope.cancel()
-                            return seq
-                        seq += 1
+            tasks.start_soon(self._fetch, fetched)
+            tasks.start_soon(self._prepare, to_prepare, prepared)
+            async with to_write:
+                async for rows in to_write:
+                    if not await self._write(rows, seq):
+                        tasks.cancel_scope.cancel()
+                        return seq
+                    seq += 1
         if self.stats.errors == 0:
             await self._guard_empty()
         return seq
+
+    async def _prepare(
+        self, batches: ObjectReceiveStream[Sequence[Any]], pages: ObjectSendStream[list[EntityRow]]
+    ) -> None:
+        """Map and encode each batch, in pages of at most ``PAGE_SIZE`` items."""
+        async with batches, pages:
+            async for batch in batches:
+                for start in range(0, max(len(batch), 1), PAGE_SIZE):
+                    done = await anyio.to_thread.run_sync(
+                        prepare, batch[start : start + PAGE_SIZE], self.step.resource, self.kind
+                    )
+                    self.stats.filtered += done.filtered
+                    for message, item in done.errors:
+                        self.stats.add_error(ErrorStage.MAP, message, item)
+                    await pages.send(done.rows)
 
     async def _fetch(self, send: ObjectSendStream[Sequence[Any]]) -> None:
         fetcher = self.integration.fetcher(self.kind)
@@ -83,16 +101,10 @@ class KindRun:
                     with anyio.CancelScope(shield=True):
                         await close()
 
-    async def _write(self, batch: Sequence[Any], seq: int) -> bool:
-        prepared = await anyio.to_thread.run_sync(
-            prepare, batch, self.step.resource, self.kind
-        )
-        self.stats.filtered += prepared.filtered
-        for message, item in prepared.errors:
-            self.stats.add_error(ErrorStage.MAP, message, item)
+    async def _write(self, rows: list[EntityRow], seq: int) -> bool:
         try:
             outcome = await self.catalog.write_page(
-                self.integration_id, self.kind, seq, self.generation, prepared.rows
+                self.integration_id, self.kind, seq, self.generation, rows
             )
         except CatalogError as exc:
             self.stats.add_error(ErrorStage.WRITE, str(exc))

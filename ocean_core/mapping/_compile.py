@@ -76,6 +76,8 @@ class CompiledResource:
         return [{**item, self.items_to_parse_name: child} for child in children]
 
     def selected(self, item: Any) -> bool:
+        if self.selector is None:  # the selector is the constant `true`
+            return True
         verdict = self._run(self.selector, item, "selector.query")
         if isinstance(verdict, bool):
             return verdict
@@ -142,7 +144,8 @@ def compile_resource(
         for key, expr in getattr(m, group).items():
             where = f"{base}.{group}.{key}"
             fields[where] = _compile(expr, f"resources[{index}].{where}", kind, found)
-    selector = _compile(resource.selector.query, f"resources[{index}].selector.query", kind, found)
+    query = resource.selector.query
+    selector = _compile(query, f"resources[{index}].selector.query", kind, found)
     items = resource.port.items_to_parse
     items_program = (
         _compile(items, f"resources[{index}].port.itemsToParse", kind, found) if items else None
@@ -158,7 +161,7 @@ def compile_resource(
     return CompiledResource(
         kind=resource.kind,
         index=index,
-        selector=selector,
+        selector=None if query.strip() == "true" else selector,
         items_to_parse=items_program,
         items_to_parse_name=resource.port.items_to_parse_name,
         combined=jq.compile(combined_text),
