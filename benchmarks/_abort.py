@@ -21,9 +21,13 @@ from typing import Any
 
 import anyio
 
-from benchmarks._common import emit, progress
+from benchmarks._common import emit, fake_config, progress
 
 BLOCK_SECONDS = 3600.0
+BUSY_ITEMS = 50_000_000
+"""More than a busy run can ingest between two triggers: it is always mid-ingest."""
+BUSY_WARMUP = 0.3
+BUSY_POLL = 0.005
 POLL_SECONDS = 0.0002
 TRIAL_TIMEOUT = 10.0
 
@@ -84,7 +88,7 @@ async def _next_call(integration: Any, index: int) -> _Call:
     return call
 
 
-async def _recorded(ocean: Any, generation: int) -> tuple[float, Any]:
+async def _recorded(ocean: Any, generation: int, poll: float = POLL_SECONDS) -> tuple[float, Any]:
     """Poll the run records until the run of ``generation`` shows ``aborted``."""
     from ocean_core import ResyncStatus
 
@@ -96,7 +100,7 @@ async def _recorded(ocean: Any, generation: int) -> tuple[float, Any]:
                 return time.perf_counter(), run
             if run.status.finished:
                 raise RuntimeError(f"run of generation {generation} ended {run.status.value}")
-        await anyio.sleep(POLL_SECONDS)
+        await anyio.sleep(poll)
 
 
 async def _trials(db: Path, trials: int) -> dict[str, Any]:
@@ -148,6 +152,32 @@ async def _trials(db: Path, trials: int) -> dict[str, Any]:
     }
 
 
+async def _busy_trials(db: Path, *, entities: bool, trials: int) -> list[float]:
+    """Abort latency of a run busy mapping and writing (not blocked): ``trigger()`` to the
+    aborted record's ``ended_at``. Cancellation has to wait for the page in a worker thread."""
+    from integrations.fake import FakeIntegration
+    from ocean_core import Ocean
+    from ocean_core.catalog import SQLiteCatalog
+
+    catalog = SQLiteCatalog(str(db))
+    integration = FakeIntegration(fake_config(BUSY_ITEMS, entities=entities))
+    latencies: list[float] = []
+    try:
+        async with Ocean(integration, catalog=catalog, integration_id="bench-busy") as ocean:
+            generation = ocean.trigger()
+            for _ in range(trials):
+                await anyio.sleep(BUSY_WARMUP)  # let the run get into its stride
+                with anyio.fail_after(TRIAL_TIMEOUT):
+                    wall0 = time.time()
+                    new_generation = ocean.trigger()
+                    _, run = await _recorded(ocean, generation, poll=BUSY_POLL)
+                    latencies.append(run.ended_at.timestamp() - wall0)
+                generation = new_generation
+    finally:
+        await catalog.close()
+    return latencies
+
+
 def run_abort(db: Path, trials: int) -> None:
     """Child ``abort``: abort latency over ``trials`` trials."""
 
@@ -163,4 +193,14 @@ def run_abort(db: Path, trials: int) -> None:
     result = anyio.run(main)
     worst = max(result["unwound_s"], default=0.0)
     progress(f"abort latency: done, worst fetcher unwind {worst * 1000:.2f} ms")
+    for mode, entities in (("entities", True), ("jq", False)):
+        busy_trials = max(1, trials // 5)
+        progress(f"abort latency while busy ({mode}): {busy_trials} trials ...")
+
+        async def busy(entities: bool = entities, count: int = busy_trials) -> list[float]:
+            return await _busy_trials(
+                db.with_name(f"busy-{db.name}"), entities=entities, trials=count
+            )
+
+        result[f"busy_{mode}_s"] = anyio.run(busy)
     emit(result)

@@ -6,8 +6,6 @@ import json
 import resource
 import sys
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 RESULT_MARKER = "BENCH-RESULT "
@@ -55,14 +53,3 @@ def current_rss_kib() -> int:
     except OSError:
         pass
     return 0
-
-
-@contextmanager
-def timed(label: str, into: dict[str, float]) -> Iterator[None]:
-    """Time a block into ``into[label]`` (seconds) and report it on stderr."""
-    start = time.perf_counter()
-    try:
-        yield
-    finally:
-        into[label] = time.perf_counter() - start
-        progress(f"{label}: {into[label]:.3f} s")

@@ -62,7 +62,11 @@ class Report:
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")
         targets = [line for line in ordered if line.verdict != "INFO"]
         out += ["", "### Targets", ""]
-        out += [f"- {t.verdict}: {t.item} {t.measure} = {t.value} ({t.target})" for t in targets]
+        out += [
+            f"- {t.verdict}: {t.item} {t.measure} = {t.value}"
+            + (f" ({t.target})" if t.target else "")
+            for t in targets
+        ]
         if self.notes:
             out += ["", "### Notes", ""]
             out += [f"- {note}" for note in self.notes]

@@ -2,20 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 import orjson
+import xxhash
 
 from ocean_core.entity import Entity
 
 _SORTED = orjson.OPT_SORT_KEYS
 _EMPTY = b"{}"
+_SIGNED = 1 << 63
+"""Shifts an unsigned 64-bit hash into SQLite's signed INTEGER range."""
 
 
 class EntityRow(NamedTuple):
-    """An entity encoded for storage. ``hash`` covers everything but the key."""
+    """An entity encoded for storage. ``hash`` (xxh3, 64 bits) covers everything but the key:
+    it detects change, it is no security boundary."""
 
     blueprint: str
     identifier: str
@@ -59,18 +62,11 @@ def encode(
     team_json = None if team is None else _dump(team, "team").decode()
     # Both JSON objects delimit themselves, and repr() of a str or None is one unambiguous
     # literal, so no two different entities feed the hash the same bytes.
-    digest = hashlib.blake2b(props, digest_size=8)
-    digest.update(rels)
-    digest.update(f"{title!r}|{team_json!r}|{icon!r}".encode())
+    tail = f"{title!r}|{team_json!r}|{icon!r}".encode()
+    content_hash = xxhash.xxh3_64_intdigest(props + rels + tail) - _SIGNED
     return EntityRow(
-        blueprint,
-        identifier,
-        title,
-        team_json,
-        icon,
-        props.decode(),
-        rels.decode(),
-        int.from_bytes(digest.digest(), "big", signed=True),
+        blueprint, identifier, title, team_json, icon, props.decode(), rels.decode(),
+        content_hash,
     )
 
 
@@ -104,13 +100,12 @@ def decode(
 
 
 def page_digest(rows: Sequence[EntityRow]) -> bytes:
-    """A digest of a page's keys and content hashes, in order: equal digests, equal pages."""
-    digest = hashlib.blake2b(digest_size=16)
-    for row in rows:
-        # Length-prefixed, so no choice of characters in a key can make two pages collide.
-        key = f"{len(row.blueprint)}:{row.blueprint}{len(row.identifier)}:{row.identifier}"
-        digest.update(f"{key}{row.hash};".encode())
-    return digest.digest()
+    """A digest of a page's keys and content hashes, in order: equal digests, equal pages.
+
+    The keys go through JSON, so no choice of characters in them can make two pages collide.
+    """
+    keys = orjson.dumps([(row.blueprint, row.identifier, row.hash) for row in rows])
+    return xxhash.xxh3_128_digest(keys)
 
 
 def latest_by_key(rows: Sequence[EntityRow]) -> dict[tuple[str, str], EntityRow]:

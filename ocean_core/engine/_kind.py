@@ -1,25 +1,26 @@
-"""One kind of one run: fetch, map and write its batches as a bounded pipeline.
+"""One kind of one run: fetch, map and write its batches, one page at a time.
 
-Three stages joined by one-slot streams: the fetcher (in the event loop), the mapping and
-encoding (in a worker thread) and the catalog write (in the catalog's thread). SQLite releases
-the GIL while it writes, so page k is written while page k+1 is mapped and page k+2 fetched;
-and a slow catalog slows the fetcher instead of filling memory. Any failure stops this kind
-only; what was written stays.
+A plain loop: fetch a batch, map and encode it, write it as one transaction. Measured on the
+1,000,000-entity benchmark, this beats overlapping the stages in threads: CPython's GIL makes
+a CPU-bound fetcher and a writer thread convoy (the writer waits for the GIL after every
+row), which cost more than the overlap gained. A fetcher blocked in network I/O is still
+cancelled at once by the run's cancel scope. Any failure stops this kind only; what was
+written stays.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import anyio
-from anyio.abc import ObjectReceiveStream, ObjectSendStream
 from loguru import logger
 
 from ocean_core.catalog import Catalog, EntityRow
 from ocean_core.engine._plan import KindStep
-from ocean_core.engine._prepare import prepare
+from ocean_core.engine._prepare import Prepared, prepare
+from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError
 from ocean_core.integration import Integration
 from ocean_core.results import ErrorStage, KindStats
@@ -47,59 +48,56 @@ class KindRun:
     async def run(self) -> int:
         """Sync the kind; return the next free page number."""
         seq = self.first_seq
-        fetched, to_prepare = anyio.create_memory_object_stream[Sequence[Any]](1)
-        prepared, to_write = anyio.create_memory_object_stream[list[EntityRow]](1)
-        async with anyio.create_task_group() as tasks:
-            tasks.start_soon(self._fetch, fetched)
-            tasks.start_soon(self._prepare, to_prepare, prepared)
-            async with to_write:
-                async for rows in to_write:
-                    if not await self._write(rows, seq):
-                        tasks.cancel_scope.cancel()
-                        return seq
-                    seq += 1
+        async for batch in self._batches():
+            for start in range(0, max(len(batch), 1), PAGE_SIZE):
+                done = await self._prepare_page(batch[start : start + PAGE_SIZE])
+                self.stats.filtered += done.filtered
+                for message, item in done.errors:
+                    self.stats.add_error(ErrorStage.MAP, message, item)
+                if not await self._write(done.rows, seq):
+                    return seq
+                seq += 1
         if self.stats.errors == 0:
             await self._guard_empty()
         return seq
 
-    async def _prepare(
-        self, batches: ObjectReceiveStream[Sequence[Any]], pages: ObjectSendStream[list[EntityRow]]
-    ) -> None:
-        """Map and encode each batch, in pages of at most ``PAGE_SIZE`` items."""
-        async with batches, pages:
-            async for batch in batches:
-                for start in range(0, max(len(batch), 1), PAGE_SIZE):
-                    done = await anyio.to_thread.run_sync(
-                        prepare, batch[start : start + PAGE_SIZE], self.step.resource, self.kind
+    async def _batches(self) -> AsyncIterator[Sequence[Any]]:
+        """The fetcher's batches; a failure of the fetcher is recorded and ends the kind."""
+        batches = self.integration.fetcher(self.kind)()
+        try:
+            while True:
+                try:
+                    batch = await anext(batches)
+                except StopAsyncIteration:
+                    return
+                except Exception as exc:  # integration code: any failure ends this kind only
+                    self._fetch_failed(f"{type(exc).__name__}: {exc}")
+                    return
+                if not isinstance(batch, list | tuple):
+                    self._fetch_failed(
+                        f"the fetcher of kind {self.kind!r} must yield lists of items,"
+                        f" got {type(batch).__name__}"
                     )
-                    self.stats.filtered += done.filtered
-                    for message, item in done.errors:
-                        self.stats.add_error(ErrorStage.MAP, message, item)
-                    await pages.send(done.rows)
+                    return
+                self.stats.fetched += len(batch)
+                yield batch
+        finally:
+            # Close the generator now, cancelled or not, so its own cleanup runs in this run.
+            close = getattr(batches, "aclose", None)
+            if close is not None:
+                with anyio.CancelScope(shield=True):
+                    await close()
 
-    async def _fetch(self, send: ObjectSendStream[Sequence[Any]]) -> None:
-        fetcher = self.integration.fetcher(self.kind)
-        async with send:
-            batches = fetcher()
-            try:
-                async for batch in batches:
-                    if not isinstance(batch, list | tuple):
-                        raise TypeError(
-                            f"the fetcher of kind {self.kind!r} must yield lists of items,"
-                            f" got {type(batch).__name__}"
-                        )
-                    self.stats.fetched += len(batch)
-                    await send.send(batch)
-            except Exception as exc:  # integration code: any failure ends this kind only
-                message = f"{type(exc).__name__}: {exc}"
-                self.stats.add_error(ErrorStage.FETCH, message)
-                logger.warning("kind {} fetch failed: {}", self.kind, message)
-            finally:
-                # Close the generator here, cancelled or not, so its own cleanup runs now.
-                close = getattr(batches, "aclose", None)
-                if close is not None:
-                    with anyio.CancelScope(shield=True):
-                        await close()
+    def _fetch_failed(self, message: str) -> None:
+        self.stats.add_error(ErrorStage.FETCH, message)
+        logger.warning("kind {} fetch failed: {}", self.kind, message)
+
+    async def _prepare_page(self, page: Sequence[Any]) -> Prepared:
+        if self.step.resource is None or (page and isinstance(page[0], Entity)):
+            # Encoding entities takes ~2 ms a page: cheaper here than a thread hop. Only jq
+            # mapping, which can take far longer, goes to a worker thread.
+            return prepare(page, self.step.resource, self.kind)
+        return await anyio.to_thread.run_sync(prepare, page, self.step.resource, self.kind)
 
     async def _write(self, rows: list[EntityRow], seq: int) -> bool:
         try:
