@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
 import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
@@ -260,12 +259,14 @@ def _write_page(
     else:
         page_id = found[0]
         _detach_departed(conn, integration_id, page_id, latest)
-    token = secrets.randbits(62)
-    tail = (integration_id, kind, page_id, token)
-    conn.executemany(sql.UPSERT_SQL, [(*row, *tail) for row in latest.values()])
-    upserted = conn.execute(
-        "SELECT count(*) FROM entities WHERE page_id = ? AND write_token = ?", (page_id, token)
-    ).fetchone()[0]
+    tail = (integration_id, kind, page_id)
+    upserted = conn.executemany(sql.UPSERT_SQL, [(*row, *tail) for row in latest.values()]).rowcount
+    if _member_count(conn, page_id) != len(latest):
+        # Some unchanged rows are held elsewhere (or detached): move them here. Rare: it takes
+        # a change of page boundaries or an entity repeated across pages.
+        conn.executemany(
+            sql.MOVE_SQL, [(page_id, kind, integration_id, *key, page_id) for key in latest]
+        )
     conn.execute(
         "UPDATE pages SET digest = ?, member_count = ?, seen_generation = ? WHERE id = ?",
         (digest, len(latest), generation, page_id),

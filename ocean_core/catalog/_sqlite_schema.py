@@ -42,10 +42,9 @@ CREATE TABLE IF NOT EXISTS entities (
     relations TEXT NOT NULL,
     hash INTEGER NOT NULL,
     page_id INTEGER,
-    write_token INTEGER,  -- which page write last changed the content (to count upserts)
     PRIMARY KEY (integration_id, blueprint, identifier)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id, write_token);
+CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id);
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     integration_id TEXT NOT NULL,
@@ -56,19 +55,23 @@ CREATE TABLE IF NOT EXISTS runs (
 CREATE INDEX IF NOT EXISTS runs_by_integration ON runs (integration_id, started_at);
 """
 
-# New rows, changed rows and rows moving in from another page are written; a row already in
-# this page with the same hash is not touched. Only new or changed content takes the write's
-# token, so counting the page's rows with that token gives the number upserted.
+# Only new or changed content is written (so the statement's row count is the number
+# upserted); a row whose content is unchanged stays where it is.
 UPSERT_SQL = """
 INSERT INTO entities (blueprint, identifier, title, team, icon, properties, relations, hash,
-                      integration_id, kind, page_id, write_token)
-VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                      integration_id, kind, page_id)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (integration_id, blueprint, identifier) DO UPDATE SET
     kind = excluded.kind, title = excluded.title, team = excluded.team, icon = excluded.icon,
     properties = excluded.properties, relations = excluded.relations, hash = excluded.hash,
-    page_id = excluded.page_id,
-    write_token = iif(entities.hash = excluded.hash, entities.write_token, excluded.write_token)
-WHERE entities.hash IS NOT excluded.hash OR entities.page_id IS NOT excluded.page_id
+    page_id = excluded.page_id
+WHERE entities.hash IS NOT excluded.hash
+"""
+
+# Unchanged rows that another page (or none) held move into this one.
+MOVE_SQL = """
+UPDATE entities SET page_id = ?, kind = ?
+WHERE integration_id = ? AND blueprint = ? AND identifier = ? AND page_id IS NOT ?
 """
 
 STALE_PAGES = "SELECT id FROM pages WHERE integration_id = ? AND seen_generation != ?"
