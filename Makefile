@@ -27,7 +27,7 @@ lint: $(STAMP)
 	$(BIN)/mypy ocean_core
 
 bench: $(STAMP)
-	$(BIN)/python -m benchmarks.bench --out docs/benchmarks.md
+	$(BIN)/python -m benchmarks.bench
 
 clean:
 	rm -rf $(VENV) ocean.db ocean.db-wal ocean.db-shm ocean.db-locks
