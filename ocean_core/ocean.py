@@ -12,7 +12,7 @@ import anyio.lowlevel
 from anyio.abc import TaskGroup
 from loguru import logger
 
-from ocean_core._types import Trigger
+from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.catalog import Catalog, SQLiteCatalog
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
@@ -127,8 +127,9 @@ class Ocean:
     ) -> ResyncResult:
         """Run one resync to its end and return its record.
 
-        Inside ``async with`` this triggers and waits for that generation's outcome (if a newer
-        trigger supersedes it, the record says ``aborted``); outside, it runs in this task.
+        Inside ``async with`` this triggers and waits for that generation's run: its record
+        says ``aborted`` if a newer trigger cut it short, and if a newer trigger came before it
+        even started, the newer run's record is returned. Outside, it runs in this task.
         """
         if self._tasks is not None:
             generation = self.trigger(trigger, plan_only=plan_only)
@@ -138,7 +139,9 @@ class Ocean:
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
             generation = await self.catalog.advance_generation(self.integration_id)
-            return await self._make_run(generation, Trigger(trigger), plan_only).execute()
+            run = self._make_run(generation, Trigger(trigger), plan_only)
+            run.generation_stored = True
+            return await run.execute()
 
     async def wait_idle(self) -> ResyncResult | None:
         """Wait until no run is in flight or pending; return the last finished run."""
@@ -180,11 +183,12 @@ class Ocean:
             with anyio.CancelScope() as scope:
                 self._active = _Active(run, scope)
                 try:
-                    stored = await self.catalog.advance_generation(self.integration_id, generation)
-                    self._generation = max(self._generation, stored)
                     await run.execute()
-                except Exception:  # the runtime outlives any one run
-                    logger.exception("resync of generation {} failed to record", generation)
+                except Exception:  # the runtime outlives any one run, even an unrecordable one
+                    logger.exception("resync of generation {} could not be recorded", generation)
+                    run.record.status = ResyncStatus.FAILED
+            stored = run.stored_generation
+            self._generation = max(self._generation, stored or 0)
             self._active = None
             self._last = run.record
             self._finished[generation] = run.record

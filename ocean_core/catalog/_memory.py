@@ -6,10 +6,10 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks
 from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
-from ocean_core.catalog._sqlite import threshold_reason
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
 

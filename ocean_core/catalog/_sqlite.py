@@ -7,14 +7,15 @@ import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 import anyio
 
+from ocean_core.catalog import _sqlite_pages as pages
 from ocean_core.catalog import _sqlite_schema as sql
 from ocean_core.catalog._locks import FileRunnerLocks, LocalRunnerLocks, RunnerLocks
 from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
-from ocean_core.catalog._rows import EntityRow, decode, latest_by_key, page_digest
+from ocean_core.catalog._rows import EntityRow, decode
 from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError, TransientCatalogError
 from ocean_core.results import ResyncResult
@@ -139,14 +140,14 @@ class SQLiteCatalog:
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
         return await self._write(
-            lambda c: _write_page(c, integration_id, kind, seq, generation, rows, page_digest(rows))
+            lambda c: pages.write_page(c, integration_id, kind, seq, generation, rows)
         )
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
     ) -> DeleteOutcome:
         return await self._write(
-            lambda c: _delete_stale(c, integration_id, generation, threshold, dry_run)
+            lambda c: pages.delete_stale(c, integration_id, generation, threshold, dry_run)
         )
 
     async def stale_entities(
@@ -235,98 +236,3 @@ class SQLiteCatalog:
             ).fetchall()
         )
         return [r[0] for r in rows]
-
-
-def _write_page(
-    conn: sqlite3.Connection, integration_id: str, kind: str, seq: int, generation: int,
-    rows: Sequence[EntityRow], digest: bytes,
-) -> PageOutcome:
-    found = conn.execute(
-        "SELECT id, digest, member_count FROM pages"
-        " WHERE integration_id = ? AND kind = ? AND seq = ?",
-        (integration_id, kind, seq),
-    ).fetchone()
-    if found is not None and found[1] == digest and _member_count(conn, found[0]) == found[2]:
-        conn.execute("UPDATE pages SET seen_generation = ? WHERE id = ?", (generation, found[0]))
-        return PageOutcome(upserted=0, unchanged=len(rows))
-    latest = latest_by_key(rows)
-    if found is None:
-        page_id = conn.execute(
-            "INSERT INTO pages (integration_id, kind, seq, seen_generation) VALUES (?, ?, ?, ?)"
-            " RETURNING id",
-            (integration_id, kind, seq, generation),
-        ).fetchone()[0]
-    else:
-        page_id = found[0]
-        _detach_departed(conn, integration_id, page_id, latest)
-    tail = (integration_id, kind, page_id)
-    upserted = conn.executemany(sql.UPSERT_SQL, [(*row, *tail) for row in latest.values()]).rowcount
-    if _member_count(conn, page_id) != len(latest):
-        # Some unchanged rows are held elsewhere (or detached): move them here. Rare: it takes
-        # a change of page boundaries or an entity repeated across pages.
-        conn.executemany(
-            sql.MOVE_SQL, [(page_id, kind, integration_id, *key, page_id) for key in latest]
-        )
-    conn.execute(
-        "UPDATE pages SET digest = ?, member_count = ?, seen_generation = ? WHERE id = ?",
-        (digest, len(latest), generation, page_id),
-    )
-    return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
-
-
-def _member_count(conn: sqlite3.Connection, page_id: int) -> int:
-    row = conn.execute("SELECT count(*) FROM entities WHERE page_id = ?", (page_id,)).fetchone()
-    return int(row[0])
-
-
-def _detach_departed(
-    conn: sqlite3.Connection, integration_id: str, page_id: int, latest: dict[tuple[str, str], Any]
-) -> None:
-    """Members of the page that this write does not hold again lose their page: unseen."""
-    members = conn.execute(
-        "SELECT blueprint, identifier FROM entities WHERE page_id = ?", (page_id,)
-    ).fetchall()
-    departed = [(integration_id, b, i) for b, i in members if (b, i) not in latest]
-    conn.executemany(
-        "UPDATE entities SET page_id = NULL"
-        " WHERE integration_id = ? AND blueprint = ? AND identifier = ?",
-        departed,
-    )
-
-
-def _delete_stale(
-    conn: sqlite3.Connection, integration_id: str, generation: int, threshold: float,
-    dry_run: bool,
-) -> DeleteOutcome:
-    row = conn.execute(
-        "SELECT generation FROM integrations WHERE id = ?", (integration_id,)
-    ).fetchone()
-    current = int(row[0]) if row else 0
-    if current != generation:
-        reason = f"superseded: generation {generation} is no longer current (now {current})"
-        return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
-    args = (integration_id, generation, integration_id)
-    stale = conn.execute(f"SELECT count(*) FROM entities WHERE {sql.STALE_WHERE}", args).fetchone()
-    total = conn.execute(
-        "SELECT count(*) FROM entities WHERE integration_id = ?", (integration_id,)
-    ).fetchone()
-    outcome = DeleteOutcome(0, int(stale[0]), int(total[0]))
-    too_many = threshold_reason(outcome.stale, outcome.total, threshold)
-    if too_many is not None or dry_run or outcome.stale == 0:
-        return DeleteOutcome(0, outcome.stale, outcome.total, skipped_reason=too_many)
-    deleted = conn.execute(f"DELETE FROM entities WHERE {sql.STALE_WHERE}", args).rowcount
-    conn.execute(
-        "DELETE FROM pages WHERE integration_id = ? AND seen_generation != ?",
-        (integration_id, generation),
-    )
-    return DeleteOutcome(deleted, outcome.stale, outcome.total)
-
-
-def threshold_reason(stale: int, total: int, threshold: float) -> str | None:
-    """Why a delete of ``stale`` of ``total`` entities exceeds the threshold, or None."""
-    if total and stale / total > threshold:
-        return (
-            f"deletion threshold: {stale} of {total} entities ({stale / total:.0%}) would be"
-            f" deleted, more than the threshold of {threshold:.0%}"
-        )
-    return None

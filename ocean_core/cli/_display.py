@@ -80,17 +80,19 @@ def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
     table = Table()
     # An id is what `--integration` takes: never shorten it to fit the dates.
     table.add_column("integration", min_width=max((len(row[0]) for row in rows), default=0))
-    for column in ("generation", "last run", "started", "ended", "errors"):
-        table.add_column(column)
-    table.add_column("deleted", justify="right")
+    table.add_column("gen", justify="right")
+    table.add_column("last run")
+    table.add_column("started (UTC)", no_wrap=True)
+    for column in ("took", "errors", "deleted"):
+        table.add_column(column, justify="right")
     for integration_id, generation, run in rows:
         if run is None:
             table.add_row(Text(integration_id), str(generation), "never", "", "", "", "")
             continue
+        took = "" if run.duration is None else f"{run.duration:.1f}s"
         table.add_row(
             Text(integration_id), str(generation), status_text(run.status),
-            run.started_at.strftime("%Y-%m-%d %H:%M:%S"),
-            run.ended_at.strftime("%Y-%m-%d %H:%M:%S") if run.ended_at else "",
-            str(run.errors), f"{run.deleted:,}",
+            run.started_at.strftime("%m-%d %H:%M:%S"), took, str(run.errors),
+            f"{run.deleted:,}",
         )
     return table

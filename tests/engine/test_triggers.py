@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
-from ocean_core import NotRunningError, Ocean, ResyncStatus, RunnerLockedError
+from ocean_core import CatalogError, NotRunningError, Ocean, ResyncStatus, RunnerLockedError
 from ocean_core.catalog import Catalog, SQLiteCatalog
 from tests.support import Source, identifiers, items, mapping_for
 
@@ -158,3 +159,34 @@ async def test_exit_aborts_the_run_in_flight(catalog: Catalog) -> None:
         await source.blocked.wait()
     [run] = await ocean.runs()
     assert run.status is ResyncStatus.ABORTED and run.ended_at is not None
+
+
+class _FlakyCatalog:
+    """A catalog that fails to store one generation, as a database going away would."""
+
+    def __init__(self, inner: Catalog) -> None:
+        self.inner, self.fail_next = inner, True
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
+        if self.fail_next:
+            self.fail_next = False
+            raise CatalogError("database went away")
+        return await self.inner.advance_generation(integration_id, at_least)
+
+
+async def test_a_catalog_failure_fails_the_run_and_the_runtime_goes_on(catalog: Catalog) -> None:
+    flaky: Any = _FlakyCatalog(catalog)
+    ocean = Ocean(Source({"svc": items("s", 2)}), catalog=flaky, mapping=mapping_for("svc"))
+    async with ocean:
+        ocean.trigger()
+        failed = await ocean.wait_idle()
+        ocean.trigger()
+        recovered = await ocean.wait_idle()
+
+    assert failed is not None and failed.status is ResyncStatus.FAILED
+    assert "database went away" in (failed.error or "")
+    assert failed.deleted == 0
+    assert recovered is not None and recovered.status is ResyncStatus.SUCCEEDED
