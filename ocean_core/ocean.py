@@ -8,7 +8,6 @@ from types import TracebackType
 from typing import Any, Self
 
 import anyio
-import anyio.lowlevel
 from anyio.abc import TaskGroup
 from loguru import logger
 
@@ -21,6 +20,11 @@ from ocean_core.errors import NotRunningError
 from ocean_core.integration import Integration
 from ocean_core.mapping import MappingSpec
 from ocean_core.results import ResyncResult
+
+COALESCE_WINDOW = 0.01
+"""Seconds without a new trigger before a triggered run starts."""
+COALESCE_LIMIT = 0.2
+"""The longest a triggered run waits for triggers to stop coming."""
 
 
 @dataclass
@@ -196,12 +200,17 @@ class Ocean:
             self._notify()
 
     async def _settle(self) -> None:
-        """Let a burst of triggers land before starting, so only the newest one runs."""
-        while True:
-            seen = self._pending
-            await anyio.lowlevel.checkpoint()
-            if self._pending is seen:
-                return
+        """Let a burst of triggers land before starting, so only the newest one runs.
+
+        Starts once no trigger has come for ``COALESCE_WINDOW`` seconds, or after
+        ``COALESCE_LIMIT`` at most, so a steady stream of triggers cannot starve the run.
+        """
+        with anyio.move_on_after(COALESCE_LIMIT):
+            while True:
+                seen = self._pending
+                await anyio.sleep(COALESCE_WINDOW)
+                if self._pending is seen:
+                    return
 
     def _forget_old(self) -> None:
         for generation in sorted(self._finished)[:-16]:

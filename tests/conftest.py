@@ -8,9 +8,10 @@ import pytest
 from ocean_core.catalog import Catalog, MemoryCatalog, SQLiteCatalog
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
+@pytest.fixture(params=["asyncio", "trio"])
+def anyio_backend(request: pytest.FixtureRequest) -> str:
+    """Every async test runs on both anyio backends: the engine must not depend on asyncio."""
+    return str(request.param)
 
 
 @pytest.fixture(params=["memory", "sqlite"])

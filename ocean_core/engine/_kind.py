@@ -10,7 +10,8 @@ written stays.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncGenerator, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass
 from typing import Any
 
@@ -48,20 +49,21 @@ class KindRun:
     async def run(self) -> int:
         """Sync the kind; return the next free page number."""
         seq = self.first_seq
-        async for batch in self._batches():
-            for start in range(0, max(len(batch), 1), PAGE_SIZE):
-                done = await self._prepare_page(batch[start : start + PAGE_SIZE])
-                self.stats.filtered += done.filtered
-                for message, item in done.errors:
-                    self.stats.add_error(ErrorStage.MAP, message, item)
-                if not await self._write(done.rows, seq):
-                    return seq
-                seq += 1
+        async with aclosing(self._batches()) as batches:
+            async for batch in batches:
+                for start in range(0, max(len(batch), 1), PAGE_SIZE):
+                    done = await self._prepare_page(batch[start : start + PAGE_SIZE])
+                    self.stats.filtered += done.filtered
+                    for message, item in done.errors:
+                        self.stats.add_error(ErrorStage.MAP, message, item)
+                    if not await self._write(done.rows, seq):
+                        return seq
+                    seq += 1
         if self.stats.errors == 0:
             await self._guard_empty()
         return seq
 
-    async def _batches(self) -> AsyncIterator[Sequence[Any]]:
+    async def _batches(self) -> AsyncGenerator[Sequence[Any], None]:
         """The fetcher's batches; a failure of the fetcher is recorded and ends the kind."""
         batches = self.integration.fetcher(self.kind)()
         try:
