@@ -13,7 +13,9 @@ heap, caches or open files; this process only orchestrates and prints the report
 3. a no-op second resync vs the first (<= 0.5);
 4. peak RSS of a resync of N (<= 200 MiB) and of N vs N/10 (<= 1.3x), each in its own process;
 5. abort latency from ``ocean.trigger()`` to the blocked fetcher of the old run unwound
-   (p99 of 100 trials <= 50 ms).
+   (p99 of 100 trials <= 50 ms);
+6. mapping throughput of a typical mapping: the fast path vs the ``jq`` library per item and
+   field (>= 5x), over ``MAPPING_ITEMS`` items.
 """
 
 from __future__ import annotations
@@ -35,9 +37,9 @@ from benchmarks._common import RESULT_MARKER, progress
 from benchmarks._report import Line, Report, mib, ms, percentile, secs, write
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("abort", "floor", "entities", "rss", "jq")
+PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq")
 """In the order run: the cheap ones first, the jq resync (only reported) last."""
-ITEMS = {"floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5"}
+ITEMS = {"floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5", "mapping": "6"}
 CHILD_TIMEOUT_BASE = 120.0
 CHILD_TIMEOUT_PER_MILLION = 300.0
 """A child gets base + per-million * N seconds, then it is killed and its phase is an error."""
@@ -47,6 +49,8 @@ NOOP_TARGET = 0.5
 RSS_TARGET_MIB = 200.0
 RSS_GROWTH_TARGET = 1.3
 ABORT_P99_TARGET = 0.050
+MAPPING_SPEEDUP_TARGET = 5.0
+MAPPING_ITEMS = 20_000
 
 
 class ChildFailed(RuntimeError):
@@ -77,7 +81,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="cProfile the resync children into DIR (event-loop thread only)",
     )
     child = parser.add_argument_group("subprocess modes (used by the benchmark itself)")
-    child.add_argument("--child", choices=("floor", "resync", "rss", "abort"))
+    child.add_argument("--child", choices=("floor", "resync", "rss", "abort", "mapping"))
     child.add_argument("--db", help="the SQLite file a child writes")
     child.add_argument("--mode", choices=("entities", "jq"), default="entities")
     child.add_argument("--noop", action="store_true", help="also time a no-op second resync")
@@ -101,7 +105,7 @@ def run_child(args: argparse.Namespace) -> int:
 
 
 def _child_mode(args: argparse.Namespace, db: Path) -> None:
-    from benchmarks import _abort, _floor, _resync
+    from benchmarks import _abort, _floor, _mapping, _resync
 
     entities = args.mode == "entities"
     if args.child == "floor":
@@ -113,6 +117,8 @@ def _child_mode(args: argparse.Namespace, db: Path) -> None:
         _resync.run_resync(args.n, db, entities=entities, noop=args.noop, profile_out=profile)
     elif args.child == "rss":
         _resync.run_rss(args.n, db, entities=entities)
+    elif args.child == "mapping":
+        _mapping.run_mapping(args.n)
     else:
         _abort.run_abort(db, args.trials)
 
@@ -332,6 +338,23 @@ class Bench:
             f"{growth:.2f}",
             f"<= {RSS_GROWTH_TARGET}",
             growth <= RSS_GROWTH_TARGET,
+        )
+
+    def phase_mapping(self) -> None:
+        progress(f"phase mapping: {MAPPING_ITEMS:,} items, jq library vs fast path")
+        result = self.child("mapping", MAPPING_ITEMS)
+        per_item = f"{result['fields']} expressions per item"
+        for key, what in (("jq_items_s", "jq library per item"), ("fast_items_s", "fast path")):
+            self.report.add(
+                Line("6", f"mapping, {what} ({per_item})", f"{result[key]:,.0f} items/s")
+            )
+        speedup = result["fast_items_s"] / result["jq_items_s"]
+        self.report.check(
+            "6",
+            "mapping: fast path / jq library",
+            f"{speedup:.1f}x",
+            f">= {MAPPING_SPEEDUP_TARGET:.0f}x",
+            speedup >= MAPPING_SPEEDUP_TARGET,
         )
 
     def phase_abort(self) -> None:

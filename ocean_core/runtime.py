@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 
-from ocean_core.catalog import Catalog, catalog_from_url
+from ocean_core.catalog import Catalog, MemoryCatalog, catalog_from_url
 from ocean_core.config import IntegrationSettings, LoadedConfig
 from ocean_core.errors import ConfigError, ConfigProblem, MappingError
 from ocean_core.mapping import field_path, load_mapping_file
@@ -72,6 +73,43 @@ def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
         )
     except MappingError:
         raise
+
+
+@dataclass(frozen=True)
+class ValidatedIntegration:
+    """What ``ocean validate`` reports of one valid integration instance."""
+
+    integration_id: str
+    type: str
+    mapping: str
+    """Where the mapping came from: its file, ``inline``, ``default`` or ``none``."""
+    kinds: list[str]
+    resources: int
+
+
+def validate_integrations(
+    config: LoadedConfig, indexes: list[int]
+) -> tuple[list[ValidatedIntegration], list[ConfigProblem]]:
+    """Build each selected integration (type, config, mapping) without opening its catalog;
+    every problem of every integration is returned, none is raised."""
+    valid: list[ValidatedIntegration] = []
+    problems: list[ConfigProblem] = []
+    catalog = MemoryCatalog()  # never used: validation reads and writes nothing
+    for index in indexes:
+        item = config.settings.integrations[index]
+        try:
+            ocean = build_ocean(config, index, catalog)
+        except ConfigError as exc:
+            problems.extend(_located(p, str(config.path)) for p in exc.problems)
+            continue
+        if item.mapping is None:
+            origin = "default" if ocean.integration.get_default_mapping() else "none"
+        else:
+            origin = "inline" if isinstance(item.mapping, dict) else item.mapping
+        kinds = [step.spec.name for step in ocean.plan.steps]
+        resources = sum(1 for step in ocean.plan.steps if step.resource is not None)
+        valid.append(ValidatedIntegration(item.id, item.type, origin, kinds, resources))
+    return valid, problems
 
 
 def _located(problem: ConfigProblem, source: str) -> ConfigProblem:

@@ -23,7 +23,12 @@ from ocean_core.errors import ConfigError, ConfigProblem, OceanError
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import installed_types, load_type
 from ocean_core.results import ResyncResult
-from ocean_core.runtime import build_ocean, open_catalog
+from ocean_core.runtime import (
+    ValidatedIntegration,
+    build_ocean,
+    open_catalog,
+    validate_integrations,
+)
 
 T = TypeVar("T")
 
@@ -141,6 +146,43 @@ def resync(
         out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))
     if any(r.status is not ResyncStatus.SUCCEEDED for r in results):
         raise typer.Exit(1)
+
+
+@app.command()
+def validate(
+    config: ConfigOption = Path("ocean.yaml"),
+    integration: IntegrationOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Check the config and every mapping (keys, jq, kinds) without fetching or writing."""
+
+    async def work() -> tuple[list[ValidatedIntegration], list[ConfigProblem]]:
+        loaded = load_config(config)
+        return validate_integrations(loaded, _selected(loaded, integration))
+
+    valid, problems = _run(work)
+    if as_json:
+        payload = {
+            "ok": not problems,
+            "integrations": [vars(v) for v in valid],
+            "problems": [
+                {"source": p.source, "field": p.field, "message": p.message, "text": str(p)}
+                for p in problems
+            ],
+        }
+        out.print_json(json.dumps(payload))
+    else:
+        for item in valid:
+            kinds = ", ".join(item.kinds) or "none"
+            out.print(
+                Text(f"ok {item.integration_id} ({item.type}): mapping {item.mapping},"
+                     f" {item.resources} resource(s), kinds: {kinds}"),
+                soft_wrap=True,
+            )
+        for problem in problems:
+            _error(str(problem))
+    if problems:
+        raise typer.Exit(2)
 
 
 async def _print_plan(catalog: Catalog, result: ResyncResult) -> None:

@@ -6,12 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocean_core.integration import Integration, KindSpec
-from ocean_core.mapping import (
-    CompiledResource,
-    MappingSpec,
-    compile_mapping,
-    parse_mapping,
-)
+from ocean_core.mapping import CompiledResource, MappingSpec, load_mapping
 
 
 @dataclass(frozen=True)
@@ -32,7 +27,8 @@ class ResyncPlan:
 def build_plan(
     integration: Integration, mapping: dict[str, Any] | MappingSpec | None, source: str | None
 ) -> ResyncPlan:
-    """Validate and compile the mapping against the integration's kinds.
+    """Validate and compile the mapping against the integration's kinds; a ``MappingError``
+    names every problem at once (unknown keys, jq that does not compile, unknown kinds).
 
     With no mapping: the integration type's default mapping if it ships one, else every
     declared kind in declaration order, whose fetchers then yield entities.
@@ -43,7 +39,6 @@ def build_plan(
         source = source or f"{type(integration).__name__}.default_mapping"
     if mapping is None:
         return ResyncPlan([KindStep(spec, None) for spec in specs.values()], None)
-    spec = mapping if isinstance(mapping, MappingSpec) else parse_mapping(mapping, source)
-    compiled = compile_mapping(spec, kinds=specs.keys(), source=source)
+    compiled = load_mapping(mapping, source=source, kinds=specs.keys())
     steps = [KindStep(specs[r.kind], r) for r in compiled.resources]
-    return ResyncPlan(steps, spec.entity_deletion_threshold)
+    return ResyncPlan(steps, compiled.spec.entity_deletion_threshold)

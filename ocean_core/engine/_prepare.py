@@ -6,6 +6,7 @@ never silently dropped (unlike Port Ocean, a null identifier is an error).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,7 +27,8 @@ class Prepared:
 
 
 class ItemError(ValueError):
-    """A mapped or yielded entity breaks a rule of the catalog."""
+    """A mapped or yielded entity breaks a rule of the catalog. Its message starts with the
+    entity field it is about (``identifier is null``)."""
 
 
 def preview(item: Any) -> str:
@@ -77,11 +79,27 @@ def _entity_row(entity: Entity) -> EntityRow:
     )
 
 
-def _mapped_row(mapped: MappedItem) -> EntityRow:
-    return _row(
-        mapped.identifier, mapped.blueprint, mapped.title, mapped.properties,
-        mapped.relations, mapped.team, mapped.icon,
-    )
+def _mapped_row(mapped: MappedItem, resource: CompiledResource) -> EntityRow:
+    """The row of a mapped item; an error names the mapping field that produced the value:
+    ``resources[0].port.entity.mappings.identifier is null (kind "svc")``."""
+    try:
+        return _row(
+            mapped.identifier, mapped.blueprint, mapped.title, mapped.properties,
+            mapped.relations, mapped.team, mapped.icon,
+        )
+    except ItemError as exc:
+        raise ItemError(f"mapping {_where(resource)}.port.entity.mappings.{exc}"
+                        f" ({_kind(resource.kind)})") from exc
+    except EncodeError as exc:
+        raise ItemError(f"mapping {_where(resource)} ({_kind(resource.kind)}): {exc}") from exc
+
+
+def _where(resource: CompiledResource) -> str:
+    return f"resources[{resource.index}]"
+
+
+def _kind(kind: str) -> str:
+    return f"kind {json.dumps(kind)}"
 
 
 def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) -> Prepared:
@@ -102,10 +120,13 @@ def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) 
                 children = resource.expand(item)
                 if not children:
                     out.filtered += 1
-                out.rows.extend(_mapped_row(resource.map(child)) for child in children)
+                out.rows.extend(
+                    _mapped_row(resource.map(child), resource) for child in children
+                )
         except ItemMappingError as exc:
-            where = f"resources[{resource.index}]." if resource is not None else ""
-            out.errors.append((f"mapping {where}{exc}", preview(item)))
+            assert resource is not None  # only a resource raises it
+            message = f"mapping {_where(resource)}.{exc} ({_kind(resource.kind)})"
+            out.errors.append((message, preview(item)))
         except (ItemError, EncodeError) as exc:
             out.errors.append((str(exc), preview(item)))
     return out

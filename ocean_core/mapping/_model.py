@@ -1,16 +1,141 @@
-"""The Port Ocean resource-mapping format as pydantic models (unknown keys are refused)."""
+"""The Port Ocean resource-mapping format as pydantic models (unknown keys are refused).
+
+Every value that Port Ocean evaluates with jq is a ``JqExpression``: a string, or a number
+(which Port Ocean's pydantic v1 models turn into its text, a jq number literal). A YAML boolean
+or a list is refused with a message that says how to write it. A relation is a jq expression
+(whose result is one identifier, a list of identifiers, or null) or a Port search query
+``{combinator, rules: [{property, operator, value}]}`` whose leaves are jq expressions.
+"""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+)
+from pydantic_core import PydanticCustomError
 
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
 
 
+def _describe(value: Any) -> str:
+    if isinstance(value, bool):
+        return f"boolean {str(value).lower()}"
+    if value is None:
+        return "null"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, dict):
+        return "an object"
+    return f"{type(value).__name__} {value!r}"
+
+
+def _jq_text(value: Any) -> Any:
+    """A jq expression as Port Ocean reads one: a string, or a number taken as its text."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return str(value)  # pydantic v1 (Port Ocean) coerces numbers to str: a jq literal
+    hint = ""
+    if isinstance(value, bool):
+        hint = f"; quote it for YAML: '{str(value).lower()}'"
+    elif isinstance(value, list):
+        hint = "; to collect several values write one expression, e.g. '[.a, .b]'"
+    raise PydanticCustomError(
+        "jq_expression",
+        "must be a jq expression (a string), got {what}{hint}",
+        {"what": _describe(value), "hint": hint},
+    )
+
+
+JqExpression = Annotated[str, BeforeValidator(_jq_text)]
+"""A jq expression, e.g. ``.name``, ``'"service"'`` (a YAML-quoted jq string) or ``.a // 0``."""
+
+
+def _no_search_query(value: Any) -> Any:
+    if isinstance(value, dict):
+        raise PydanticCustomError(
+            "search_identifier",
+            "must be a jq expression; Port search-query identifiers ({combinator, rules})"
+            " are not supported, since entities here are keyed by identifier",
+        )
+    return _jq_text(value)
+
+
+KeyExpression = Annotated[str, BeforeValidator(_no_search_query)]
+
+
 class Selector(BaseModel):
+    """Which raw items of the kind become entities: ``query`` must give true or false."""
+
     model_config = _STRICT
 
-    query: str = "true"
+    query: JqExpression = "true"
+
+
+class SearchRule(BaseModel):
+    """One rule of a Port search query; each value is a jq expression."""
+
+    model_config = _STRICT
+
+    property: JqExpression
+    operator: JqExpression
+    value: JqExpression
+
+
+def _rule_tag(value: Any) -> str | None:
+    if isinstance(value, SearchQuery):
+        return "query"
+    if isinstance(value, SearchRule):
+        return "rule"
+    if isinstance(value, dict):
+        return "query" if "combinator" in value or "rules" in value else "rule"
+    return None
+
+
+class SearchQuery(BaseModel):
+    """A relation given as a Port search query instead of an identifier. Each leaf is jq."""
+
+    model_config = _STRICT
+
+    combinator: JqExpression
+    rules: list[
+        Annotated[
+            Annotated[SearchRule, Tag("rule")] | Annotated[SearchQuery, Tag("query")],
+            Discriminator(
+                _rule_tag,
+                custom_error_type="search_rule",
+                custom_error_message="a rule must be an object {property, operator, value}"
+                " or a nested query {combinator, rules}",
+            ),
+        ]
+    ]
+
+
+def _relation_tag(value: Any) -> str | None:
+    if isinstance(value, str | int | float) and not isinstance(value, bool):
+        return "jq"
+    if isinstance(value, dict | SearchQuery):
+        return "search"
+    return None
+
+
+RelationMapping = Annotated[
+    Annotated[JqExpression, Tag("jq")] | Annotated[SearchQuery, Tag("search")],
+    Discriminator(
+        _relation_tag,
+        custom_error_type="relation",
+        custom_error_message="a relation must be a jq expression (its result: an identifier,"
+        " a list of identifiers or null) or a search query {combinator, rules}; to relate"
+        " several entities write one expression that gives a list, e.g. '[.a, .b]'",
+    ),
+]
 
 
 class EntityMappings(BaseModel):
@@ -18,13 +143,13 @@ class EntityMappings(BaseModel):
 
     model_config = _STRICT
 
-    identifier: str
-    blueprint: str
-    title: str | None = None
-    team: str | None = None
-    icon: str | None = None
-    properties: dict[str, str] = Field(default_factory=dict)
-    relations: dict[str, str] = Field(default_factory=dict)
+    identifier: KeyExpression
+    blueprint: JqExpression
+    title: JqExpression | None = None
+    team: KeyExpression | None = None
+    icon: JqExpression | None = None
+    properties: dict[str, JqExpression] = Field(default_factory=dict)
+    relations: dict[str, RelationMapping] = Field(default_factory=dict)
 
 
 class EntityPort(BaseModel):
@@ -37,8 +162,13 @@ class PortSection(BaseModel):
     model_config = _STRICT
 
     entity: EntityPort
-    items_to_parse: str | None = Field(default=None, alias="itemsToParse")
-    items_to_parse_name: str = Field(default="item", alias="itemsToParseName")
+    items_to_parse: JqExpression | None = Field(default=None, alias="itemsToParse")
+    items_to_parse_name: str = Field(default="item", alias="itemsToParseName", min_length=1)
+    items_to_parse_top_level_transform: bool = Field(
+        default=True, alias="itemsToParseTopLevelTransform"
+    )
+    """As in Port Ocean: each parsed item's parent no longer holds the array it came from
+    (applied when ``itemsToParse`` is a plain path such as ``.fields.comments``)."""
 
 
 class Resource(BaseModel):
@@ -65,3 +195,8 @@ class MappingSpec(BaseModel):
     entity_deletion_threshold: float | None = Field(
         default=None, alias="entityDeletionThreshold", ge=0.0, le=1.0
     )
+
+
+def allowed_keys(model: type[BaseModel]) -> list[str]:
+    """The keys a model accepts, as written in a mapping file (aliases first)."""
+    return [info.alias or name for name, info in model.model_fields.items()]

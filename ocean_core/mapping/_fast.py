@@ -1,0 +1,83 @@
+"""The mapping fast path: the common jq subset compiled once into plain Python callables.
+
+The ``jq`` library costs 20-30 µs per item and field, the slowest step of a resync. Most mapping
+expressions are paths, literals and a few builtins, which Python evaluates in well under a
+microsecond. ``compile_fast`` returns a callable for an expression in that subset and ``None``
+for any other, and the callable raises ``NeedJq`` for the rare value whose jq result depends on
+details it does not model, so that the caller can always fall back to the ``jq`` library and the
+output stays identical to jq's (``tests/mapping/test_fast_differential.py`` checks that).
+
+Supported: ``.``, ``.a``, ``."a b"``, ``.["a"]``, ``.[0]``, ``.[-1]`` and chains of them; string,
+number, ``true``/``false``/``null`` and ``[]`` literals; ``|``, ``//``, ``and``, ``or``,
+``== != < <= > >=``, ``+ - * /``, unary ``-``; ``[e]``, ``{a: e, "b": e, c}``, ``"x\\(e)y"``;
+``if C then A (elif C then A)* (else B)? end``; ``select(e)``, ``map(e)``, ``tostring``,
+``tonumber``, ``length``, ``keys``, ``ascii_downcase``, ``ascii_upcase``, ``not``, ``type``,
+``first``, ``last``, ``add``, ``split(e)``, ``join(e)``, ``startswith(e)``, ``endswith(e)``,
+``ltrimstr(e)``, ``rtrimstr(e)``, ``has("k")``/``has(n)``, ``test("re")`` for plain patterns.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from ocean_core.mapping._fast_eval import build
+from ocean_core.mapping._fast_parse import Unsupported, parse
+from ocean_core.mapping._fast_values import EMPTY, FastJqError, NeedJq, normalize
+
+__all__ = ["FastJqError", "NeedJq", "compile_fast"]
+
+FastFn = Callable[[Any], Any]
+
+
+def compile_fast(expression: str) -> FastFn | None:
+    """A callable giving the first output of ``expression`` on an input, or ``None`` when it has
+    no output: exactly what jq gives for ``[(expression)] | .[0]``. It raises ``FastJqError``
+    where jq raises an error and ``NeedJq`` where unsure. Returns ``None`` (at compile time) when
+    the expression is outside the supported subset or is not valid jq."""
+    try:
+        node = parse(expression)
+        fn = build(node)
+    except (Unsupported, RecursionError):
+        return None
+    if not _jq_accepts(expression):
+        return None
+    if node.kind == "index" and node.kids[0].kind == "identity" and type(node.value) is str:
+        return _field(node.value)
+    return _finish(fn)
+
+
+def _jq_accepts(expression: str) -> bool:
+    """Our parser is lenient in places where jq's grammar is not (e.g. what an object value may
+    be): only an expression jq itself compiles may get a fast callable."""
+    import jq
+
+    try:
+        jq.compile(expression)
+    except ValueError:
+        return False
+    return True
+
+
+def _finish(fn: FastFn) -> FastFn:
+    def run(value: Any) -> Any:
+        got = fn(value)
+        return None if got is EMPTY else normalize(got)
+
+    return run
+
+
+def _field(key: str) -> FastFn:
+    """``.key``, the most common mapping by far, without the generic layers."""
+
+    def field(value: Any) -> Any:
+        if type(value) is dict:
+            got = value.get(key)
+            if type(got) is str and got.isascii():
+                return got
+            return normalize(got)
+        if value is None:
+            return None
+        raise FastJqError(f"Cannot index {type(value).__name__} with string")
+
+    return field

@@ -1,0 +1,84 @@
+"""Evaluate mapping expressions: the fast path when it has one, the jq library otherwise.
+
+Every expression keeps its jq program. A fast callable (``_fast``) answers for the subset it
+handles exactly; when it raises ``NeedJq`` (a value it does not model) or an error, the item is
+evaluated again with jq, so results and error messages are always jq's own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ocean_core.mapping._fast import FastJqError, NeedJq, compile_fast
+
+FastFn = Callable[[Any], Any]
+_FALLBACK = (NeedJq, FastJqError)
+
+
+@dataclass(frozen=True)
+class Expression:
+    """One jq expression, compiled both ways."""
+
+    text: str
+    program: Any
+    fast: FastFn | None
+
+    @classmethod
+    def compile(cls, text: str, program: Any) -> Expression:
+        return cls(text, program, compile_fast(text))
+
+    def first(self, item: Any) -> Any:
+        """The first output, or None without one; raises ``ValueError`` as jq does."""
+        if self.fast is not None:
+            try:
+                return self.fast(item)
+            except _FALLBACK:
+                pass
+        try:
+            return self.program.input_value(item).first()
+        except StopIteration:
+            return None
+
+
+@dataclass(frozen=True)
+class FastEntity:
+    """The whole entity mapping in Python, for a resource whose every field has a fast path."""
+
+    scalars: tuple[tuple[str, FastFn | None], ...]
+    properties: tuple[tuple[str, FastFn], ...]
+    relations: tuple[tuple[str, FastFn], ...]
+
+    def __call__(self, item: Any) -> dict[str, Any] | None:
+        """The mapped fields, or None when jq must decide for this item."""
+        try:
+            out = {name: None if fn is None else fn(item) for name, fn in self.scalars}
+            out["properties"] = {key: fn(item) for key, fn in self.properties}
+            out["relations"] = {key: fn(item) for key, fn in self.relations}
+        except _FALLBACK:
+            return None
+        return out
+
+
+def fast_entity(
+    scalars: dict[str, str | None], properties: dict[str, Any], relations: dict[str, Any]
+) -> FastEntity | None:
+    """A ``FastEntity`` if every expression of the entity mapping has a fast path."""
+    compiled_scalars = []
+    for name, text in scalars.items():
+        fn = None if text is None else compile_fast(text)
+        if text is not None and fn is None:
+            return None
+        compiled_scalars.append((name, fn))
+    groups = []
+    for entries in (properties, relations):
+        compiled = []
+        for key, text in entries.items():
+            fn = compile_fast(text) if isinstance(text, str) else None
+            if fn is None:  # no fast path, or a search-query relation
+                return None
+            compiled.append((key, fn))
+        groups.append(tuple(compiled))
+    return FastEntity(tuple(compiled_scalars), groups[0], groups[1])
+
