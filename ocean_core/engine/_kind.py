@@ -95,10 +95,14 @@ class KindRun:
         logger.warning("kind {} fetch failed: {}", self.kind, message)
 
     async def _prepare_page(self, page: Sequence[Any]) -> Prepared:
-        if self.step.resource is None or (page and isinstance(page[0], Entity)):
-            # Encoding entities takes ~2 ms a page: cheaper here than a thread hop. Only jq
-            # mapping, which can take far longer, goes to a worker thread.
-            return prepare(page, self.step.resource, self.kind)
+        resource = self.step.resource
+        if resource is None or resource.fast is not None or (
+            page and isinstance(page[0], Entity)
+        ):
+            # Encoding entities, or mapping them on the fast path, takes a few ms a page:
+            # cheaper here than a thread hop. Only jq mapping, which can take far longer,
+            # goes to a worker thread.
+            return prepare(page, resource, self.kind)
         return await anyio.to_thread.run_sync(prepare, page, self.step.resource, self.kind)
 
     async def _write(self, rows: list[EntityRow], seq: int) -> bool:

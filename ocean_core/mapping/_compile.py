@@ -102,7 +102,7 @@ def expressions(resource: dict[str, Any]) -> Iterator[tuple[str, str]]:
             yield from search(value, f"{_BASE}.relations.{key}")
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class MappedItem:
     """What one raw item mapped to: the entity's fields, not yet validated."""
 

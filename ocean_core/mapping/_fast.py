@@ -42,9 +42,19 @@ def compile_fast(expression: str) -> FastFn | None:
         return None
     if not _jq_accepts(expression):
         return None
-    if node.kind == "index" and node.kids[0].kind == "identity" and type(node.value) is str:
-        return _field(node.value)
+    keys = _plain_path(node)
+    if keys is not None:
+        return _field(keys[0]) if len(keys) == 1 else _path(keys)
     return _finish(fn)
+
+
+def _plain_path(node: Any) -> tuple[str, ...] | None:
+    """``.a.b.c`` as ``("a", "b", "c")``; None for anything but string keys from ``.``."""
+    keys: list[str] = []
+    while node.kind == "index" and type(node.value) is str:
+        keys.append(node.value)
+        node = node.kids[0]
+    return tuple(reversed(keys)) if keys and node.kind == "identity" else None
 
 
 def _jq_accepts(expression: str) -> bool:
@@ -81,3 +91,19 @@ def _field(key: str) -> FastFn:
         raise FastJqError(f"Cannot index {type(value).__name__} with string")
 
     return field
+
+
+def _path(keys: tuple[str, ...]) -> FastFn:
+    """``.a.b.c``, the next most common mapping, without the generic layers."""
+
+    def path(value: Any) -> Any:
+        for key in keys:
+            if type(value) is dict:
+                value = value.get(key)
+            elif value is not None:
+                raise FastJqError(f"Cannot index {type(value).__name__} with string")
+        if type(value) is str and value.isascii():
+            return value
+        return normalize(value)
+
+    return path
