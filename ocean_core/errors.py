@@ -8,10 +8,14 @@
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
     └── IntegrationError            raised by integration code; mark with Transient / Terminal
+        ├── HTTPError               an HTTP call to the third-party system failed (ocean_core.http)
+        │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries
+        │   └── TerminalHTTPError   any other 4xx: the request itself is wrong
+        └── PaginationError         a paginated listing looped or ran past its page limit
 
 ``Transient`` and ``Terminal`` are marker mix-ins: retry policy is ``isinstance(exc, Transient)``.
-Foreign errors (sqlite3, pydantic, yaml, jq) are translated into this tree at one boundary each,
-with ``raise ... from exc``.
+Foreign errors (sqlite3, pydantic, yaml, jq, httpx) are translated into this tree at one boundary
+each, with ``raise ... from exc``.
 """
 
 from __future__ import annotations
@@ -97,3 +101,40 @@ class NotRunningError(OceanError):
 
 class IntegrationError(OceanError):
     """Raised by integration code for a failure in the third-party system."""
+
+
+class HTTPError(IntegrationError):
+    """An HTTP call failed. ``url`` and ``detail`` are already redacted: safe to log.
+
+    ``status`` is None when no response arrived (connection error, timeout).
+    """
+
+    def __init__(self, method: str, url: str, status: int | None, detail: str) -> None:
+        self.method = method
+        self.url = url
+        self.status = status
+        self.detail = detail
+        outcome = f"status {status}" if status is not None else "no response"
+        suffix = f": {detail}" if detail else ""
+        super().__init__(f"{method} {url} failed with {outcome}{suffix}")
+
+
+class TransientHTTPError(HTTPError, Transient):
+    """Connection error, timeout, 429 or 5xx that outlasted the retries."""
+
+
+class TerminalHTTPError(HTTPError, Terminal):
+    """A 4xx other than 429: sending the same request again fails the same way."""
+
+
+class PaginationError(IntegrationError, Terminal):
+    """A paginated listing returned the same page twice or exceeded its page limit.
+
+    Raised rather than ending quietly: a listing cut short must not look complete, or the
+    resync would delete what it did not see.
+    """
+
+    def __init__(self, url: str, reason: str) -> None:
+        self.url = url
+        self.reason = reason
+        super().__init__(f"pagination of {url} stopped: {reason}")
