@@ -1,0 +1,37 @@
+"""A test kit for integration authors: an in-memory catalog, a one-call resync, recorded HTTP
+responses and a conformance suite. See docs/testing.md.
+
+    from ocean_core.testing import assert_conforms, pages, recorded_transport, run_resync
+
+    transport = recorded_transport({"/repos": pages([{"id": 1}], [{"id": 2}])})
+    outcome = await run_resync(GitHub({"org": "acme"}, transport=transport))
+    await assert_conforms(lambda: GitHub({"org": "acme"}, transport=transport))
+"""
+
+from __future__ import annotations
+
+from ocean_core.catalog import MemoryCatalog
+from ocean_core.testing._conformance import (
+    CheckResult,
+    ConformanceReport,
+    InjectedFailure,
+    assert_conforms,
+    check_conformance,
+)
+from ocean_core.testing._run import ResyncOutcome, run_resync
+from ocean_core.testing._transport import Pages, RecordedTransport, pages, recorded_transport
+
+__all__ = [
+    "CheckResult",
+    "ConformanceReport",
+    "InjectedFailure",
+    "MemoryCatalog",
+    "Pages",
+    "RecordedTransport",
+    "ResyncOutcome",
+    "assert_conforms",
+    "check_conformance",
+    "pages",
+    "recorded_transport",
+    "run_resync",
+]
