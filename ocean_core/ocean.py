@@ -143,9 +143,7 @@ class Ocean:
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
             generation = await self.catalog.advance_generation(self.integration_id)
-            run = self._make_run(generation, Trigger(trigger), plan_only)
-            run.generation_stored = True
-            return await run.execute()
+            return await self._make_run(generation, Trigger(trigger), plan_only).execute()
 
     async def wait_idle(self) -> ResyncResult | None:
         """Wait until no run is in flight or pending; return the last finished run."""

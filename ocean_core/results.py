@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, Field
@@ -72,6 +72,17 @@ class ResyncResult(BaseModel):
     def errors(self) -> int:
         """Errors over all kinds."""
         return sum(k.errors for k in self.kinds.values())
+
+    def interrupted(self) -> ResyncResult:
+        """This run as the next runner records it when the runner that ran it died."""
+        return self.model_copy(
+            update={
+                "status": ResyncStatus.INTERRUPTED,
+                "ended_at": datetime.now(UTC),
+                "delete_skipped_reason": self.delete_skipped_reason
+                or "interrupted: the runner stopped before the run ended",
+            }
+        )
 
     @property
     def duration(self) -> float | None:

@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
+from ocean_core._types import ResyncStatus
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks
 from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
@@ -119,12 +120,10 @@ class MemoryCatalog:
         return [r.model_copy(deep=True) for r in found[:limit]]
 
     async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
-        from ocean_core.engine._records import interrupted
-
         found = []
         for run in await self.runs(integration_id, limit=len(self._runs) or 1):
-            if run.status.value == "running":
-                found.append(interrupted(run))
+            if run.status is ResyncStatus.RUNNING:
+                found.append(run.interrupted())
                 await self.save_run(found[-1])
         return found
 

@@ -187,15 +187,13 @@ class SQLiteCatalog:
         return [ResyncResult.model_validate_json(r[0]) for r in rows]
 
     async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
-        from ocean_core.engine._records import interrupted
-
         rows = await self._run(
             lambda c: c.execute(
                 "SELECT record FROM runs WHERE integration_id = ? AND status = 'running'",
                 (integration_id,),
             ).fetchall()
         )
-        found = [interrupted(ResyncResult.model_validate_json(r[0])) for r in rows]
+        found = [ResyncResult.model_validate_json(r[0]).interrupted() for r in rows]
         for run in found:
             await self.save_run(run)
         return found

@@ -103,7 +103,7 @@ class KindRun:
             # cheaper here than a thread hop. Only jq mapping, which can take far longer,
             # goes to a worker thread.
             return prepare(page, resource, self.kind)
-        return await anyio.to_thread.run_sync(prepare, page, self.step.resource, self.kind)
+        return await anyio.to_thread.run_sync(prepare, page, resource, self.kind)
 
     async def _write(self, rows: list[EntityRow], seq: int) -> bool:
         try:

@@ -6,14 +6,13 @@ never silently dropped (unlike Port Ocean, a null identifier is an error).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from ocean_core.catalog._rows import EncodeError, EntityRow, encode
 from ocean_core.entity import Entity
-from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem
+from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem, kind_label
 
 _ITEM_PREVIEW = 300
 
@@ -89,17 +88,13 @@ def _mapped_row(mapped: MappedItem, resource: CompiledResource) -> EntityRow:
         )
     except ItemError as exc:
         raise ItemError(f"mapping {_where(resource)}.port.entity.mappings.{exc}"
-                        f" ({_kind(resource.kind)})") from exc
+                        f" ({kind_label(resource.kind)})") from exc
     except EncodeError as exc:
-        raise ItemError(f"mapping {_where(resource)} ({_kind(resource.kind)}): {exc}") from exc
+        raise ItemError(f"mapping {_where(resource)} ({kind_label(resource.kind)}): {exc}") from exc
 
 
 def _where(resource: CompiledResource) -> str:
     return f"resources[{resource.index}]"
-
-
-def _kind(kind: str) -> str:
-    return f"kind {json.dumps(kind)}"
 
 
 def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) -> Prepared:
@@ -125,7 +120,7 @@ def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) 
                 )
         except ItemMappingError as exc:
             assert resource is not None  # only a resource raises it
-            message = f"mapping {_where(resource)}.{exc} ({_kind(resource.kind)})"
+            message = f"mapping {_where(resource)}.{exc} ({kind_label(resource.kind)})"
             out.errors.append((message, preview(item)))
         except (ItemError, EncodeError) as exc:
             out.errors.append((str(exc), preview(item)))

@@ -31,8 +31,6 @@ class ResyncRun:
     record: ResyncResult
     deletion_threshold: float
     plan_only: bool = False
-    generation_stored: bool = False
-    """Whether the catalog already holds this run's generation (else the run stores it)."""
     superseded: bool = field(default=False, init=False)
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
@@ -44,10 +42,9 @@ class ResyncRun:
             generation=self.record.generation,
         )
         try:
-            if not self.generation_stored:
-                self.stored_generation = await self.catalog.advance_generation(
-                    self.record.integration_id, self.record.generation
-                )
+            self.stored_generation = await self.catalog.advance_generation(
+                self.record.integration_id, self.record.generation
+            )
             await self.catalog.save_run(self.record)
             log.info("resync started ({})", self.record.trigger.value)
             await self._sync_kinds()

@@ -49,6 +49,7 @@ __all__ = [
     "SearchRule",
     "compile_mapping",
     "field_path",
+    "kind_label",
     "load_mapping",
     "load_mapping_file",
     "parse_mapping",

@@ -107,34 +107,24 @@ def _alt(node: Node) -> Fn:
     return alternative
 
 
-def _and(node: Node) -> Fn:
-    left, right = build(node.kids[0]), build(node.kids[1])
+def _logic(decisive: bool) -> Callable[[Node], Fn]:
+    """``and`` (decided by a false left side) and ``or`` (decided by a true one)."""
 
-    def both(value: Any) -> Any:
-        got = left(value)
-        if got is EMPTY:
-            return EMPTY
-        if not V.truthy(got):
-            return False
-        other = right(value)
-        return EMPTY if other is EMPTY else V.truthy(other)
+    def compile_logic(node: Node) -> Fn:
+        left, right = build(node.kids[0]), build(node.kids[1])
 
-    return both
+        def logic(value: Any) -> Any:
+            got = left(value)
+            if got is EMPTY:
+                return EMPTY
+            if V.truthy(got) is decisive:
+                return decisive
+            other = right(value)
+            return EMPTY if other is EMPTY else V.truthy(other)
 
+        return logic
 
-def _or(node: Node) -> Fn:
-    left, right = build(node.kids[0]), build(node.kids[1])
-
-    def either(value: Any) -> Any:
-        got = left(value)
-        if got is EMPTY:
-            return EMPTY
-        if V.truthy(got):
-            return True
-        other = right(value)
-        return EMPTY if other is EMPTY else V.truthy(other)
-
-    return either
+    return compile_logic
 
 
 _OPERATORS: dict[str, Callable[[Any, Any], Any]] = {
@@ -475,8 +465,8 @@ _BUILDERS: dict[str, Callable[[Node], Fn]] = {
     "index": _index,
     "pipe": _pipe,
     "alt": _alt,
-    "and": _and,
-    "or": _or,
+    "and": _logic(decisive=False),
+    "or": _logic(decisive=True),
     "binop": _binop,
     "neg": _neg,
     "array": _array,
