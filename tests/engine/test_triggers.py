@@ -16,6 +16,14 @@ from tests.support import Source, identifiers, items, mapping_for
 pytestmark = pytest.mark.anyio
 
 
+async def _start_blocked_run(ocean: Ocean, source: Source, kind: str) -> int:
+    """Trigger a run and return its generation once its fetcher of ``kind`` is blocked in I/O."""
+    source.block[kind] = 0
+    generation = ocean.trigger()
+    await source.blocked.wait()
+    return generation
+
+
 async def test_trigger_aborts_a_run_blocked_in_io(catalog: Catalog) -> None:
     source = Source({"svc": items("s", 4)})
     async with Ocean(source, catalog=catalog, mapping=mapping_for("svc"),
@@ -23,10 +31,7 @@ async def test_trigger_aborts_a_run_blocked_in_io(catalog: Catalog) -> None:
         first = ocean.trigger()
         await ocean.wait_idle()
         source.data["svc"] = items("s", 2)  # s2 and s3 are now stale
-        source.block["svc"] = 0
-
-        blocked = ocean.trigger()
-        await source.blocked.wait()
+        blocked = await _start_blocked_run(ocean, source, "svc")
         newest = ocean.trigger()
         result = await ocean.wait_idle()
 
@@ -47,9 +52,7 @@ async def test_aborted_run_deletes_nothing(catalog: Catalog) -> None:
         ocean.trigger()
         await ocean.wait_idle()
         source.data["a"] = items("a", 1)
-        source.block["b"] = 0  # kind a completes cleanly, then b blocks
-        ocean.trigger()
-        await source.blocked.wait()
+        await _start_blocked_run(ocean, source, "b")  # kind a completes, then b blocks
         source.data["a"] = items("a", 2)  # the new run sees a1 again
         ocean.trigger()
         result = await ocean.wait_idle()
@@ -64,9 +67,7 @@ async def test_burst_of_triggers_runs_at_most_one_stale_run(catalog: Catalog) ->
     source = Source({"svc": items("s", 2)})
     async with Ocean(source, catalog=catalog, mapping=mapping_for("svc"),
                      integration_id="i") as ocean:
-        source.block["svc"] = 0
-        ocean.trigger()
-        await source.blocked.wait()
+        await _start_blocked_run(ocean, source, "svc")
         generations = [ocean.trigger() for _ in range(100)]
         result = await ocean.wait_idle()
         runs = await ocean.runs()
@@ -81,9 +82,7 @@ async def test_spread_out_burst_coalesces(catalog: Catalog) -> None:
     source = Source({"svc": items("s", 2)})
     async with Ocean(source, catalog=catalog, mapping=mapping_for("svc"),
                      integration_id="i") as ocean:
-        source.block["svc"] = 0
-        ocean.trigger()
-        await source.blocked.wait()
+        await _start_blocked_run(ocean, source, "svc")
         for _ in range(100):  # each trigger lets every other task run before the next
             ocean.trigger()
             await anyio.lowlevel.checkpoint()
@@ -156,11 +155,9 @@ async def test_one_runner_per_integration(catalog: Catalog) -> None:
 
 async def test_exit_aborts_the_run_in_flight(catalog: Catalog) -> None:
     source = Source({"svc": items("s", 2)})
-    source.block["svc"] = 0
     async with Ocean(source, catalog=catalog, mapping=mapping_for("svc"),
                      integration_id="i") as ocean:
-        ocean.trigger()
-        await source.blocked.wait()
+        await _start_blocked_run(ocean, source, "svc")
     [run] = await ocean.runs()
     assert run.status is ResyncStatus.ABORTED and run.ended_at is not None
 
