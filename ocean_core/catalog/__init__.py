@@ -9,7 +9,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from ocean_core.catalog._memory import MemoryCatalog
-from ocean_core.catalog._protocol import Catalog, DeleteOutcome, PageOutcome
+from ocean_core.catalog._protocol import (
+    Catalog,
+    DeleteOutcome,
+    EntityKey,
+    PageOutcome,
+    RunCursor,
+)
 from ocean_core.catalog._rows import EntityRow, encode, encode_entity
 from ocean_core.catalog._sqlite import SQLiteCatalog
 from ocean_core.errors import ConfigError
@@ -17,9 +23,11 @@ from ocean_core.errors import ConfigError
 __all__ = [
     "Catalog",
     "DeleteOutcome",
+    "EntityKey",
     "EntityRow",
     "MemoryCatalog",
     "PageOutcome",
+    "RunCursor",
     "SQLiteCatalog",
     "catalog_from_url",
     "encode",

@@ -5,16 +5,22 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from typing import Any
+
+import orjson
 
 from ocean_core._types import ResyncStatus
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks
-from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
+from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
 
-Key = tuple[str, str, str]
+Key = EntityKey
+
+_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+"""Folds ASCII letters only, as SQLite's LIKE does."""
 
 
 @dataclass
@@ -35,6 +41,7 @@ class MemoryCatalog:
         self._entities: dict[Key, _Stored] = {}
         self._generations: dict[str, int] = {}
         self._runs: dict[str, ResyncResult] = {}
+        self._state: dict[tuple[str, str], bytes] = {}  # JSON, as SQLite keeps it
         self._locks = LocalRunnerLocks()
         self.writes = 0
         """Rows written (inserted or changed) since creation: lets tests see rewrites."""
@@ -113,11 +120,23 @@ class MemoryCatalog:
     async def save_run(self, run: ResyncResult) -> None:
         self._runs[run.id] = run.model_copy(deep=True)
 
-    async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
-        found = [r for r in self._runs.values() if integration_id in (None, r.integration_id)]
-        found.reverse()  # insertion order breaks ties between equal start times
-        found.sort(key=lambda r: r.started_at, reverse=True)
+    async def runs(
+        self, integration_id: str | None = None, limit: int = 50, *, before: RunCursor | None = None
+    ) -> list[ResyncResult]:
+        found = sorted(
+            (
+                r for r in self._runs.values()
+                if integration_id in (None, r.integration_id)
+                and (before is None or (r.started_at, r.id) < before)
+            ),
+            key=lambda r: (r.started_at, r.id),
+            reverse=True,
+        )
         return [r.model_copy(deep=True) for r in found[:limit]]
+
+    async def get_run(self, run_id: str) -> ResyncResult | None:
+        run = self._runs.get(run_id)
+        return None if run is None else run.model_copy(deep=True)
 
     async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
         found = []
@@ -133,13 +152,16 @@ class MemoryCatalog:
         *,
         blueprint: str | None = None,
         kind: str | None = None,
+        search: str | None = None,
+        after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Entity]:
         keys = sorted(
             key for key, s in self._entities.items()
             if integration_id in (None, key[0]) and blueprint in (None, key[1])
-            and kind in (None, s.kind)
+            and kind in (None, s.kind) and (after is None or key > after)
+            and (search is None or _matches(search, key[2], s.row.title))
         )
         end = None if limit is None else offset + limit
         return [self._decode(key) for key in keys[offset:end]]
@@ -147,3 +169,21 @@ class MemoryCatalog:
     async def integration_ids(self) -> list[str]:
         ids = set(self._generations) | {r.integration_id for r in self._runs.values()}
         return sorted(ids)
+
+    async def get_state(self, integration_id: str, key: str) -> Any | None:
+        stored = self._state.get((integration_id, key))
+        return None if stored is None else orjson.loads(stored)
+
+    async def set_state(self, integration_id: str, key: str, value: Any | None) -> None:
+        if value is None:
+            self._state.pop((integration_id, key), None)
+        else:
+            self._state[(integration_id, key)] = orjson.dumps(value)
+
+
+def _matches(search: str, identifier: str, title: str | None) -> bool:
+    """SQLite's ``LIKE '%search%'`` with every character literal; a None title never matches."""
+    needle = search.translate(_ASCII_LOWER)
+    return any(
+        text is not None and needle in text.translate(_ASCII_LOWER) for text in (identifier, title)
+    )

@@ -5,11 +5,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from datetime import datetime
+from typing import Any, Protocol, TypeAlias, runtime_checkable
 
 from ocean_core.catalog._rows import EntityRow
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
+
+EntityKey: TypeAlias = tuple[str, str, str]
+"""(integration_id, blueprint, identifier): an entity's key, and ``list_entities``' cursor."""
+
+RunCursor: TypeAlias = tuple[datetime, str]
+"""(started_at, run id) of the last run on a page: ``runs``' cursor to the next one."""
 
 
 @dataclass(frozen=True)
@@ -77,8 +84,13 @@ class Catalog(Protocol):
     async def save_run(self, run: ResyncResult) -> None:
         """Insert or update a run record."""
 
-    async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
-        """Run records, newest first."""
+    async def runs(
+        self, integration_id: str | None = None, limit: int = 50, *, before: RunCursor | None = None
+    ) -> list[ResyncResult]:
+        """Run records by ``(started_at, id)`` descending; only those below ``before``, if given."""
+
+    async def get_run(self, run_id: str) -> ResyncResult | None:
+        """One run record by id, or None."""
 
     async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
         """Record every run still marked running as interrupted; return them."""
@@ -89,13 +101,25 @@ class Catalog(Protocol):
         *,
         blueprint: str | None = None,
         kind: str | None = None,
+        search: str | None = None,
+        after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Entity]:
-        """Entities ordered by integration, blueprint and identifier."""
+        """Entities ordered by key (``EntityKey``), only those after ``after`` if given.
+
+        ``search`` keeps entities whose identifier or title contains it, ignoring the case of
+        ASCII letters only; every character of it is literal.
+        """
 
     async def integration_ids(self) -> list[str]:
         """Every integration the catalog has a generation or entities for."""
 
+    async def get_state(self, integration_id: str, key: str) -> Any | None:
+        """The JSON value stored under ``key`` for the integration (a fresh copy), or None."""
 
-__all__ = ["Catalog", "DeleteOutcome", "EntityRow", "PageOutcome"]
+    async def set_state(self, integration_id: str, key: str, value: Any | None) -> None:
+        """Store a copy of a JSON value under ``key``; None deletes the key."""
+
+
+__all__ = ["Catalog", "DeleteOutcome", "EntityKey", "EntityRow", "PageOutcome", "RunCursor"]

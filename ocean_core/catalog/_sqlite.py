@@ -6,21 +6,25 @@ import sqlite3
 import threading
 from collections.abc import AsyncIterator, Callable, Sequence
 from contextlib import asynccontextmanager
+from datetime import datetime
 from pathlib import Path
-from typing import TypeVar
+from typing import Any, TypeVar
 
 import anyio
+import orjson
 
 from ocean_core.catalog import _sqlite_pages as pages
 from ocean_core.catalog import _sqlite_schema as sql
 from ocean_core.catalog._locks import FileRunnerLocks, LocalRunnerLocks, RunnerLocks
-from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
+from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode
 from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError, TransientCatalogError
 from ocean_core.results import ResyncResult
 
 T = TypeVar("T")
+
+_KEY_COLUMNS = ("integration_id", "blueprint", "identifier")
 
 
 class SQLiteCatalog:
@@ -170,21 +174,34 @@ class SQLiteCatalog:
             lambda c: c.execute(
                 "INSERT OR REPLACE INTO runs (id, integration_id, started_at, status, record)"
                 " VALUES (?, ?, ?, ?, ?)",
-                (run.id, run.integration_id, run.started_at.isoformat(), run.status.value, record),
+                (run.id, run.integration_id, _iso(run.started_at), run.status.value, record),
             )
         )
 
-    async def runs(self, integration_id: str | None = None, limit: int = 50) -> list[ResyncResult]:
-        where, args = "", []
+    async def runs(
+        self, integration_id: str | None = None, limit: int = 50, *, before: RunCursor | None = None
+    ) -> list[ResyncResult]:
+        # started_at is isoformat() text of UTC times: text order is time order.
+        where: list[str] = []
+        args: list[str] = []
         if integration_id is not None:
-            where, args = "WHERE integration_id = ?", [integration_id]
-        rows = await self._run(
-            lambda c: c.execute(
-                f"SELECT record FROM runs {where} ORDER BY started_at DESC, rowid DESC LIMIT ?",
-                (*args, limit),
-            ).fetchall()
+            where.append("integration_id = ?")
+            args.append(integration_id)
+        if before is not None:
+            where.append("(started_at, id) < (?, ?)")
+            args += [_iso(before[0]), before[1]]
+        query = (
+            f"SELECT record FROM runs WHERE {' AND '.join(where) or '1'}"
+            " ORDER BY started_at DESC, id DESC LIMIT ?"
         )
+        rows = await self._run(lambda c: c.execute(query, (*args, limit)).fetchall())
         return [ResyncResult.model_validate_json(r[0]) for r in rows]
+
+    async def get_run(self, run_id: str) -> ResyncResult | None:
+        row = await self._run(
+            lambda c: c.execute("SELECT record FROM runs WHERE id = ?", (run_id,)).fetchone()
+        )
+        return None if row is None else ResyncResult.model_validate_json(row[0])
 
     async def interrupt_running(self, integration_id: str) -> list[ResyncResult]:
         rows = await self._run(
@@ -213,18 +230,29 @@ class SQLiteCatalog:
         *,
         blueprint: str | None = None,
         kind: str | None = None,
+        search: str | None = None,
+        after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
     ) -> list[Entity]:
         filters = {"integration_id": integration_id, "blueprint": blueprint, "kind": kind}
         used = {k: v for k, v in filters.items() if v is not None}
-        where = " AND ".join(f"{k} = ?" for k in used) or "1"
+        where, args = [f"{k} = ?" for k in used], list(used.values())
+        if search is not None:
+            pattern = f"%{search.translate(sql.LIKE_ESCAPES)}%"
+            where.append(sql.SEARCH_WHERE)
+            args += [pattern, pattern]
+        if after is not None:
+            condition, values = _key_after(after, integration_id, blueprint)
+            where.append(condition)
+            args += values
         query = (
-            f"SELECT {sql.ENTITY_COLUMNS}, integration_id, kind FROM entities WHERE {where}"
+            f"SELECT {sql.ENTITY_COLUMNS}, integration_id, kind FROM entities"
+            f" WHERE {' AND '.join(where) or '1'}"
             " ORDER BY integration_id, blueprint, identifier LIMIT ? OFFSET ?"
         )
-        args = (*used.values(), -1 if limit is None else limit, offset)
-        rows = await self._run(lambda c: c.execute(query, args).fetchall())
+        params = (*args, -1 if limit is None else limit, offset)
+        rows = await self._run(lambda c: c.execute(query, params).fetchall())
         return [decode(r, r[7], r[8]) for r in rows]
 
     async def integration_ids(self) -> list[str]:
@@ -234,3 +262,46 @@ class SQLiteCatalog:
             ).fetchall()
         )
         return [r[0] for r in rows]
+
+    # -- state ------------------------------------------------------------------------------
+
+    async def get_state(self, integration_id: str, key: str) -> Any | None:
+        row = await self._run(
+            lambda c: c.execute(
+                "SELECT value FROM state WHERE integration_id = ? AND key = ?",
+                (integration_id, key),
+            ).fetchone()
+        )
+        return None if row is None else orjson.loads(row[0])
+
+    async def set_state(self, integration_id: str, key: str, value: Any | None) -> None:
+        if value is None:
+            statement = "DELETE FROM state WHERE integration_id = ? AND key = ?"
+            args: tuple[str, ...] = (integration_id, key)
+        else:
+            statement = (
+                "INSERT INTO state (integration_id, key, value) VALUES (?, ?, ?)"
+                " ON CONFLICT (integration_id, key) DO UPDATE SET value = excluded.value"
+            )
+            args = (integration_id, key, orjson.dumps(value).decode())
+        await self._write(lambda c: c.execute(statement, args))
+
+
+def _key_after(
+    after: EntityKey, integration_id: str | None, blueprint: str | None
+) -> tuple[str, list[str]]:
+    """``key > after`` as a row value over the key columns that the equality filters leave
+    open: the primary key index seeks on a row value only after its fixed leading columns."""
+    fixed: tuple[str, ...] = () if integration_id is None else (integration_id,)
+    if fixed and blueprint is not None:
+        fixed += (blueprint,)
+    head = tuple(after[: len(fixed)])
+    if head != fixed:  # the cursor lies wholly before (or after) every key that can match
+        return ("1" if head < fixed else "0"), []
+    rest = _KEY_COLUMNS[len(fixed):]
+    return f"({', '.join(rest)}) > ({', '.join('?' * len(rest))})", list(after[len(fixed):])
+
+
+def _iso(moment: datetime) -> str:
+    """How ``runs.started_at`` is stored and compared: ``isoformat()`` text."""
+    return moment.isoformat()

@@ -9,11 +9,16 @@ Members join a page only when that page is written; between two writes of a page
 leave it (moved to another page, or detached). So a page whose digest matches the new batch and
 whose member count is unchanged holds exactly that batch, and marking the page seen marks them
 all: the fast path, one row update per page.
+
+Upgrades: ``SCHEMA`` is run whole whenever a file's ``user_version`` is below
+``SCHEMA_VERSION``, so every statement in it must be idempotent (``IF NOT EXISTS``/``IF EXISTS``)
+and must keep the data of every earlier version. Version 2 added ``state`` and the
+``runs_by_start`` index (replacing ``runs_by_integration``).
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS integrations (
@@ -52,7 +57,15 @@ CREATE TABLE IF NOT EXISTS runs (
     status TEXT NOT NULL,
     record TEXT NOT NULL
 );
-CREATE INDEX IF NOT EXISTS runs_by_integration ON runs (integration_id, started_at);
+-- Serves runs() newest first, keyset-paged on (started_at, id), per integration.
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (integration_id, started_at, id);
+DROP INDEX IF EXISTS runs_by_integration;
+CREATE TABLE IF NOT EXISTS state (
+    integration_id TEXT NOT NULL,
+    key TEXT NOT NULL,
+    value TEXT NOT NULL,  -- JSON
+    PRIMARY KEY (integration_id, key)
+) WITHOUT ROWID;
 """
 
 # Only new or changed content is written (so the statement's row count is the number
@@ -82,3 +95,8 @@ OR (page_id IS NULL AND integration_id = ?)
 """
 
 ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"
+
+# Every character of a search is literal in ``LIKE ? ESCAPE '\\'`` once this escapes it.
+LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+
+SEARCH_WHERE = "(identifier LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
