@@ -14,11 +14,12 @@ SQLite file, mapping files) are relative to the config file.
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -26,6 +27,7 @@ from pydantic_settings import (
     SettingsError,
 )
 
+from ocean_core._interval import parse_interval
 from ocean_core.errors import ConfigError, ConfigProblem
 from ocean_core.mapping import field_path
 
@@ -40,6 +42,10 @@ class ApiSettings(BaseModel):
     token: SecretStr | None = None
 
 
+Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
+"""A duration: ``90`` (seconds), ``"30m"``, ``"2h"``, ``"1d"`` or a sum such as ``"1h30m"``."""
+
+
 class IntegrationSettings(BaseModel):
     """One integration instance: which type, its config and its mapping."""
 
@@ -51,7 +57,7 @@ class IntegrationSettings(BaseModel):
     config: dict[str, Any] = Field(default_factory=dict)
     mapping: str | dict[str, Any] | None = None
     resync_on_start: bool = True
-    scheduled_resync_interval: str | int | None = None
+    scheduled_resync_interval: Interval | None = None
     deletion_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
 

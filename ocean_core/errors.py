@@ -7,6 +7,7 @@
     ├── CatalogError                the catalog failed to read or write
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
+    ├── NotFoundError               no such integration or run (the API's 404)
     └── IntegrationError            raised by integration code; mark with Transient / Terminal
         ├── HTTPError               an HTTP call to the third-party system failed (ocean_core.http)
         │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries
@@ -97,6 +98,17 @@ class RunnerLockedError(OceanError, Transient):
 
 class NotRunningError(OceanError):
     """The call needs a running runtime: use it inside ``async with Ocean(...)``."""
+
+
+class NotFoundError(OceanError):
+    """The integration, run or other object asked for does not exist."""
+
+    def __init__(self, what: str, key: str, known: list[str] | None = None) -> None:
+        self.what = what
+        self.key = key
+        self.known = known
+        hint = f" (configured: {', '.join(known) or 'none'})" if known is not None else ""
+        super().__init__(f"no {what} {key!r}{hint}")
 
 
 class IntegrationError(OceanError):

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 import anyio
 from anyio.abc import TaskGroup
@@ -25,6 +27,25 @@ COALESCE_WINDOW = 0.01
 """Seconds without a new trigger before a triggered run starts."""
 COALESCE_LIMIT = 0.2
 """The longest a triggered run waits for triggers to stop coming."""
+
+
+RunListener = Callable[[ResyncResult], None]
+"""Called with the record of every run that ends (``Ocean.add_listener``)."""
+
+
+@dataclass(frozen=True)
+class RunTicket:
+    """A triggered run: its id (the id its record will carry) and its generation."""
+
+    run_id: str
+    generation: int
+
+
+@dataclass(frozen=True)
+class _Pending:
+    ticket: RunTicket
+    trigger: Trigger
+    plan_only: bool
 
 
 @dataclass
@@ -72,10 +93,12 @@ class Ocean:
         self._stack: AsyncExitStack | None = None
         self._tasks: TaskGroup | None = None
         self._generation = 0
-        self._pending: tuple[int, Trigger, bool] | None = None
+        self._pending: _Pending | None = None
         self._active: _Active | None = None
         self._last: ResyncResult | None = None
         self._finished: dict[int, ResyncResult] = {}
+        self._superseded: dict[str, tuple[RunTicket, RunTicket]] = {}
+        self._listeners: list[RunListener] = []
         self._changed: anyio.Event | None = None  # made on first use, inside the event loop
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -110,6 +133,23 @@ class Ocean:
     def running(self) -> bool:
         return self._tasks is not None
 
+    @property
+    def state(self) -> Literal["running", "pending", "idle"]:
+        """``running`` while a run is in flight, ``pending`` while a triggered run waits to
+        start, else ``idle``."""
+        if self._active is not None:
+            return "running"
+        return "pending" if self._pending is not None else "idle"
+
+    @property
+    def generation(self) -> int:
+        """The newest generation this runtime has triggered or seen."""
+        return self._generation
+
+    def add_listener(self, listener: RunListener) -> None:
+        """Call ``listener`` with the record of every run that ends, whatever its status."""
+        self._listeners.append(listener)
+
     # -- triggers -----------------------------------------------------------------------------
 
     def trigger(self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False) -> int:
@@ -117,14 +157,59 @@ class Ocean:
 
         A burst of triggers coalesces: only the latest generation runs.
         """
+        return self.request(trigger, plan_only=plan_only).generation
+
+    def request(
+        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
+    ) -> RunTicket:
+        """``trigger()``, returning the run's id as well as its generation.
+
+        If a newer trigger comes before this run starts, the run never starts (the burst
+        coalesces) and ``superseded(run_id)`` names the ticket that replaced it.
+        """
         if self._tasks is None:
             raise NotRunningError("trigger() needs a running runtime: `async with Ocean(...)`")
         self._generation += 1
-        self._pending = (self._generation, Trigger(trigger), plan_only)
+        ticket = RunTicket(uuid.uuid4().hex, self._generation)
+        if self._pending is not None:
+            replaced = self._pending.ticket
+            self._superseded[replaced.run_id] = (replaced, ticket)
+        self._pending = _Pending(ticket, Trigger(trigger), plan_only)
         if self._active is not None:
             self._active.scope.cancel()
         self._notify()
-        return self._generation
+        return ticket
+
+    @property
+    def pending(self) -> RunTicket | None:
+        """The triggered run that has not started yet, if any."""
+        return self._pending.ticket if self._pending is not None else None
+
+    def superseded(self, run_id: str) -> tuple[RunTicket, RunTicket] | None:
+        """For a run that never started because newer triggers came first: its ticket and
+        the newest ticket that replaced it (remembered for recent runs only)."""
+        found = self._superseded.get(run_id)
+        if found is None:
+            return None
+        old, newer = found
+        while newer.run_id in self._superseded:
+            newer = self._superseded[newer.run_id][1]
+        return old, newer
+
+    def reconfigure(
+        self,
+        integration: Integration | None = None,
+        mapping: dict[str, Any] | MappingSpec | None = None,
+        mapping_source: str | None = None,
+    ) -> None:
+        """Use another integration instance (a new config) and mapping from the next run on.
+
+        Validates first: an invalid mapping raises ``MappingError`` and changes nothing. The
+        run in flight keeps what it started with; ``trigger()`` to start one with the new.
+        """
+        integration = integration or self.integration
+        plan = build_plan(integration, mapping, mapping_source)
+        self.integration, self.plan = integration, plan
 
     async def resync(
         self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
@@ -143,7 +228,10 @@ class Ocean:
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
             generation = await self.catalog.advance_generation(self.integration_id)
-            return await self._make_run(generation, Trigger(trigger), plan_only).execute()
+            ticket = RunTicket(uuid.uuid4().hex, generation)
+            record = await self._make_run(ticket, Trigger(trigger), plan_only).execute()
+            self._tell(record)
+            return record
 
     async def wait_idle(self) -> ResyncResult | None:
         """Wait until no run is in flight or pending; return the last finished run."""
@@ -166,8 +254,8 @@ class Ocean:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _make_run(self, generation: int, trigger: Trigger, plan_only: bool) -> ResyncRun:
-        record = new_run(self.integration_id, generation, trigger)
+    def _make_run(self, ticket: RunTicket, trigger: Trigger, plan_only: bool) -> ResyncRun:
+        record = new_run(self.integration_id, ticket.generation, trigger, ticket.run_id)
         return ResyncRun(
             self.integration, self.catalog, self.plan, record, self.deletion_threshold,
             plan_only,
@@ -178,10 +266,10 @@ class Ocean:
             while self._pending is None:
                 await self._wait_change()
             await self._settle()
-            assert self._pending is not None
-            generation, trigger, plan_only = self._pending
-            self._pending = None
-            run = self._make_run(generation, trigger, plan_only)
+            pending, self._pending = self._pending, None
+            assert pending is not None
+            generation = pending.ticket.generation
+            run = self._make_run(pending.ticket, pending.trigger, pending.plan_only)
             with anyio.CancelScope() as scope:
                 self._active = _Active(run, scope)
                 try:
@@ -195,7 +283,15 @@ class Ocean:
             self._last = run.record
             self._finished[generation] = run.record
             self._forget_old()
+            self._tell(run.record)
             self._notify()
+
+    def _tell(self, record: ResyncResult) -> None:
+        for listener in self._listeners:
+            try:
+                listener(record)
+            except Exception:  # a listener's bug must not stop the runtime
+                logger.exception("run listener {!r} failed", listener)
 
     async def _settle(self) -> None:
         """Let a burst of triggers land before starting, so only the newest one runs.
@@ -213,6 +309,8 @@ class Ocean:
     def _forget_old(self) -> None:
         for generation in sorted(self._finished)[:-16]:
             del self._finished[generation]
+        for run_id in list(self._superseded)[:-256]:
+            del self._superseded[run_id]
 
     def _newest_finished(self) -> int:
         return max(self._finished, default=0)

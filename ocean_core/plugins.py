@@ -16,8 +16,11 @@ def installed_types() -> dict[str, EntryPoint]:
 
 
 def load_type(name: str, field: str = "type") -> type[Integration]:
-    """The class of an installed integration type; ``UnknownIntegrationType`` if none."""
+    """The class of an installed integration type, or of ``module:Class`` (a class in an
+    importable module, e.g. one's own service); ``UnknownIntegrationType`` if none."""
     found = installed_types()
+    if ":" in name and name not in found:
+        found = {name: EntryPoint(name=name, value=name, group=GROUP)}
     if name not in found:
         raise UnknownIntegrationType(name, sorted(found), field)
     try:

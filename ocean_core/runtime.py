@@ -11,6 +11,7 @@ from pydantic import ValidationError
 from ocean_core.catalog import Catalog, MemoryCatalog, catalog_from_url
 from ocean_core.config import IntegrationSettings, LoadedConfig
 from ocean_core.errors import ConfigError, ConfigProblem, MappingError
+from ocean_core.integration import Integration
 from ocean_core.mapping import field_path, load_mapping_file
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import load_type
@@ -23,9 +24,10 @@ def open_catalog(config: LoadedConfig) -> Catalog:
         raise ConfigError([_located(p, str(config.path)) for p in exc.problems]) from exc
 
 
-def _resolve_mapping(
+def resolve_mapping(
     item: IntegrationSettings, base: Path, where: str, source: str
 ) -> tuple[dict[str, Any] | None, str | None]:
+    """The mapping of ``item`` (inline, or read from its file) and the file it came from."""
     if item.mapping is None or isinstance(item.mapping, dict):
         return item.mapping, None
     path = Path(item.mapping)
@@ -37,42 +39,53 @@ def _resolve_mapping(
     return load_mapping_file(path), str(path)
 
 
-def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
-    """The runtime of ``integrations[index]``; raises ``ConfigError`` naming the field."""
-    item = config.settings.integrations[index]
-    where = f"integrations[{index}]"
-    source = str(config.path)
+def build_integration(item: IntegrationSettings, where: str, source: str) -> Integration:
+    """An instance of ``item``'s type with its validated config; ``ConfigError`` names each
+    bad field as ``{where}.config.<field>``."""
+    prefix = f"{where}." if where else ""
     try:
-        cls = load_type(item.type, f"{where}.type")
+        cls = load_type(item.type, f"{prefix}type")
     except ConfigError as exc:
         exc.problems = [_located(p, source) for p in exc.problems]
         exc.args = ("; ".join(str(p) for p in exc.problems),)
         raise  # keep the class: UnknownIntegrationType carries the installed types
     try:
-        integration = cls(item.config)
+        return cls(item.config)
     except ValidationError as exc:
         raise ConfigError(
             [
                 ConfigProblem(
-                    f"{where}.config.{field_path(e['loc'])}".rstrip("."),
+                    f"{prefix}config.{field_path(e['loc'])}".rstrip("."),
                     f"{e['msg']} (got {e['input']!r})",
                     source,
                 )
                 for e in exc.errors()
             ]
         ) from exc
-    mapping, mapping_source = _resolve_mapping(item, config.base, where, source)
-    try:
-        return Ocean(
-            integration,
-            catalog=catalog,
-            mapping=mapping,
-            integration_id=item.id,
-            deletion_threshold=item.deletion_threshold,
-            mapping_source=mapping_source or (f"{source}: {where}.mapping" if mapping else None),
-        )
-    except MappingError:
-        raise
+
+
+def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
+    """The runtime of ``integrations[index]``; raises ``ConfigError`` naming the field."""
+    return build_ocean_for(config.settings.integrations[index], config, index, catalog)
+
+
+def build_ocean_for(
+    item: IntegrationSettings, config: LoadedConfig, index: int, catalog: Catalog
+) -> Ocean:
+    """The runtime of one integration's settings (those of ``integrations[index]``, possibly
+    changed through the API)."""
+    where = f"integrations[{index}]"
+    source = str(config.path)
+    integration = build_integration(item, where, source)
+    mapping, mapping_source = resolve_mapping(item, config.base, where, source)
+    return Ocean(
+        integration,
+        catalog=catalog,
+        mapping=mapping,
+        integration_id=item.id,
+        deletion_threshold=item.deletion_threshold,
+        mapping_source=mapping_source or (f"{source}: {where}.mapping" if mapping else None),
+    )
 
 
 @dataclass(frozen=True)

@@ -16,10 +16,14 @@ from rich.live import Live
 from rich.text import Text
 
 from ocean_core._types import ResyncStatus, Trigger
+from ocean_core.api import require_token
 from ocean_core.catalog import Catalog
 from ocean_core.cli import _display
+from ocean_core.cli._remote import RemoteResync
+from ocean_core.cli._sail import sail as serve
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, ConfigProblem, OceanError
+from ocean_core.logs import configure_logging
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import installed_types, load_type
 from ocean_core.results import ResyncResult
@@ -120,8 +124,24 @@ def resync(
         bool, typer.Option("--plan", help="Sync, then show what a clean run would delete.")
     ] = False,
     as_json: JsonOption = False,
+    api: Annotated[str | None, typer.Option(
+        "--api", help="Trigger on a running `ocean sail` at this URL instead of running here.",
+    )] = None,
+    token: Annotated[str | None, typer.Option(
+        "--token", envvar="OCEAN_API_TOKEN", show_envvar=True,
+        help="The API's bearer token (default: api.token of --config, if the file exists).",
+    )] = None,
+    detach: Annotated[bool, typer.Option(
+        "--detach", help="With --api: print the run handles and return without waiting.",
+    )] = False,
 ) -> None:
     """Run one resync of each selected integration, with live progress and a summary."""
+    if api is not None:
+        if plan:
+            _error("--plan runs locally; it cannot be combined with --api")
+            raise typer.Exit(2)
+        _resync_remote(api, token or _config_token(config), integration, as_json, detach)
+        return
 
     async def work() -> list[ResyncResult]:
         loaded = load_config(config)
@@ -146,6 +166,84 @@ def resync(
         out.print_json(json.dumps([r.model_dump(mode="json") for r in results]))
     if any(r.status is not ResyncStatus.SUCCEEDED for r in results):
         raise typer.Exit(1)
+
+
+def _config_token(config: Path) -> str | None:
+    if not config.is_file():
+        return None
+    try:
+        secret = load_config(config).settings.api.token
+    except ConfigError:
+        return None
+    return secret.get_secret_value() if secret else None
+
+
+def _resync_remote(
+    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool
+) -> None:
+    remote = RemoteResync(url, token)
+
+    async def work() -> list[ResyncResult | dict[str, Any]]:
+        ids = [integration] if integration else remote.integration_ids()
+        handles = [remote.trigger(i) for i in ids]  # all at once: they run in parallel
+        if detach:
+            return list(handles)
+        results: list[ResyncResult | dict[str, Any]] = []
+        for handle in handles:
+            label = handle["integration_id"]
+            if as_json or not err.is_terminal:
+                result = remote.follow(handle, lambda _: None)
+            else:
+                with Live(console=err, refresh_per_second=8, transient=True) as view:
+                    def show(run: ResyncResult | None, label: str = label) -> None:
+                        view.update(_display.progress(run, label))
+
+                    result = remote.follow(handle, show)
+            if not as_json:
+                out.print(_display.summary(result))
+            results.append(result)
+        return results
+
+    try:
+        results = _run(work)
+    finally:
+        remote.close()
+    if as_json or detach:
+        payload = [r if isinstance(r, dict) else r.model_dump(mode="json") for r in results]
+        if detach and not as_json:
+            for handle in payload:
+                out.print(f"{handle['integration_id']}: run {handle['run_id']}"
+                          f" (generation {handle['generation']}) {handle['status']}")
+        else:
+            out.print_json(json.dumps(payload))
+    if any(isinstance(r, ResyncResult) and r.status is not ResyncStatus.SUCCEEDED
+           for r in results):
+        raise typer.Exit(1)
+
+
+@app.command()
+def sail(
+    config: ConfigOption = Path("ocean.yaml"),
+    host: Annotated[str | None, typer.Option(help="Bind address (default: api.host).")] = None,
+    port: Annotated[int | None, typer.Option(help="Port (default: api.port).")] = None,
+    log_json: Annotated[bool, typer.Option(
+        "--log-json", help="One JSON object per log line (with integration, run, kind).",
+    )] = False,
+    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+) -> None:
+    """Serve the HTTP API and run every integration: on start, on schedule, on demand."""
+    configure_logging(json=log_json, level=log_level.upper())
+
+    async def work() -> None:
+        loaded = load_config(config)
+        require_token(loaded)
+        everything = list(range(len(loaded.settings.integrations)))
+        _valid, problems = validate_integrations(loaded, everything)
+        if problems:  # every problem of every integration, before anything starts
+            raise ConfigError(problems)
+        await serve(loaded, host, port)
+
+    _run(work)
 
 
 @app.command()

@@ -13,9 +13,11 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
-def new_run(integration_id: str, generation: int, trigger: Trigger) -> ResyncResult:
+def new_run(
+    integration_id: str, generation: int, trigger: Trigger, run_id: str | None = None
+) -> ResyncResult:
     return ResyncResult(
-        id=uuid.uuid4().hex,
+        id=run_id or uuid.uuid4().hex,
         integration_id=integration_id,
         generation=generation,
         trigger=trigger,

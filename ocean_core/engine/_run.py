@@ -36,17 +36,22 @@ class ResyncRun:
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
 
     async def execute(self) -> ResyncResult:
-        log = logger.bind(
+        # Every line logged while the run runs (the engine's, the integration's, its HTTP
+        # client's) carries the run's identity; each kind adds its name.
+        with logger.contextualize(
             integration_id=self.record.integration_id,
             run_id=self.record.id,
             generation=self.record.generation,
-        )
+        ):
+            return await self._execute()
+
+    async def _execute(self) -> ResyncResult:
         try:
             self.stored_generation = await self.catalog.advance_generation(
                 self.record.integration_id, self.record.generation
             )
             await self.catalog.save_run(self.record)
-            log.info("resync started ({})", self.record.trigger.value)
+            logger.info("resync started ({})", self.record.trigger.value)
             await self._sync_kinds()
             with anyio.CancelScope(shield=True):
                 await self._delete_phase()
@@ -55,17 +60,17 @@ class ResyncRun:
             with anyio.CancelScope(shield=True):
                 self.record.delete_skipped_reason = "aborted: a newer trigger or shutdown"
                 await self._finish(ResyncStatus.ABORTED)
-            log.info("resync aborted")
+            logger.info("resync aborted")
             raise
         except Exception as exc:  # a run always ends recorded, whatever broke
-            log.exception("resync failed")
+            logger.exception("resync failed")
             self.record.error = f"{type(exc).__name__}: {exc}"
             self.record.delete_skipped_reason = self.record.delete_skipped_reason or (
                 f"the run failed: {self.record.error}"
             )
             with anyio.CancelScope(shield=True):
                 await self._finish(ResyncStatus.FAILED)
-        log.info("resync {}", self.record.status.value)
+        logger.info("resync {}", self.record.status.value)
         return self.record
 
     async def _sync_kinds(self) -> None:
@@ -77,7 +82,8 @@ class ResyncRun:
                 self.integration, self.catalog, self.record.integration_id,
                 self.record.generation, step, stats, seqs.get(name, 0),
             )
-            seqs[name] = await kind_run.run()
+            with logger.contextualize(kind=name):
+                seqs[name] = await kind_run.run()
             stats.finished = True
 
     async def _delete_phase(self) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -61,7 +62,7 @@ integrations:
     assert item.config == {"kinds": {"service": 100, "team": 10}, "batch_size": 50}
     assert item.mapping == "mappings/demo.yaml"
     assert item.resync_on_start is False
-    assert item.scheduled_resync_interval == "2h"
+    assert item.scheduled_resync_interval == timedelta(hours=2)
     assert settings.integration("demo") is item
 
 

@@ -1,0 +1,114 @@
+"""``create_app``: the FastAPI application of ``ocean sail``, or of a host service embedding it."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Depends, FastAPI, Request, Response
+from fastapi.openapi.docs import get_swagger_ui_html
+from fastapi.responses import HTMLResponse, JSONResponse
+
+import ocean_core
+from ocean_core.api._auth import bearer_auth
+from ocean_core.api._errors import install_error_handlers
+from ocean_core.api._models import Health
+from ocean_core.api._routes import router as api_router
+from ocean_core.config import LoadedConfig, OceanSettings, load_config
+from ocean_core.errors import ConfigError
+from ocean_core.service import OceanService
+from ocean_core.service._metrics import CONTENT_TYPE, ServiceMetrics
+
+
+def create_app(
+    settings: LoadedConfig | OceanSettings | str | Path,
+    *,
+    service: OceanService | None = None,
+) -> FastAPI:
+    """The HTTP API over an ``OceanService``.
+
+    Given only settings (a config file's path, or loaded settings), the app runs its own
+    service: the lifespan starts it (resyncs on start, schedules) and stops it (runs in flight
+    aborted, nothing deleted). Given a ``service``, the host application runs it (``async with
+    service``) and the app only serves it: that is how to embed ocean_core in another ASGI
+    service, mounted under any prefix.
+
+    Every route but ``GET /health`` needs ``Authorization: Bearer <api.token>``; without a
+    token configured the app is not built (``ConfigError`` naming ``api.token``).
+    """
+    config = _loaded(settings)
+    token = require_token(config)
+    owned = service is None
+    service = service or OceanService(config)
+    metrics = ServiceMetrics(service)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if owned:
+            async with service:
+                yield
+        else:
+            yield
+
+    app = FastAPI(
+        title="ocean_core", version=ocean_core.__version__, lifespan=lifespan,
+        description="Integrations, their resyncs and the catalog they keep.",
+        openapi_url=None, docs_url=None, redoc_url=None,
+    )
+    app.state.ocean_service = service
+    install_error_handlers(app)
+    auth = Depends(bearer_auth(token))
+    app.include_router(api_router, dependencies=[auth])
+    app.include_router(_system_routes(service, metrics, auth))
+    return app
+
+
+def require_token(config: LoadedConfig) -> str:
+    """The API's token; ``ConfigError`` naming ``api.token`` if none is set."""
+    token = config.settings.api.token
+    if token is None or not token.get_secret_value():
+        raise ConfigError.single(
+            "api.token", "required to serve the API: set api.token in the config file"
+            " or the OCEAN_API_TOKEN environment variable", str(config.path),
+        )
+    return token.get_secret_value()
+
+
+def _loaded(settings: LoadedConfig | OceanSettings | str | Path) -> LoadedConfig:
+    if isinstance(settings, LoadedConfig):
+        return settings
+    if isinstance(settings, OceanSettings):
+        return LoadedConfig(settings=settings, path=Path.cwd() / "ocean.yaml")
+    return load_config(settings)
+
+
+def _system_routes(service: OceanService, metrics: ServiceMetrics, auth: Any) -> APIRouter:
+    router = APIRouter()
+
+    @router.get("/health", response_model=Health, tags=["system"])
+    async def health() -> Health:
+        """Liveness, without authentication: `ok` once the integrations are running."""
+        return Health(
+            status="ok" if service.running else "starting",
+            integrations=len(service.instances),
+        )
+
+    @router.get("/metrics", tags=["system"], dependencies=[auth],
+                response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+    async def prometheus_metrics() -> Response:
+        """Prometheus text format: runs by status, entities upserted, unchanged and deleted,
+        run durations, and the progress of runs in flight."""
+        return Response(metrics.render(), media_type=CONTENT_TYPE)
+
+    @router.get("/openapi.json", include_in_schema=False, dependencies=[auth])
+    async def openapi(request: Request) -> JSONResponse:
+        return JSONResponse(request.app.openapi())
+
+    @router.get("/docs", include_in_schema=False, dependencies=[auth])
+    async def docs(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(openapi_url=f"{root}/openapi.json", title="ocean_core API")
+
+    return router

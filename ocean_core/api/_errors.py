@@ -1,0 +1,73 @@
+"""One error shape for every failure: ``{"detail": ..., "error": code}``.
+
+``detail`` is a sentence, or for 422 a list of ``{loc, field, msg, type}`` (FastAPI's own
+validation errors and ocean_core's config problems alike).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException
+
+from ocean_core.errors import (
+    CatalogError,
+    ConfigError,
+    NotFoundError,
+    RunnerLockedError,
+    TransientCatalogError,
+)
+
+_CODES = {
+    400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
+    405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "too_many_requests",
+    500: "internal", 503: "unavailable",
+}
+
+
+def error_response(
+    status: int, detail: Any, headers: dict[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    body = {"detail": detail, "error": _CODES.get(status, f"http_{status}"), **extra}
+    return JSONResponse(body, status_code=status, headers=headers)
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(HTTPException)
+    async def http_error(_: Request, exc: HTTPException) -> JSONResponse:
+        return error_response(exc.status_code, exc.detail, dict(exc.headers or {}) or None)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        problems = [
+            {"loc": list(e["loc"]), "field": ".".join(str(p) for p in e["loc"][1:]),
+             "msg": e["msg"], "type": e["type"]}
+            for e in exc.errors()
+        ]
+        return error_response(422, problems)
+
+    @app.exception_handler(ConfigError)
+    async def invalid_config(_: Request, exc: ConfigError) -> JSONResponse:
+        problems = [
+            {"loc": ["body", *p.field.split(".")] if p.field else ["body"], "field": p.field,
+             "msg": p.message, "type": type(exc).__name__}
+            for p in exc.problems
+        ]
+        return error_response(422, problems)
+
+    @app.exception_handler(NotFoundError)
+    async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
+        return error_response(404, str(exc), what=exc.what, key=exc.key, known=exc.known)
+
+    @app.exception_handler(RunnerLockedError)
+    async def locked(_: Request, exc: RunnerLockedError) -> JSONResponse:
+        return error_response(409, str(exc))
+
+    @app.exception_handler(CatalogError)
+    async def catalog_failed(_: Request, exc: CatalogError) -> JSONResponse:
+        status = 503 if isinstance(exc, TransientCatalogError) else 500
+        return error_response(status, str(exc), headers={"Retry-After": "1"} if status == 503
+                              else None)

@@ -1,0 +1,128 @@
+"""The JSON shapes of the HTTP API (its OpenAPI schemas)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ocean_core.results import ResyncResult
+
+T = TypeVar("T")
+
+RunState = Literal[
+    "pending", "superseded", "running", "succeeded", "failed", "aborted", "interrupted"
+]
+
+
+class RunHandle(BaseModel):
+    """A triggered run, to follow until it ends.
+
+    ``pending``: triggered, not started yet. ``superseded``: a newer trigger came before it
+    started, so it never will; ``superseded_by`` is the run that covers it. Otherwise the run's
+    own status, with its record in ``run``.
+    """
+
+    run_id: str
+    integration_id: str
+    generation: int
+    status: RunState
+    superseded_by: str | None = None
+    url: str = Field(description="Where to GET this handle again.")
+    run: ResyncResult | None = None
+
+
+class ScheduleState(BaseModel):
+    interval: str = Field(description='As configured, normalised: "2h", "1h30m", "90s"...')
+    interval_seconds: float
+    next_run_at: datetime
+    skipped_ticks: int = Field(description="Ticks skipped because a run was in flight.")
+    last_skipped_at: datetime | None = None
+
+
+class PendingRun(BaseModel):
+    run_id: str
+    generation: int
+
+
+class IntegrationState(BaseModel):
+    """What an operator needs to know about one integration, right now."""
+
+    id: str
+    type: str
+    name: str | None
+    status: Literal["running", "pending", "idle"]
+    generation: int
+    resync_on_start: bool
+    next_scheduled_run_at: datetime | None
+    schedule: ScheduleState | None
+    current_run: ResyncResult | None = Field(description="Live, with per-kind counts.")
+    pending_run: PendingRun | None
+    last_run: ResyncResult | None = Field(description="The newest run that has ended.")
+    last_started_at: datetime | None
+    last_ended_at: datetime | None
+    changed_through_api: bool
+
+
+class IntegrationDetail(IntegrationState):
+    kinds: list[str]
+    config: dict[str, Any] = Field(description="The integration's config; secrets masked.")
+    mapping: dict[str, Any] | str | None = Field(
+        description="Inline mapping, the mapping file's path, or null for the type's default."
+    )
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a listing; pass ``next_cursor`` as ``cursor`` for the next (null: done)."""
+
+    items: list[T]
+    next_cursor: str | None
+
+
+class EntityOut(BaseModel):
+    integration_id: str
+    kind: str
+    blueprint: str
+    identifier: str
+    title: str | None
+    team: Any = None
+    icon: str | None = None
+    properties: dict[str, Any]
+    relations: dict[str, Any]
+
+
+class ResyncRequest(BaseModel):
+    """Optional body of ``POST .../resync``: who asks (recorded as the run's trigger)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    trigger: Literal["api", "cli", "sdk"] = "api"
+
+
+class IntegrationPatch(BaseModel):
+    """Any PATCH, even ``{}``, triggers a resync. A changed ``config`` or ``mapping`` is
+    validated, applied and kept (across restarts) first; invalid: 422 and nothing changes."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    name: str | None = None
+    config: dict[str, Any] | None = Field(
+        default=None, description="Replaces the whole config of the integration."
+    )
+    mapping: dict[str, Any] | None = Field(
+        default=None, description="Replaces the mapping (Port Ocean resource-mapping format)."
+    )
+
+
+class Health(BaseModel):
+    status: Literal["ok", "starting"]
+    integrations: int
+
+
+class ErrorBody(BaseModel):
+    """Every error response: ``detail`` says what is wrong (a list of field problems for
+    422), ``error`` is a stable code."""
+
+    detail: Any
+    error: str

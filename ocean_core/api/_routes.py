@@ -1,0 +1,174 @@
+"""The routes of ``/api``: integrations, their resyncs, and entities."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated
+
+import anyio
+from fastapi import APIRouter, Body, Query, Request, Response, status
+
+from ocean_core.api._cursor import decode_cursor, encode_cursor
+from ocean_core.api._models import (
+    EntityOut,
+    ErrorBody,
+    IntegrationDetail,
+    IntegrationPatch,
+    IntegrationState,
+    Page,
+    ResyncRequest,
+    RunHandle,
+)
+from ocean_core.api._views import detail_view, run_handle, state_view
+from ocean_core.ocean import RunTicket
+from ocean_core.results import ResyncResult
+from ocean_core.service import IntegrationChange, OceanService
+
+router = APIRouter(
+    prefix="/api",
+    responses={401: {"model": ErrorBody}, 404: {"model": ErrorBody},
+               422: {"model": ErrorBody}},
+)
+Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
+Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
+
+
+def _service(request: Request) -> OceanService:
+    service: OceanService = request.app.state.ocean_service
+    return service
+
+
+def _run_url(request: Request, integration_id: str, run_id: str) -> str:
+    root = request.scope.get("root_path", "")
+    return f"{root}/api/integrations/{integration_id}/resyncs/{run_id}"
+
+
+async def _accepted(
+    request: Request, response: Response, integration_id: str, ticket: RunTicket
+) -> RunHandle:
+    url = _run_url(request, integration_id, ticket.run_id)
+    response.headers["Location"] = url
+    return await run_handle(_service(request), _service(request).get(integration_id),
+                            ticket.run_id, url)
+
+
+@router.get("/integrations", response_model=list[IntegrationState])
+async def list_integrations(request: Request) -> list[IntegrationState]:
+    """Every configured integration with its state, in config order."""
+    service = _service(request)
+    return [await state_view(service, instance) for instance in service.instances]
+
+
+@router.get("/integrations/{integration_id}", response_model=IntegrationDetail)
+async def get_integration(request: Request, integration_id: str) -> IntegrationDetail:
+    """One integration: state, current run with live per-kind counts, schedule, config."""
+    service = _service(request)
+    return await detail_view(service, service.get(integration_id))
+
+
+@router.patch(
+    "/integrations/{integration_id}", response_model=RunHandle,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def patch_integration(
+    request: Request, response: Response, integration_id: str,
+    patch: Annotated[IntegrationPatch, Body()],
+) -> RunHandle:
+    """Change an integration (optional) and resync it. Any body, even `{}`, triggers."""
+    service = _service(request)
+    change = IntegrationChange(name=patch.name, config=patch.config, mapping=patch.mapping)
+    ticket = await service.change(integration_id, change)
+    return await _accepted(request, response, integration_id, ticket)
+
+
+@router.post(
+    "/integrations/{integration_id}/resync", response_model=RunHandle,
+    status_code=status.HTTP_202_ACCEPTED,
+)
+async def resync_integration(
+    request: Request, response: Response, integration_id: str,
+    body: Annotated[ResyncRequest | None, Body()] = None,
+) -> RunHandle:
+    """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
+    Returns the run's id and generation; follow `url` (or the Location header) to its end."""
+    trigger = body.trigger if body is not None else "api"
+    ticket = _service(request).trigger(integration_id, trigger)
+    return await _accepted(request, response, integration_id, ticket)
+
+
+@router.get("/integrations/{integration_id}/resyncs", response_model=Page[ResyncResult])
+async def list_resyncs(
+    request: Request, integration_id: str, limit: Limit = 20, cursor: Cursor = None
+) -> Page[ResyncResult]:
+    """Run history, newest first, with per-kind counts, errors and why a delete was skipped."""
+    service = _service(request)
+    service.get(integration_id)
+    before = None
+    if cursor is not None:
+        started_at, run_id = decode_cursor(cursor, 2)
+        before = (datetime.fromisoformat(started_at), run_id)
+    runs = await service.catalog.runs(integration_id, limit=limit + 1, before=before)
+    more = len(runs) > limit
+    runs = runs[:limit]
+    next_cursor = (
+        encode_cursor([runs[-1].started_at.isoformat(), runs[-1].id]) if more else None
+    )
+    return Page[ResyncResult](items=runs, next_cursor=next_cursor)
+
+
+@router.get("/integrations/{integration_id}/resyncs/{run_id}", response_model=RunHandle)
+async def get_resync(
+    request: Request, integration_id: str, run_id: str,
+    wait: Annotated[float, Query(
+        ge=0, le=60, description="Seconds to wait for the run to end before answering.",
+    )] = 0,
+) -> RunHandle:
+    """One run: `pending`, `superseded` (by `superseded_by`), or its record. With `wait`,
+    answers as soon as the run ends (or is superseded), or when `wait` seconds have passed."""
+    service = _service(request)
+    instance = service.get(integration_id)
+    url = _run_url(request, integration_id, run_id)
+    handle = await run_handle(service, instance, run_id, url)
+    with anyio.move_on_after(wait):
+        while handle.status in ("pending", "running"):
+            await service.next_change()
+            handle = await run_handle(service, instance, run_id, url)
+    return handle
+
+
+@router.get("/entities", response_model=Page[EntityOut])
+async def list_entities(
+    request: Request,
+    integration: Annotated[str | None, Query(description="Integration id.")] = None,
+    blueprint: str | None = None,
+    kind: str | None = None,
+    q: Annotated[str | None, Query(
+        max_length=200,
+        description="Text search: identifier or title contains it (ASCII case ignored).",
+    )] = None,
+    limit: Limit = 100,
+    cursor: Cursor = None,
+) -> Page[EntityOut]:
+    """Entities in key order (integration, blueprint, identifier), filtered and paged."""
+    after = None
+    if cursor is not None:
+        a, b, c = decode_cursor(cursor, 3)
+        after = (a, b, c)
+    found = await _service(request).catalog.list_entities(
+        integration, blueprint=blueprint, kind=kind, search=q or None, after=after,
+        limit=limit + 1,
+    )
+    more = len(found) > limit
+    items = [
+        EntityOut(
+            integration_id=e.integration_id or "", kind=e.kind or "", blueprint=e.blueprint,
+            identifier=e.identifier, title=e.title, team=e.team, icon=e.icon,
+            properties=e.properties, relations=e.relations,
+        )
+        for e in found[:limit]
+    ]
+    last = items[-1] if more else None
+    next_cursor = (
+        encode_cursor([last.integration_id, last.blueprint, last.identifier]) if last else None
+    )
+    return Page[EntityOut](items=items, next_cursor=next_cursor)

@@ -1,0 +1,56 @@
+"""Logging for the ``ocean`` commands: loguru to stderr, as text or one JSON object per line.
+
+Every line logged during a resync carries ``integration_id``, ``run_id``, ``generation`` and,
+inside a kind, ``kind`` (bound by the engine with ``logger.contextualize``). In text mode they
+are printed in brackets; in JSON mode they are in ``record.extra``.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from typing import TYPE_CHECKING
+
+from loguru import logger
+
+if TYPE_CHECKING:
+    from loguru import Record
+
+_CONTEXT = ("integration_id", "run_id", "generation", "kind")
+
+
+def configure_logging(*, json: bool = False, level: str = "INFO") -> None:
+    """Send ocean_core's logs (and uvicorn's, through the standard library) to stderr."""
+    logger.remove()
+    logger.enable("ocean_core")
+    if json:
+        logger.add(sys.stderr, level=level, serialize=True)
+    else:
+        logger.add(sys.stderr, level=level, format=_text_format, colorize=None)
+    logging.basicConfig(handlers=[_ToLoguru()], level=level, force=True)
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
+        std = logging.getLogger(name)
+        std.handlers, std.propagate = [], True
+
+
+def _text_format(record: Record) -> str:
+    extra = record["extra"]
+    context = " ".join(f"{key}={extra[key]}" for key in _CONTEXT if key in extra)
+    context = context.replace("<", "\\<")  # an id is text, never colour markup
+    where = f" <cyan>[{context}]</cyan>" if context else ""
+    return (
+        "<green>{time:YYYY-MM-DD HH:mm:ss.SSS}</green> <level>{level: <7}</level>"
+        + where.replace("{", "{{").replace("}", "}}")
+        + " {message}\n{exception}"
+    )
+
+
+class _ToLoguru(logging.Handler):
+    """Forwards standard-library records (uvicorn's) to loguru, keeping level and origin."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            level: str | int = logger.level(record.levelname).name
+        except ValueError:
+            level = record.levelno
+        logger.opt(depth=6, exception=record.exc_info).log(level, record.getMessage())

@@ -1,0 +1,63 @@
+"""Changes made through the API (``PATCH /api/integrations/{id}``) outlive a restart.
+
+They are kept in the catalog's state store, next to the config file's values they replaced.
+On start, a change is applied again only if the file still says what it said then: an operator
+who edits the file afterwards has the last word, and the stored change is dropped (logged).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+from loguru import logger
+
+from ocean_core.catalog import Catalog
+from ocean_core.config import IntegrationSettings
+
+STATE_KEY = "api_changes"
+CHANGEABLE = ("name", "config", "mapping")
+"""The settings of an integration the API may change."""
+
+
+def _plain(value: Any) -> Any:
+    """As JSON holds it (a YAML date becomes text), so stored and fresh values compare."""
+    return orjson.loads(orjson.dumps(value))
+
+
+def file_values(item: IntegrationSettings) -> dict[str, Any]:
+    values: dict[str, Any] = _plain({name: getattr(item, name) for name in CHANGEABLE})
+    return values
+
+
+async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> IntegrationSettings:
+    """``item`` with the API's stored changes applied, if the file has not moved since."""
+    stored = await catalog.get_state(item.id, STATE_KEY)
+    if stored is None:
+        return item
+    if stored.get("file") != file_values(item):
+        logger.warning(
+            "integration {}: the config file changed after the API change of {}; the file wins",
+            item.id, stored.get("changed_at"),
+        )
+        await catalog.set_state(item.id, STATE_KEY, None)
+        return item
+    return item.model_copy(update=stored["values"])
+
+
+async def store(
+    catalog: Catalog, file_item: IntegrationSettings, changed: IntegrationSettings
+) -> None:
+    """Remember the changed values, with the file's values they replace."""
+    values = {
+        name: getattr(changed, name)
+        for name in CHANGEABLE
+        if getattr(changed, name) != getattr(file_item, name)
+    }
+    state = {
+        "file": file_values(file_item),
+        "values": _plain(values),
+        "changed_at": datetime.now(UTC).isoformat(),
+    }
+    await catalog.set_state(file_item.id, STATE_KEY, state if values else None)

@@ -1,0 +1,279 @@
+"""The long-lived runtime behind ``ocean sail``: every configured integration, its triggers
+(on start, on a schedule, on demand) and the changes the API makes to it."""
+
+from __future__ import annotations
+
+from contextlib import AsyncExitStack
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from types import TracebackType
+from typing import Any, Self
+
+import anyio
+from loguru import logger
+
+from ocean_core._types import Trigger
+from ocean_core.catalog import Catalog
+from ocean_core.config import IntegrationSettings, LoadedConfig, OceanSettings
+from ocean_core.errors import (
+    ConfigError,
+    ConfigProblem,
+    MappingError,
+    NotFoundError,
+    NotRunningError,
+)
+from ocean_core.integration import Integration
+from ocean_core.mapping import load_mapping
+from ocean_core.ocean import Ocean, RunListener, RunTicket
+from ocean_core.runtime import build_integration, build_ocean_for, open_catalog, resolve_mapping
+from ocean_core.service import _changes
+from ocean_core.service._schedule import Schedule
+
+SCHEDULE_STATE_KEY = "schedule"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass
+class Instance:
+    """One configured integration inside the service."""
+
+    index: int
+    file_settings: IntegrationSettings
+    """As the config file says."""
+    settings: IntegrationSettings
+    """In effect: the file's, with the changes made through the API."""
+    ocean: Ocean
+    schedule: Schedule | None = None
+    skipped_ticks: int = 0
+    last_skipped_at: datetime | None = None
+
+    @property
+    def id(self) -> str:
+        return self.settings.id
+
+
+@dataclass(frozen=True)
+class IntegrationChange:
+    """What a ``PATCH`` may change; ``None`` leaves a value as it is."""
+
+    name: str | None = None
+    config: dict[str, Any] | None = None
+    mapping: dict[str, Any] | None = None
+
+
+class OceanService:
+    """Runs every integration of a config in one process.
+
+        async with OceanService(load_config("ocean.yaml")) as service:
+            ticket = service.trigger("demo", Trigger.API)
+
+    Entering opens the catalog, takes each integration's runner lock, starts the resyncs on
+    start and the schedules. Leaving aborts the runs in flight (recorded ``aborted``, nothing
+    deleted) and closes the catalog.
+    """
+
+    def __init__(
+        self, config: LoadedConfig | OceanSettings, *, catalog: Catalog | None = None
+    ) -> None:
+        if isinstance(config, OceanSettings):
+            config = LoadedConfig(settings=config, path=Path.cwd() / "ocean.yaml")
+        self.config = config
+        self._catalog = catalog
+        self._instances: dict[str, Instance] = {}
+        self._stack: AsyncExitStack | None = None
+        self._listeners: list[RunListener] = []
+        self._changed: anyio.Event | None = None
+
+    @property
+    def catalog(self) -> Catalog:
+        if self._catalog is None:
+            raise NotRunningError("the service's catalog opens when the service starts")
+        return self._catalog
+
+    @property
+    def instances(self) -> list[Instance]:
+        return list(self._instances.values())
+
+    @property
+    def running(self) -> bool:
+        return self._stack is not None
+
+    def add_listener(self, listener: RunListener) -> None:
+        """Call ``listener`` with every finished run of every integration."""
+        self._listeners.append(listener)
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    async def __aenter__(self) -> Self:
+        if self._stack is not None:
+            raise RuntimeError("this service is already running; enter it once")
+        async with AsyncExitStack() as stack:
+            if self._catalog is None:
+                self._catalog = open_catalog(self.config)
+                stack.push_async_callback(self._close_catalog)
+            for index, item in enumerate(self.config.settings.integrations):
+                instance = await self._start(index, item, stack)
+                self._instances[instance.id] = instance
+            # Entered last, left first: the schedules stop before the runtimes do.
+            tasks = await stack.enter_async_context(anyio.create_task_group())
+            stack.callback(tasks.cancel_scope.cancel)
+            for instance in self._instances.values():
+                if instance.schedule is not None:
+                    tasks.start_soon(self._keep_schedule, instance)
+                if instance.settings.resync_on_start:
+                    instance.ocean.request(Trigger.START)
+            self._stack = stack.pop_all()
+        logger.info("service started with {} integration(s)", len(self._instances))
+        return self
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        stack, self._stack = self._stack, None
+        if stack is not None:
+            logger.info("service stopping: runs in flight are aborted, nothing is deleted")
+            await stack.__aexit__(exc_type, exc, tb)
+        self._instances.clear()
+
+    async def _close_catalog(self) -> None:
+        await self.catalog.close()
+
+    async def _start(
+        self, index: int, file_item: IntegrationSettings, stack: AsyncExitStack
+    ) -> Instance:
+        item = await _changes.apply_stored(self.catalog, file_item)
+        ocean = build_ocean_for(item, self.config, index, self.catalog)
+        await stack.enter_async_context(ocean)
+        ocean.add_listener(self._tell)
+        instance = Instance(index, file_item, item, ocean)
+        if item.scheduled_resync_interval is not None:
+            instance.schedule = Schedule.starting(item.scheduled_resync_interval, _now())
+            stored = await self.catalog.get_state(item.id, SCHEDULE_STATE_KEY) or {}
+            instance.skipped_ticks = int(stored.get("skipped_ticks", 0))
+            last = stored.get("last_skipped_at")
+            instance.last_skipped_at = datetime.fromisoformat(last) if last else None
+        return instance
+
+    # -- reads ------------------------------------------------------------------------------
+
+    def get(self, integration_id: str) -> Instance:
+        try:
+            return self._instances[integration_id]
+        except KeyError:
+            raise NotFoundError("integration", integration_id, list(self._instances)) from None
+
+    # -- triggers ---------------------------------------------------------------------------
+
+    def trigger(self, integration_id: str, trigger: Trigger | str = Trigger.API) -> RunTicket:
+        """Bump the integration's generation, abort its run in flight, start a new one."""
+        ticket = self.get(integration_id).ocean.request(trigger)
+        self._notify()
+        return ticket
+
+    async def change(
+        self, integration_id: str, change: IntegrationChange,
+        trigger: Trigger | str = Trigger.API,
+    ) -> RunTicket:
+        """Apply a change (validated first; invalid: ``ConfigError`` and nothing changed),
+        keep it across restarts, then trigger a resync, even if nothing changed.
+
+        Problems name fields relative to the integration: ``config.kinds``,
+        ``mapping.resources[0].kind``.
+        """
+        instance = self.get(integration_id)
+        updates = {k: v for k, v in vars(change).items() if v is not None}
+        changed = instance.settings.model_copy(update=updates)
+        current = instance.settings
+        if changed.config != current.config or changed.mapping != current.mapping:
+            integration, mapping, source = self._prepare(instance, changed)
+            instance.ocean.reconfigure(integration, mapping, source)
+            trigger = Trigger.CONFIG
+        if changed != instance.settings:
+            await _changes.store(self.catalog, instance.file_settings, changed)
+            logger.info("integration {}: {} changed through the API", integration_id,
+                        ", ".join(k for k in updates if updates[k] != getattr(current, k)))
+            instance.settings = changed
+        return self.trigger(integration_id, trigger)
+
+    def _prepare(
+        self, instance: Instance, item: IntegrationSettings
+    ) -> tuple[Integration, dict[str, Any] | None, str | None]:
+        """The integration and mapping of changed settings, every problem reported at once."""
+        problems: list[ConfigProblem] = []
+        integration: Integration | None = None
+        try:
+            integration = build_integration(item, "", "")
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+        where, path = f"integrations[{instance.index}]", str(self.config.path)
+        mapping, source = resolve_mapping(item, self.config.base, where, path)
+        if isinstance(item.mapping, dict) and item.mapping != instance.file_settings.mapping:
+            source = f"PATCH /api/integrations/{instance.id}"
+        kinds = None if integration is None else [spec.name for spec in integration.kinds()]
+        if mapping is not None:
+            try:
+                load_mapping(mapping, kinds=kinds)
+            except MappingError as exc:
+                problems.extend(
+                    ConfigProblem(f"mapping.{p.field}".rstrip("."), p.message)
+                    for p in exc.problems
+                )
+        if problems:
+            raise ConfigError(problems)
+        assert integration is not None
+        return integration, mapping, source
+
+    # -- schedules --------------------------------------------------------------------------
+
+    async def _keep_schedule(self, instance: Instance) -> None:
+        schedule = instance.schedule
+        assert schedule is not None
+        while True:
+            await anyio.sleep(schedule.seconds_until_due(_now()))
+            tick = _now()
+            if instance.ocean.state == "idle":
+                instance.ocean.request(Trigger.SCHEDULE)
+            else:
+                await self._skip_tick(instance, tick)
+            schedule.advance(tick)
+            self._notify()
+
+    async def _skip_tick(self, instance: Instance, tick: datetime) -> None:
+        """A tick that finds a run in flight is skipped, so a short interval can never keep
+        aborting runs before they reach their delete phase."""
+        instance.skipped_ticks += 1
+        instance.last_skipped_at = tick
+        current = instance.ocean.current_run
+        logger.info(
+            "integration {}: scheduled resync skipped, run {} still {}",
+            instance.id, current.id if current else "(pending)", instance.ocean.state,
+        )
+        await self.catalog.set_state(instance.id, SCHEDULE_STATE_KEY, {
+            "skipped_ticks": instance.skipped_ticks,
+            "last_skipped_at": tick.isoformat(),
+            "last_skipped_because": current.id if current else None,
+        })
+
+    # -- change notification ----------------------------------------------------------------
+
+    def _tell(self, record: Any) -> None:
+        for listener in self._listeners:
+            listener(record)
+        self._notify()
+
+    def _notify(self) -> None:
+        if self._changed is not None:
+            self._changed.set()
+            self._changed = None
+
+    async def next_change(self) -> None:
+        """Wait for the next trigger, tick or finished run (for tests and live views)."""
+        if self._changed is None:
+            self._changed = anyio.Event()
+        await self._changed.wait()
+
