@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from typing import TYPE_CHECKING
 
 from loguru import logger
@@ -19,8 +20,18 @@ if TYPE_CHECKING:
 _CONTEXT = ("integration_id", "run_id", "generation", "kind")
 
 
-def configure_logging(*, json: bool = False, level: str = "INFO") -> None:
+class LogLevel(StrEnum):
+    """The levels both loguru and the standard library know."""
+
+    DEBUG = "DEBUG"
+    INFO = "INFO"
+    WARNING = "WARNING"
+    ERROR = "ERROR"
+
+
+def configure_logging(*, json: bool = False, level: LogLevel | str = LogLevel.INFO) -> None:
     """Send ocean_core's logs (and uvicorn's, through the standard library) to stderr."""
+    level = LogLevel(level).value
     logger.remove()
     logger.enable("ocean_core")
     if json:

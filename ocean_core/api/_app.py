@@ -87,11 +87,15 @@ def _loaded(settings: LoadedConfig | OceanSettings | str | Path) -> LoadedConfig
 def _system_routes(service: OceanService, metrics: ServiceMetrics, auth: Any) -> APIRouter:
     router = APIRouter()
 
-    @router.get("/health", response_model=Health, tags=["system"])
-    async def health() -> Health:
-        """Liveness, without authentication: `ok` once the integrations are running."""
+    @router.get("/health", response_model=Health, tags=["system"],
+                responses={503: {"model": Health}})
+    async def health(response: Response) -> Health:
+        """Without authentication: `ok` while the integrations run; `stopping` (503) once
+        a shutdown has begun, so a load balancer stops sending traffic."""
+        if not service.running:
+            response.status_code = 503
         return Health(
-            status="ok" if service.running else "starting",
+            status="ok" if service.running else "stopping",
             integrations=len(service.instances),
         )
 

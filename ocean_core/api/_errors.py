@@ -17,6 +17,7 @@ from ocean_core.errors import (
     CatalogError,
     ConfigError,
     NotFoundError,
+    NotRunningError,
     RunnerLockedError,
     TransientCatalogError,
 )
@@ -61,6 +62,10 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
         return error_response(404, str(exc), what=exc.what, key=exc.key, known=exc.known)
+
+    @app.exception_handler(NotRunningError)
+    async def stopping(_: Request, exc: NotRunningError) -> JSONResponse:
+        return error_response(503, str(exc))
 
     @app.exception_handler(RunnerLockedError)
     async def locked(_: Request, exc: RunnerLockedError) -> JSONResponse:

@@ -116,7 +116,7 @@ class IntegrationPatch(BaseModel):
 
 
 class Health(BaseModel):
-    status: Literal["ok", "starting"]
+    status: Literal["ok", "stopping"]
     integrations: int
 
 

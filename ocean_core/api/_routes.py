@@ -7,6 +7,7 @@ from typing import Annotated
 
 import anyio
 from fastapi import APIRouter, Body, Query, Request, Response, status
+from loguru import logger
 
 from ocean_core.api._cursor import decode_cursor, encode_cursor
 from ocean_core.api._models import (
@@ -129,8 +130,10 @@ async def get_resync(
     instance = service.get(integration_id)
     url = _run_url(request, integration_id, run_id)
     handle = await run_handle(service, instance, run_id, url)
+    if wait and handle.status in ("pending", "running"):
+        logger.debug("a client waits up to {}s for run {} to end", wait, run_id)
     with anyio.move_on_after(wait):
-        while handle.status in ("pending", "running"):
+        while handle.status in ("pending", "running") and service.running:
             await service.next_change()
             handle = await run_handle(service, instance, run_id, url)
     return handle

@@ -23,7 +23,7 @@ from ocean_core.cli._remote import RemoteResync
 from ocean_core.cli._sail import sail as serve
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, ConfigProblem, OceanError
-from ocean_core.logs import configure_logging
+from ocean_core.logs import LogLevel, configure_logging
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import installed_types, load_type
 from ocean_core.results import ResyncResult
@@ -229,10 +229,10 @@ def sail(
     log_json: Annotated[bool, typer.Option(
         "--log-json", help="One JSON object per log line (with integration, run, kind).",
     )] = False,
-    log_level: Annotated[str, typer.Option(help="DEBUG, INFO, WARNING or ERROR.")] = "INFO",
+    log_level: Annotated[LogLevel, typer.Option(case_sensitive=False)] = LogLevel.INFO,
 ) -> None:
     """Serve the HTTP API and run every integration: on start, on schedule, on demand."""
-    configure_logging(json=log_json, level=log_level.upper())
+    configure_logging(json=log_json, level=log_level.value)
 
     async def work() -> None:
         loaded = load_config(config)

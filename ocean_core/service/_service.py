@@ -111,6 +111,7 @@ class OceanService:
     async def __aenter__(self) -> Self:
         if self._stack is not None:
             raise RuntimeError("this service is already running; enter it once")
+        self._instances.clear()
         async with AsyncExitStack() as stack:
             if self._catalog is None:
                 self._catalog = open_catalog(self.config)
@@ -134,11 +135,16 @@ class OceanService:
         self, exc_type: type[BaseException] | None, exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        stack, self._stack = self._stack, None
+        stack = self._stack
         if stack is not None:
             logger.info("service stopping: runs in flight are aborted, nothing is deleted")
-            await stack.__aexit__(exc_type, exc, tb)
-        self._instances.clear()
+            try:
+                await stack.__aexit__(exc_type, exc, tb)
+            finally:
+                self._stack = None
+                self._notify()  # wakes whoever waits on a run that will now never end
+        # The instances stay readable: a request still open while the server drains gets
+        # their final state; a trigger gets NotRunningError.
 
     async def _close_catalog(self) -> None:
         await self.catalog.close()
@@ -171,6 +177,8 @@ class OceanService:
 
     def trigger(self, integration_id: str, trigger: Trigger | str = Trigger.API) -> RunTicket:
         """Bump the integration's generation, abort its run in flight, start a new one."""
+        if not self.running:
+            raise NotRunningError("the service is not running (stopped, or not started)")
         ticket = self.get(integration_id).ocean.request(trigger)
         self._notify()
         return ticket

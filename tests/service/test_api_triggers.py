@@ -5,11 +5,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import anyio
+import httpx
 import pytest
 
+from ocean_core.api import create_app
 from ocean_core.catalog import SQLiteCatalog
 from tests.service.conftest import serving
-from tests.service.support import Gate, gated, write_config
+from tests.service.support import TOKEN, Gate, gated, write_config
 
 pytestmark = pytest.mark.anyio
 
@@ -125,3 +128,30 @@ async def test_shutdown_aborts_the_run_in_flight_and_deletes_nothing(
         await catalog.close()
     assert record is not None and record.status == "aborted" and record.deleted == 0
     assert [e.identifier for e in kept] == ["item-0", "item-1", "item-2", "item-3", "other-0"]
+
+
+async def test_shutdown_answers_the_clients_waiting_on_a_run(tmp_path: Path, gate: Gate) -> None:
+    app = create_app(write_config(tmp_path, gated("a", items=4, gate="g")))
+    answers = []
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {TOKEN}"}
+    with anyio.fail_after(10):  # not the 60 s the client asked to wait
+        async with httpx.AsyncClient(transport=transport, base_url="http://ocean",
+                                     headers=headers) as client:
+            async with anyio.create_task_group() as tasks, app.router.lifespan_context(app):
+                await gate.reached.wait()
+                run = app.state.ocean_service.get("a").ocean.current_run
+
+                async def follow() -> None:
+                    path = f"/api/integrations/a/resyncs/{run.id}"
+                    answers.append(await client.get(path, params={"wait": 60}))
+
+                tasks.start_soon(follow)
+                await anyio.wait_all_tasks_blocked()  # the client waits, the run is stuck
+            health = await client.get("/health")
+            refused = await client.post("/api/integrations/a/resync")
+    (answer,) = answers
+    assert answer.status_code == 200 and answer.json()["status"] == "aborted"
+    assert answer.json()["run"]["deleted"] == 0
+    assert health.status_code == 503 and health.json()["status"] == "stopping"
+    assert refused.status_code == 503 and refused.json()["error"] == "unavailable"
