@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._changes import ChangeSignal
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.catalog import Catalog, SQLiteCatalog
 from ocean_core.engine._plan import build_plan
@@ -99,7 +100,7 @@ class Ocean:
         self._finished: dict[int, ResyncResult] = {}
         self._superseded: dict[str, tuple[RunTicket, RunTicket]] = {}
         self._listeners: list[RunListener] = []
-        self._changed: anyio.Event | None = None  # made on first use, inside the event loop
+        self._changed = ChangeSignal()
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -320,13 +321,9 @@ class Ocean:
         return self._last
 
     def _notify(self) -> None:
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
+        self._changed.notify()
 
     async def _wait_change(self) -> None:
-        if self._changed is None:
-            self._changed = anyio.Event()
         await self._changed.wait()
 
 

@@ -1,11 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from ocean_core.catalog import Catalog, MemoryCatalog, SQLiteCatalog
+from tests.service.process import SailProcess, start_sail
 
 
 @pytest.fixture(params=["asyncio", "trio"])
@@ -22,3 +24,16 @@ async def catalog(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterat
     )
     yield store
     await store.close()
+
+
+@pytest.fixture
+def sail(request: pytest.FixtureRequest) -> Callable[..., SailProcess]:
+    """Starts ``ocean sail`` processes (``tests/service/process.py``); every one is killed, if
+    still running, at teardown."""
+
+    def start(config: Path, *args: str, **kwargs: Any) -> SailProcess:
+        process = start_sail(config, *args, **kwargs)
+        request.addfinalizer(process.close)
+        return process
+
+    return start

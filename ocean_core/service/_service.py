@@ -13,6 +13,7 @@ from typing import Any, Self
 import anyio
 from loguru import logger
 
+from ocean_core._changes import ChangeSignal
 from ocean_core._types import Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.config import IntegrationSettings, LoadedConfig, OceanSettings
@@ -86,7 +87,7 @@ class OceanService:
         self._instances: dict[str, Instance] = {}
         self._stack: AsyncExitStack | None = None
         self._listeners: list[RunListener] = []
-        self._changed: anyio.Event | None = None
+        self._changed = ChangeSignal()
 
     @property
     def catalog(self) -> Catalog:
@@ -197,15 +198,16 @@ class OceanService:
         updates = {k: v for k, v in vars(change).items() if v is not None}
         changed = instance.settings.model_copy(update=updates)
         current = instance.settings
-        if changed.config != current.config or changed.mapping != current.mapping:
-            integration, mapping, source = self._prepare(instance, changed)
-            instance.ocean.reconfigure(integration, mapping, source)
-            trigger = Trigger.CONFIG
-        if changed != instance.settings:
+        reconfigured = changed.config != current.config or changed.mapping != current.mapping
+        prepared = self._prepare(instance, changed) if reconfigured else None
+        if changed != current:  # stored before applied: a failed write changes nothing
             await _changes.store(self.catalog, instance.file_settings, changed)
             logger.info("integration {}: {} changed through the API", integration_id,
                         ", ".join(k for k in updates if updates[k] != getattr(current, k)))
             instance.settings = changed
+        if prepared is not None:
+            instance.ocean.reconfigure(*prepared)
+            trigger = Trigger.CONFIG
         return self.trigger(integration_id, trigger)
 
     def _prepare(
@@ -275,13 +277,9 @@ class OceanService:
         self._notify()
 
     def _notify(self) -> None:
-        if self._changed is not None:
-            self._changed.set()
-            self._changed = None
+        self._changed.notify()
 
     async def next_change(self) -> None:
         """Wait for the next trigger, tick or finished run (for tests and live views)."""
-        if self._changed is None:
-            self._changed = anyio.Event()
         await self._changed.wait()
 

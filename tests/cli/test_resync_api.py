@@ -9,27 +9,13 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.cli._helpers import fake, ocean_script
-from tests.service.process import SailProcess, child_env, free_port, start_sail
+from tests.service.process import SailProcess, child_env, free_port
 from tests.service.support import TOKEN
 from tests.service.support import write_config as write_service_config
 
 Start = Callable[..., SailProcess]
 _ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
-
-
-@pytest.fixture
-def sail(request: pytest.FixtureRequest) -> Start:
-    """Starts ``ocean sail`` processes; every one is killed (if still running) at teardown."""
-
-    def start(config: Path, *args: str, **kwargs: Any) -> SailProcess:
-        process = start_sail(config, *args, **kwargs)
-        request.addfinalizer(process.close)
-        return process
-
-    return start
 
 
 def quiet(*items: dict[str, Any]) -> list[dict[str, Any]]:

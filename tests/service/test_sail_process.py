@@ -30,7 +30,6 @@ from tests.service.process import (
     free_port,
     log_message,
     message,
-    start_sail,
 )
 from tests.service.support import write_config
 
@@ -39,18 +38,6 @@ Start = Callable[..., SailProcess]
 
 def fake(integration_id: str = "demo", **config: Any) -> dict[str, Any]:
     return {"id": integration_id, "type": "fake", "config": config}
-
-
-@pytest.fixture
-def sail(request: pytest.FixtureRequest) -> Start:
-    """Starts ``ocean sail`` processes; every one is killed (if still running) at teardown."""
-
-    def start(config: Path, *args: str, **kwargs: Any) -> SailProcess:
-        process = start_sail(config, *args, **kwargs)
-        request.addfinalizer(process.close)
-        return process
-
-    return start
 
 
 def started_run(process: SailProcess, integration_id: str, *not_these: str) -> str:
