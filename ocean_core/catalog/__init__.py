@@ -1,7 +1,8 @@
 """Catalogs: where entities, generations and run records live.
 
 ``SQLiteCatalog`` is the embedded default; ``MemoryCatalog`` serves tests. Any object with the
-methods of the ``Catalog`` protocol can take their place.
+methods of the ``Catalog`` protocol can take their place. Knowledge bases
+(``KnowledgeBaseRecord``) group the integrations that feed one part of the catalog.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from ocean_core.catalog._protocol import (
     Catalog,
     DeleteOutcome,
     EntityKey,
+    KnowledgeBaseRecord,
     PageOutcome,
     RunCursor,
 )
@@ -25,6 +27,7 @@ __all__ = [
     "DeleteOutcome",
     "EntityKey",
     "EntityRow",
+    "KnowledgeBaseRecord",
     "MemoryCatalog",
     "PageOutcome",
     "RunCursor",

@@ -2,19 +2,28 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator, Collection, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import orjson
 
 from ocean_core._types import ResyncStatus
 from ocean_core.catalog._guards import threshold_reason
+from ocean_core.catalog._knowledge import (
+    Clock,
+    KnowledgeBaseRecord,
+    as_utc,
+    integration_id_list,
+    utc_now,
+)
 from ocean_core.catalog._locks import LocalRunnerLocks
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.entity import Entity
+from ocean_core.errors import ConflictError, NotFoundError
 from ocean_core.results import ResyncResult
 
 Key = EntityKey
@@ -37,7 +46,10 @@ class MemoryCatalog:
         ocean = Ocean(Shop(), catalog=catalog, integration_id="shop-1")
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, clock: Clock = utc_now) -> None:
+        self._clock = clock
+        self._kbs: dict[str, tuple[str, datetime]] = {}  # id -> (name, created_at)
+        self._attached: dict[str, dict[str, datetime]] = {}  # kb id -> integration -> at
         self._entities: dict[Key, _Stored] = {}
         self._generations: dict[str, int] = {}
         self._runs: dict[str, ResyncResult] = {}
@@ -156,10 +168,13 @@ class MemoryCatalog:
         after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
+        integration_ids: Collection[str] | None = None,
     ) -> list[Entity]:
+        among = None if integration_ids is None else set(integration_id_list(integration_ids))
         keys = sorted(
             key for key, s in self._entities.items()
             if integration_id in (None, key[0]) and blueprint in (None, key[1])
+            and (among is None or key[0] in among)
             and kind in (None, s.kind) and (after is None or key > after)
             and (search is None or _matches(search, key[2], s.row.title))
         )
@@ -179,6 +194,56 @@ class MemoryCatalog:
             self._state.pop((integration_id, key), None)
         else:
             self._state[(integration_id, key)] = orjson.dumps(value)
+
+    # -- knowledge bases --------------------------------------------------------------------
+
+    def _record(self, kb_id: str) -> KnowledgeBaseRecord:
+        name, created_at = self._kbs[kb_id]
+        ids = tuple(integration for integration, _ in self._attachments(kb_id))
+        return KnowledgeBaseRecord(kb_id, name, created_at, ids)
+
+    def _attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
+        attached = self._attached.get(kb_id, {})
+        return sorted(attached.items(), key=lambda item: (item[1], item[0]))
+
+    # The clock is read once per create or attach, whatever the outcome, as SQLiteCatalog does.
+
+    async def create_knowledge_base(self, kb_id: str, name: str) -> KnowledgeBaseRecord:
+        created_at = as_utc(self._clock())
+        if kb_id in self._kbs:
+            raise ConflictError("knowledge base", kb_id)
+        self._kbs[kb_id] = (name, created_at)
+        self._attached[kb_id] = {}
+        return self._record(kb_id)
+
+    async def get_knowledge_base(self, kb_id: str) -> KnowledgeBaseRecord | None:
+        return self._record(kb_id) if kb_id in self._kbs else None
+
+    async def knowledge_bases(self) -> list[KnowledgeBaseRecord]:
+        order = sorted(self._kbs, key=lambda kb_id: (self._kbs[kb_id][1], kb_id))
+        return [self._record(kb_id) for kb_id in order]
+
+    async def delete_knowledge_base(self, kb_id: str) -> bool:
+        self._attached.pop(kb_id, None)
+        return self._kbs.pop(kb_id, None) is not None
+
+    async def attach(self, kb_id: str, integration_id: str) -> bool:
+        attached_at = as_utc(self._clock())
+        if kb_id not in self._kbs:
+            raise NotFoundError("knowledge base", kb_id)
+        attached = self._attached.setdefault(kb_id, {})
+        if integration_id in attached:
+            return False
+        attached[integration_id] = attached_at
+        return True
+
+    async def detach(self, kb_id: str, integration_id: str) -> bool:
+        return self._attached.get(kb_id, {}).pop(integration_id, None) is not None
+
+    async def attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
+        if kb_id not in self._kbs:
+            raise NotFoundError("knowledge base", kb_id)
+        return self._attachments(kb_id)
 
 
 def _matches(search: str, identifier: str, title: str | None) -> bool:

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Protocol, TypeAlias, runtime_checkable
 
+from ocean_core.catalog._knowledge import KnowledgeBaseRecord
 from ocean_core.catalog._rows import EntityRow
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
@@ -105,11 +106,13 @@ class Catalog(Protocol):
         after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
+        integration_ids: Collection[str] | None = None,
     ) -> list[Entity]:
         """Entities ordered by key (``EntityKey``), only those after ``after`` if given.
 
         ``search`` keeps entities whose identifier or title contains it, ignoring the case of
-        ASCII letters only; every character of it is literal.
+        ASCII letters only; every character of it is literal. ``integration_ids`` keeps only
+        entities of those integrations (none at all if it is empty; a bare string is refused).
         """
 
     async def integration_ids(self) -> list[str]:
@@ -121,5 +124,35 @@ class Catalog(Protocol):
     async def set_state(self, integration_id: str, key: str, value: Any | None) -> None:
         """Store a copy of a JSON value under ``key``; None deletes the key."""
 
+    # -- knowledge bases: named groups of integrations ----------------------------------------
+    # The catalog does not check that an attached integration id is configured.
 
-__all__ = ["Catalog", "DeleteOutcome", "EntityKey", "EntityRow", "PageOutcome", "RunCursor"]
+    async def create_knowledge_base(self, kb_id: str, name: str) -> KnowledgeBaseRecord:
+        """Create an empty knowledge base; ``ConflictError`` if ``kb_id`` exists (atomically)."""
+
+    async def get_knowledge_base(self, kb_id: str) -> KnowledgeBaseRecord | None:
+        """One knowledge base with its attached integrations, or None."""
+
+    async def knowledge_bases(self) -> list[KnowledgeBaseRecord]:
+        """Every knowledge base, by ``(created_at, id)``."""
+
+    async def delete_knowledge_base(self, kb_id: str) -> bool:
+        """Delete a knowledge base and detach its integrations, in one atomic step; True if it
+        existed. No entities, runs or generations are touched."""
+
+    async def attach(self, kb_id: str, integration_id: str) -> bool:
+        """Attach an integration; True if newly attached, False if it already was (its first
+        ``attached_at`` is kept). ``NotFoundError`` if the knowledge base does not exist."""
+
+    async def detach(self, kb_id: str, integration_id: str) -> bool:
+        """Detach an integration; True if it was attached."""
+
+    async def attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
+        """``(integration_id, attached_at)`` in attach order (``attached_at``, then id);
+        ``NotFoundError`` if the knowledge base does not exist."""
+
+
+__all__ = [
+    "Catalog", "DeleteOutcome", "EntityKey", "EntityRow", "KnowledgeBaseRecord", "PageOutcome",
+    "RunCursor",
+]

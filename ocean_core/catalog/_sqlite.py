@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sqlite3
 import threading
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Sequence
 from contextlib import asynccontextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -15,11 +15,23 @@ import orjson
 
 from ocean_core.catalog import _sqlite_pages as pages
 from ocean_core.catalog import _sqlite_schema as sql
+from ocean_core.catalog._knowledge import (
+    Clock,
+    KnowledgeBaseRecord,
+    as_utc,
+    integration_id_list,
+    utc_now,
+)
 from ocean_core.catalog._locks import FileRunnerLocks, LocalRunnerLocks, RunnerLocks
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode
 from ocean_core.entity import Entity
-from ocean_core.errors import CatalogError, TransientCatalogError
+from ocean_core.errors import (
+    CatalogError,
+    ConflictError,
+    NotFoundError,
+    TransientCatalogError,
+)
 from ocean_core.results import ResyncResult
 
 T = TypeVar("T")
@@ -38,8 +50,9 @@ class SQLiteCatalog:
     never waits on the disk; each write is one transaction.
     """
 
-    def __init__(self, path: str | Path = "ocean.db") -> None:
+    def __init__(self, path: str | Path = "ocean.db", *, clock: Clock = utc_now) -> None:
         self.path = str(path)
+        self._clock = clock
         self._memory = self.path == ":memory:"
         self._conn: sqlite3.Connection | None = None
         self._lock = threading.Lock()
@@ -94,6 +107,17 @@ class SQLiteCatalog:
     async def _write(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         def transaction(conn: sqlite3.Connection) -> T:
             conn.execute("BEGIN IMMEDIATE")
+            result = fn(conn)
+            conn.execute("COMMIT")
+            return result
+
+        return await self._run(transaction)
+
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """Several SELECTs that must see one snapshot (a deferred, read-only transaction)."""
+
+        def transaction(conn: sqlite3.Connection) -> T:
+            conn.execute("BEGIN")
             result = fn(conn)
             conn.execute("COMMIT")
             return result
@@ -234,10 +258,19 @@ class SQLiteCatalog:
         after: EntityKey | None = None,
         limit: int | None = None,
         offset: int = 0,
+        integration_ids: Collection[str] | None = None,
     ) -> list[Entity]:
         filters = {"integration_id": integration_id, "blueprint": blueprint, "kind": kind}
         used = {k: v for k, v in filters.items() if v is not None}
         where, args = [f"{k} = ?" for k in used], list(used.values())
+        if integration_ids is not None:
+            # One bound parameter per id: a knowledge base has few integrations, and SQLite
+            # since 3.32 allows 32766 variables per statement (older builds: 999).
+            among = sorted(set(integration_id_list(integration_ids)))
+            if not among:
+                return []
+            where.append(f"integration_id IN ({', '.join('?' * len(among))})")
+            args += among
         if search is not None:
             pattern = f"%{search.translate(sql.LIKE_ESCAPES)}%"
             where.append(sql.SEARCH_WHERE)
@@ -285,6 +318,113 @@ class SQLiteCatalog:
             )
             args = (integration_id, key, orjson.dumps(value).decode())
         await self._write(lambda c: c.execute(statement, args))
+
+    # -- knowledge bases --------------------------------------------------------------------
+
+    async def create_knowledge_base(self, kb_id: str, name: str) -> KnowledgeBaseRecord:
+        created_at = as_utc(self._clock())
+
+        def create(conn: sqlite3.Connection) -> None:
+            # The primary key decides, in the INSERT itself: no check-then-insert race.
+            inserted = conn.execute(
+                "INSERT INTO knowledge_bases (id, name, created_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (id) DO NOTHING",
+                (kb_id, name, _kb_time(created_at)),
+            ).rowcount
+            if inserted != 1:
+                raise ConflictError("knowledge base", kb_id)
+
+        await self._write(create)
+        return KnowledgeBaseRecord(kb_id, name, created_at, ())
+
+    async def get_knowledge_base(self, kb_id: str) -> KnowledgeBaseRecord | None:
+        def read(conn: sqlite3.Connection) -> KnowledgeBaseRecord | None:
+            row = conn.execute(
+                "SELECT id, name, created_at FROM knowledge_bases WHERE id = ?", (kb_id,)
+            ).fetchone()
+            if row is None:
+                return None
+            ids = tuple(integration for integration, _ in _attachments(conn, kb_id))
+            return KnowledgeBaseRecord(row[0], row[1], _parse_time(row[2]), ids)
+
+        return await self._read(read)
+
+    async def knowledge_bases(self) -> list[KnowledgeBaseRecord]:
+        def read(conn: sqlite3.Connection) -> list[KnowledgeBaseRecord]:
+            attached: dict[str, list[str]] = {}
+            for kb_id, integration_id in conn.execute(
+                "SELECT kb_id, integration_id FROM kb_integrations"
+                " ORDER BY kb_id, attached_at, integration_id"
+            ):
+                attached.setdefault(kb_id, []).append(integration_id)
+            return [
+                KnowledgeBaseRecord(kb_id, name, _parse_time(at), tuple(attached.get(kb_id, ())))
+                for kb_id, name, at in conn.execute(
+                    "SELECT id, name, created_at FROM knowledge_bases ORDER BY created_at, id"
+                )
+            ]
+
+        return await self._read(read)
+
+    async def delete_knowledge_base(self, kb_id: str) -> bool:
+        def delete(conn: sqlite3.Connection) -> bool:
+            conn.execute("DELETE FROM kb_integrations WHERE kb_id = ?", (kb_id,))
+            return conn.execute("DELETE FROM knowledge_bases WHERE id = ?", (kb_id,)).rowcount > 0
+
+        return await self._write(delete)
+
+    async def attach(self, kb_id: str, integration_id: str) -> bool:
+        attached_at = _kb_time(as_utc(self._clock()))
+
+        def attach(conn: sqlite3.Connection) -> bool:
+            # One write transaction: the knowledge base cannot go away between check and insert.
+            _require_kb(conn, kb_id)
+            return conn.execute(
+                "INSERT INTO kb_integrations (kb_id, integration_id, attached_at) VALUES (?, ?, ?)"
+                " ON CONFLICT (kb_id, integration_id) DO NOTHING",
+                (kb_id, integration_id, attached_at),
+            ).rowcount == 1
+
+        return await self._write(attach)
+
+    async def detach(self, kb_id: str, integration_id: str) -> bool:
+        return await self._write(
+            lambda c: c.execute(
+                "DELETE FROM kb_integrations WHERE kb_id = ? AND integration_id = ?",
+                (kb_id, integration_id),
+            ).rowcount > 0
+        )
+
+    async def attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
+        def read(conn: sqlite3.Connection) -> list[tuple[str, datetime]]:
+            _require_kb(conn, kb_id)
+            return _attachments(conn, kb_id)
+
+        return await self._read(read)
+
+
+def _require_kb(conn: sqlite3.Connection, kb_id: str) -> None:
+    if conn.execute("SELECT 1 FROM knowledge_bases WHERE id = ?", (kb_id,)).fetchone() is None:
+        raise NotFoundError("knowledge base", kb_id)
+
+
+def _attachments(conn: sqlite3.Connection, kb_id: str) -> list[tuple[str, datetime]]:
+    rows = conn.execute(
+        "SELECT integration_id, attached_at FROM kb_integrations WHERE kb_id = ?"
+        " ORDER BY attached_at, integration_id",
+        (kb_id,),
+    ).fetchall()
+    return [(integration_id, _parse_time(at)) for integration_id, at in rows]
+
+
+def _kb_time(moment: datetime) -> str:
+    """A knowledge base time as stored: fixed-width ``isoformat()`` text of a UTC datetime
+    (always with microseconds, so text order is time order without relying on the offset)."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
+
+
+def _parse_time(text: str) -> datetime:
+    return as_utc(datetime.fromisoformat(text))
 
 
 def _key_after(

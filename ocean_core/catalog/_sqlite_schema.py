@@ -13,12 +13,16 @@ all: the fast path, one row update per page.
 Upgrades: ``SCHEMA`` is run whole whenever a file's ``user_version`` is below
 ``SCHEMA_VERSION``, so every statement in it must be idempotent (``IF NOT EXISTS``/``IF EXISTS``)
 and must keep the data of every earlier version. Version 2 added ``state`` and the
-``runs_by_start`` index (replacing ``runs_by_integration``).
+``runs_by_start`` index (replacing ``runs_by_integration``); version 3 added
+``knowledge_bases`` and ``kb_integrations``.
+
+Times (``runs.started_at``, ``knowledge_bases.created_at``, ``kb_integrations.attached_at``) are
+``isoformat()`` text of UTC datetimes, so text order is time order.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS integrations (
@@ -66,6 +70,19 @@ CREATE TABLE IF NOT EXISTS state (
     value TEXT NOT NULL,  -- JSON
     PRIMARY KEY (integration_id, key)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS knowledge_bases (
+    id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    created_at TEXT NOT NULL
+);
+-- An integration attached to a knowledge base; not tied to any integrations row (the catalog
+-- does not check that an integration is configured, and deleting a KB touches no entities).
+CREATE TABLE IF NOT EXISTS kb_integrations (
+    kb_id TEXT NOT NULL,
+    integration_id TEXT NOT NULL,
+    attached_at TEXT NOT NULL,
+    PRIMARY KEY (kb_id, integration_id)
+);
 """
 
 # Only new or changed content is written (so the statement's row count is the number

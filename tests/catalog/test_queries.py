@@ -415,8 +415,9 @@ async def test_version_1_file_opens_with_its_data_and_new_features(tmp_path: Pat
     await catalog.close()
 
     version, names = schema_of(path)
-    assert version == SCHEMA_VERSION == 2
-    assert {"state", "runs_by_start"} <= names and "runs_by_integration" not in names
+    assert version == SCHEMA_VERSION == 3
+    assert {"state", "runs_by_start", "knowledge_bases", "kb_integrations"} <= names
+    assert "runs_by_integration" not in names
     reopened = SQLiteCatalog(path)
     assert await reopened.get_state("old", "since") == "2025-01-01"
     assert [e.identifier for e in await reopened.list_entities("old")] == ["svc-1"]
