@@ -32,14 +32,27 @@ from ocean_core.errors import ConfigError, ConfigProblem
 from ocean_core.mapping import field_path
 
 
+class RateLimitSettings(BaseModel):
+    """Requests that change something (POST, PATCH, PUT, DELETE), per token: ``per_second`` on
+    average, bursts of up to ``burst``; beyond that the API answers 429 with ``Retry-After``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    per_second: float = Field(gt=0)
+    burst: int = Field(default=10, ge=1)
+
+
 class ApiSettings(BaseModel):
-    """Where ``ocean sail`` serves its HTTP API."""
+    """Where ``ocean sail`` serves its HTTP API, and who may use it."""
 
     model_config = ConfigDict(extra="forbid")
 
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=0, le=65535)
     token: SecretStr | None = None
+    read_token: SecretStr | None = None
+    """A second token that may only read (GET): for dashboards and monitoring."""
+    rate_limit: RateLimitSettings | None = None
 
 
 Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
@@ -145,6 +158,9 @@ def load_config(path: str | Path) -> LoadedConfig:
     token = os.environ.get("OCEAN_API_TOKEN")
     if token:
         settings.api.token = SecretStr(token)
+    read_token = os.environ.get("OCEAN_API_READ_TOKEN")
+    if read_token:
+        settings.api.read_token = SecretStr(read_token)
     return LoadedConfig(settings=settings, path=path)
 
 

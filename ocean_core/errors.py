@@ -7,7 +7,9 @@
     ├── CatalogError                the catalog failed to read or write
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
-    ├── NotFoundError               no such integration or run (the API's 404)
+    ├── NotFoundError               no such integration, run or knowledge base (the API's 404)
+    │   └── NotAttachedError        the integration is not attached to the knowledge base
+    ├── ConflictError               it exists already (the API's 409)
     └── IntegrationError            raised by integration code; mark with Transient / Terminal
         ├── HTTPError               an HTTP call to the third-party system failed (ocean_core.http)
         │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries
@@ -109,6 +111,27 @@ class NotFoundError(OceanError):
         self.known = known
         hint = f" (configured: {', '.join(known) or 'none'})" if known is not None else ""
         super().__init__(f"no {what} {key!r}{hint}")
+
+
+class NotAttachedError(NotFoundError):
+    """The integration is not attached to the knowledge base."""
+
+    def __init__(self, integration_id: str, knowledge_base_id: str, attached: list[str]) -> None:
+        super().__init__("integration", integration_id, attached)
+        self.knowledge_base_id = knowledge_base_id
+        self.args = (
+            f"integration {integration_id!r} is not attached to knowledge base"
+            f" {knowledge_base_id!r} (attached: {', '.join(attached) or 'none'})",
+        )
+
+
+class ConflictError(OceanError):
+    """What was to be created exists already (a knowledge base id, say)."""
+
+    def __init__(self, what: str, key: str) -> None:
+        self.what = what
+        self.key = key
+        super().__init__(f"{what} {key!r} exists already")
 
 
 class IntegrationError(OceanError):

@@ -12,8 +12,9 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 import ocean_core
-from ocean_core.api._auth import bearer_auth
+from ocean_core.api._auth import Access
 from ocean_core.api._errors import install_error_handlers
+from ocean_core.api._knowledge import router as knowledge_router
 from ocean_core.api._models import Health
 from ocean_core.api._routes import router as api_router
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
@@ -59,8 +60,13 @@ def create_app(
     )
     app.state.ocean_service = service
     install_error_handlers(app)
-    auth = Depends(bearer_auth(token))
+    read_token = config.settings.api.read_token
+    auth = Depends(Access(
+        token, read_token.get_secret_value() if read_token else None,
+        config.settings.api.rate_limit,
+    ))
     app.include_router(api_router, dependencies=[auth])
+    app.include_router(knowledge_router, dependencies=[auth])
     app.include_router(_system_routes(service, metrics, auth))
     return app
 

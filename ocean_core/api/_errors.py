@@ -16,6 +16,8 @@ from starlette.exceptions import HTTPException
 from ocean_core.errors import (
     CatalogError,
     ConfigError,
+    ConflictError,
+    NotAttachedError,
     NotFoundError,
     NotRunningError,
     RunnerLockedError,
@@ -43,6 +45,10 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def invalid_request(_: Request, exc: RequestValidationError) -> JSONResponse:
+        malformed = [e for e in exc.errors() if e["type"] == "json_invalid"]
+        if malformed:  # not JSON at all: the request itself is broken (400), not its content
+            where = malformed[0].get("ctx", {}).get("error", "")
+            return error_response(400, f"the body is not valid JSON: {where}".rstrip(": "))
         problems = [
             {"loc": list(e["loc"]), "field": ".".join(str(p) for p in e["loc"][1:]),
              "msg": e["msg"], "type": e["type"]}
@@ -61,7 +67,14 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(NotFoundError)
     async def not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-        return error_response(404, str(exc), what=exc.what, key=exc.key, known=exc.known)
+        extra: dict[str, Any] = {"what": exc.what, "key": exc.key, "known": exc.known}
+        if isinstance(exc, NotAttachedError):
+            extra["knowledge_base"] = exc.knowledge_base_id
+        return error_response(404, str(exc), None, **extra)
+
+    @app.exception_handler(ConflictError)
+    async def conflict(_: Request, exc: ConflictError) -> JSONResponse:
+        return error_response(409, str(exc), what=exc.what, key=exc.key)
 
     @app.exception_handler(NotRunningError)
     async def stopping(_: Request, exc: NotRunningError) -> JSONResponse:

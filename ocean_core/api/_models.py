@@ -126,3 +126,34 @@ class ErrorBody(BaseModel):
 
     detail: Any
     error: str
+
+
+class KnowledgeBaseIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    name: str = Field(min_length=1, max_length=200)
+    id: str | None = Field(
+        default=None, pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="Choose the id (409 if it exists); default: a new random id.",
+    )
+
+
+class KnowledgeBaseOut(BaseModel):
+    id: str
+    name: str
+    created_at: datetime
+    integration_ids: list[str] = Field(description="Attached integrations, in attach order.")
+
+
+class AttachIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    integration_id: str
+
+
+class KbIntegrationOut(BaseModel):
+    integration_id: str
+    attached_at: datetime
+    integration: IntegrationState | None = Field(
+        description="The integration's state; null if it is no longer configured."
+    )

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Body, Query, Request, Response, status
 from loguru import logger
 
 from ocean_core.api._cursor import decode_cursor, encode_cursor
+from ocean_core.api._entities import EntityFilters, entity_page
 from ocean_core.api._models import (
     EntityOut,
     ErrorBody,
@@ -34,7 +35,7 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 
-def _service(request: Request) -> OceanService:
+def service_of(request: Request) -> OceanService:
     service: OceanService = request.app.state.ocean_service
     return service
 
@@ -44,26 +45,26 @@ def _run_url(request: Request, integration_id: str, run_id: str) -> str:
     return f"{root}/api/integrations/{integration_id}/resyncs/{run_id}"
 
 
-async def _accepted(
+async def accepted(
     request: Request, response: Response, integration_id: str, ticket: RunTicket
 ) -> RunHandle:
     url = _run_url(request, integration_id, ticket.run_id)
     response.headers["Location"] = url
-    return await run_handle(_service(request), _service(request).get(integration_id),
+    return await run_handle(service_of(request), service_of(request).get(integration_id),
                             ticket.run_id, url)
 
 
 @router.get("/integrations", response_model=list[IntegrationState])
 async def list_integrations(request: Request) -> list[IntegrationState]:
     """Every configured integration with its state, in config order."""
-    service = _service(request)
+    service = service_of(request)
     return [await state_view(service, instance) for instance in service.instances]
 
 
 @router.get("/integrations/{integration_id}", response_model=IntegrationDetail)
 async def get_integration(request: Request, integration_id: str) -> IntegrationDetail:
     """One integration: state, current run with live per-kind counts, schedule, config."""
-    service = _service(request)
+    service = service_of(request)
     return await detail_view(service, service.get(integration_id))
 
 
@@ -76,10 +77,10 @@ async def patch_integration(
     patch: Annotated[IntegrationPatch, Body()],
 ) -> RunHandle:
     """Change an integration (optional) and resync it. Any body, even `{}`, triggers."""
-    service = _service(request)
+    service = service_of(request)
     change = IntegrationChange(name=patch.name, config=patch.config, mapping=patch.mapping)
     ticket = await service.change(integration_id, change)
-    return await _accepted(request, response, integration_id, ticket)
+    return await accepted(request, response, integration_id, ticket)
 
 
 @router.post(
@@ -93,8 +94,8 @@ async def resync_integration(
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
     Returns the run's id and generation; follow `url` (or the Location header) to its end."""
     trigger = body.trigger if body is not None else "api"
-    ticket = _service(request).trigger(integration_id, trigger)
-    return await _accepted(request, response, integration_id, ticket)
+    ticket = service_of(request).trigger(integration_id, trigger)
+    return await accepted(request, response, integration_id, ticket)
 
 
 @router.get("/integrations/{integration_id}/resyncs", response_model=Page[ResyncResult])
@@ -102,7 +103,7 @@ async def list_resyncs(
     request: Request, integration_id: str, limit: Limit = 20, cursor: Cursor = None
 ) -> Page[ResyncResult]:
     """Run history, newest first, with per-kind counts, errors and why a delete was skipped."""
-    service = _service(request)
+    service = service_of(request)
     service.get(integration_id)
     before = None
     if cursor is not None:
@@ -126,7 +127,7 @@ async def get_resync(
 ) -> RunHandle:
     """One run: `pending`, `superseded` (by `superseded_by`), or its record. With `wait`,
     answers as soon as the run ends (or is superseded), or when `wait` seconds have passed."""
-    service = _service(request)
+    service = service_of(request)
     instance = service.get(integration_id)
     url = _run_url(request, integration_id, run_id)
     handle = await run_handle(service, instance, run_id, url)
@@ -141,37 +142,7 @@ async def get_resync(
 
 @router.get("/entities", response_model=Page[EntityOut])
 async def list_entities(
-    request: Request,
-    integration: Annotated[str | None, Query(description="Integration id.")] = None,
-    blueprint: str | None = None,
-    kind: str | None = None,
-    q: Annotated[str | None, Query(
-        max_length=200,
-        description="Text search: identifier or title contains it (ASCII case ignored).",
-    )] = None,
-    limit: Limit = 100,
-    cursor: Cursor = None,
+    request: Request, filters: Annotated[EntityFilters, Query()]
 ) -> Page[EntityOut]:
     """Entities in key order (integration, blueprint, identifier), filtered and paged."""
-    after = None
-    if cursor is not None:
-        a, b, c = decode_cursor(cursor, 3)
-        after = (a, b, c)
-    found = await _service(request).catalog.list_entities(
-        integration, blueprint=blueprint, kind=kind, search=q or None, after=after,
-        limit=limit + 1,
-    )
-    more = len(found) > limit
-    items = [
-        EntityOut(
-            integration_id=e.integration_id or "", kind=e.kind or "", blueprint=e.blueprint,
-            identifier=e.identifier, title=e.title, team=e.team, icon=e.icon,
-            properties=e.properties, relations=e.relations,
-        )
-        for e in found[:limit]
-    ]
-    last = items[-1] if more else None
-    next_cursor = (
-        encode_cursor([last.integration_id, last.blueprint, last.identifier]) if last else None
-    )
-    return Page[EntityOut](items=items, next_cursor=next_cursor)
+    return await entity_page(service_of(request), filters)

@@ -38,7 +38,7 @@ async def integration_state(service: OceanService, instance: Instance) -> dict[s
     settings = instance.settings
     return {
         "id": instance.id,
-        "type": settings.type,
+        "type": ocean.integration.type or settings.type,
         "name": settings.name,
         "status": ocean.state,
         "generation": ocean.generation,

@@ -53,6 +53,15 @@ class RateLimiter:
                 self._refill()
             self._tokens -= 1
 
+    def try_acquire(self) -> float:
+        """Take a token if one is there and return 0; else take nothing and return the seconds
+        until one will be (a server refusing with 429 and ``Retry-After`` uses this)."""
+        self._refill()
+        if self._tokens >= 1:
+            self._tokens -= 1
+            return 0.0
+        return (1 - self._tokens) / self.rate
+
     def _refill(self) -> None:
         now = self._clock()
         elapsed = max(0.0, now - self._updated)

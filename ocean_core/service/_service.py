@@ -29,6 +29,7 @@ from ocean_core.mapping import load_mapping
 from ocean_core.ocean import Ocean, RunListener, RunTicket
 from ocean_core.runtime import build_integration, build_ocean_for, open_catalog, resolve_mapping
 from ocean_core.service import _changes
+from ocean_core.service._knowledge import KnowledgeBases
 from ocean_core.service._schedule import Schedule
 
 SCHEDULE_STATE_KEY = "schedule"
@@ -88,6 +89,8 @@ class OceanService:
         self._stack: AsyncExitStack | None = None
         self._listeners: list[RunListener] = []
         self._changed = ChangeSignal()
+        self.knowledge_bases = KnowledgeBases(self)
+        """Named groups of integrations (stored in the catalog)."""
 
     @property
     def catalog(self) -> Catalog:

@@ -88,3 +88,45 @@ def test_no_app_without_a_token(tmp_path: Path) -> None:
         create_app(load_config(config))
     assert caught.value.problems[0].field == "api.token"
     assert str(config) in str(caught.value)
+
+
+async def test_the_read_token_reads_and_may_change_nothing(tmp_path: Path) -> None:
+    config = write_config(tmp_path, gated("a", items=2),
+                          api={"token": TOKEN, "read_token": "reader"})
+    routes = await _routes(config)
+    changing = [(m, p) for m, p in routes if m not in ("GET", "HEAD")]
+    assert ("PATCH", "/api/integrations/{integration_id}") in changing
+    async with serving(config, token="reader") as served:
+        await served.idle("a")
+        for method, path in changing:
+            response = await served.client.request(method, _concrete(path))
+            assert response.status_code == 403, (method, path)
+            assert response.json()["error"] == "forbidden"
+        reads = [await served.client.get(path) for path in
+                 ("/api/integrations", "/api/integrations/a", "/api/entities", "/metrics")]
+        generation = served.service.get("a").ocean.generation
+    assert [r.status_code for r in reads] == [200, 200, 200, 200]
+    assert generation == 1
+
+
+async def test_changes_beyond_the_rate_limit_are_429_with_retry_after(tmp_path: Path) -> None:
+    config = write_config(tmp_path, {**gated("a", items=2), "resync_on_start": False},
+                          api={"token": TOKEN, "rate_limit": {"per_second": 0.01, "burst": 2}})
+    async with serving(config) as served:
+        answers = [await served.client.post("/api/integrations/a/resync") for _ in range(3)]
+        reads = await served.client.get("/api/integrations/a")  # reads are not limited
+    assert [a.status_code for a in answers] == [202, 202, 429]
+    assert answers[2].json()["error"] == "too_many_requests"
+    assert 90 <= int(answers[2].headers["retry-after"]) <= 100
+    assert reads.status_code == 200 and reads.json()["generation"] == 2
+
+
+async def test_a_body_that_is_not_json_is_400(tmp_path: Path) -> None:
+    async with serving(write_config(tmp_path, gated("a", items=2))) as served:
+        response = await served.client.patch(
+            "/api/integrations/a", content=b"{not json",
+            headers={"Content-Type": "application/json"},
+        )
+    assert response.status_code == 400
+    assert response.json()["error"] == "bad_request"
+    assert response.json()["detail"].startswith("the body is not valid JSON")
