@@ -10,6 +10,7 @@
     ├── NotFoundError               no such integration, run or knowledge base (the API's 404)
     │   └── NotAttachedError        the integration is not attached to the knowledge base
     ├── ConflictError               it exists already (the API's 409)
+    ├── SDKError                    a call of ocean_core.sdk to the API failed (its own tree)
     └── IntegrationError            raised by integration code; mark with Transient / Terminal
         ├── HTTPError               an HTTP call to the third-party system failed (ocean_core.http)
         │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries

@@ -1,0 +1,94 @@
+"""The API's JSON shapes as the SDK reads them.
+
+The SDK keeps its own models instead of importing the server's (``ocean_core.api``), so a
+client needs neither FastAPI nor the service. Unknown fields are ignored: a newer server may
+add some without breaking an older SDK.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from ocean_core.results import ResyncResult
+
+T = TypeVar("T")
+
+RunStatus = Literal[
+    "pending", "superseded", "running", "succeeded", "failed", "aborted", "interrupted"
+]
+ENDED: frozenset[str] = frozenset({"succeeded", "failed", "aborted", "interrupted"})
+"""The statuses of a run that has ended (``superseded`` has not: a newer run covers it)."""
+
+
+class _Wire(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class RunHandle(_Wire):
+    """Where a triggered run stands (see ``Run``)."""
+
+    run_id: str
+    integration_id: str
+    generation: int
+    status: RunStatus
+    superseded_by: str | None = None
+    url: str | None = None
+    run: ResyncResult | None = None
+
+
+class PendingRun(_Wire):
+    run_id: str
+    generation: int
+
+
+class IntegrationStatus(_Wire):
+    """An integration's state right now: ``status`` is ``running``, ``pending`` or ``idle``;
+    ``current_run`` is the live record of the run in flight, ``last_run`` the newest ended."""
+
+    id: str
+    type: str
+    name: str | None = None
+    status: Literal["running", "pending", "idle"]
+    generation: int
+    resync_on_start: bool = False
+    next_scheduled_run_at: datetime | None = None
+    schedule: dict[str, Any] | None = None
+    current_run: ResyncResult | None = None
+    pending_run: PendingRun | None = None
+    last_run: ResyncResult | None = None
+    last_started_at: datetime | None = None
+    last_ended_at: datetime | None = None
+    changed_through_api: bool = False
+
+
+class KnowledgeBaseInfo(_Wire):
+    id: str
+    name: str
+    created_at: datetime | None = None
+    integration_ids: list[str] = []
+
+
+class AttachmentInfo(_Wire):
+    integration_id: str
+    attached_at: datetime | None = None
+    integration: IntegrationStatus | None = None
+
+
+class EntityInfo(_Wire):
+    integration_id: str
+    kind: str
+    blueprint: str
+    identifier: str
+    title: str | None = None
+    team: Any = None
+    icon: str | None = None
+    properties: dict[str, Any] = {}
+    relations: dict[str, Any] = {}
+
+
+class Page(_Wire, Generic[T]):
+    items: list[T]
+    next_cursor: str | None = None
