@@ -23,7 +23,13 @@ from ocean_core.errors import (
 from ocean_core.http._client import ResilientTransport, create_client
 from ocean_core.http._errors import raise_for_status
 from ocean_core.http._links import next_link, parse_link_header
-from ocean_core.http._paginate import json_items, paginate_cursor, paginate_link, paginate_offset
+from ocean_core.http._paginate import (
+    Params,
+    json_items,
+    paginate_cursor,
+    paginate_link,
+    paginate_offset,
+)
 from ocean_core.http._ratelimit import RateLimiter
 from ocean_core.http._redact import Redactor
 from ocean_core.http._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy
@@ -33,6 +39,7 @@ __all__ = [
     "RETRY_STATUSES",
     "HTTPError",
     "PaginationError",
+    "Params",
     "RateLimiter",
     "Redactor",
     "ResilientTransport",

@@ -8,7 +8,7 @@ complete, or the resync would delete what it did not see.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping
 from typing import Any
 
 import httpx
@@ -35,7 +35,7 @@ async def paginate_link(
     items: Items = json_items,
     *,
     max_pages: int = DEFAULT_MAX_PAGES,
-) -> AsyncIterator[list[Any]]:
+) -> AsyncGenerator[list[Any], None]:
     """Follow ``Link: <...>; rel="next"`` headers (GitHub, GitLab offset mode, many others).
 
     ``params`` go on the first request only: the next links carry the query themselves.
@@ -64,7 +64,7 @@ async def paginate_cursor(
     params: Params | None = None,
     items: Items = json_items,
     max_pages: int = DEFAULT_MAX_PAGES,
-) -> AsyncIterator[list[Any]]:
+) -> AsyncGenerator[list[Any], None]:
     """Send the cursor from ``next_cursor(response)`` as ``cursor_param`` until it is empty."""
     seen: set[str] = set()
     cursor: str | None = None
@@ -92,7 +92,7 @@ async def paginate_offset(
     items: Items = json_items,
     total: Callable[[httpx.Response], int | None] | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
-) -> AsyncIterator[list[Any]]:
+) -> AsyncGenerator[list[Any], None]:
     """Step ``offset_param`` by ``limit``; stop on a short page or when offset reaches ``total``.
 
     An API that ignores the offset would return the same full page forever: a page equal to the

@@ -16,6 +16,9 @@ from email.utils import parsedate_to_datetime
 import anyio
 import httpx
 
+_EPOCH_THRESHOLD = 1e9
+"""A reset value this large is a Unix time (2001 on), not a delay in seconds."""
+
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 RETRY_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -50,7 +53,9 @@ class RetryPolicy:
 
     def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
         """Seconds to wait after failed ``attempt``: the server's hint, else jittered backoff."""
-        hint = server_hint(response.headers, self.clock()) if response is not None else None
+        hint = None
+        if response is not None:
+            hint = server_hint(response.headers, self.clock(), response.status_code == 429)
         if hint is not None:
             return min(hint, self.max_delay)
         ceiling = min(self.max_delay, self.base_delay * 2 ** (attempt - 1))
@@ -58,20 +63,29 @@ class RetryPolicy:
 
 
 def is_rate_limited(response: httpx.Response) -> bool:
-    """A 403 that reports an exhausted quota is a wait, not a refusal."""
-    return response.status_code == 403 and response.headers.get("X-RateLimit-Remaining") == "0"
+    """A 403 that reports an exhausted quota, or asks to come back later (GitHub's secondary
+    rate limit: ``Retry-After`` with quota left), is a wait, not a refusal."""
+    if response.status_code != 403:
+        return False
+    headers = response.headers
+    return headers.get("X-RateLimit-Remaining") == "0" or "Retry-After" in headers
 
 
-def server_hint(headers: httpx.Headers, now: float) -> float | None:
-    """Seconds the server asks us to wait, from the first header that says so."""
+def server_hint(headers: httpx.Headers, now: float, limited: bool = False) -> float | None:
+    """Seconds the server asks us to wait, from the first header that says so. ``limited``:
+    the response itself says "rate limited" (a 429)."""
     retry_after = _retry_after(headers.get("Retry-After"), now)
     if retry_after is not None:
         return retry_after
     reset = _number(headers.get("X-RateLimit-Reset"))
     if reset is not None and headers.get("X-RateLimit-Remaining") == "0":
         return max(0.0, reset - now)  # epoch seconds (GitHub, and many others)
-    delta = _number(headers.get("RateLimit-Reset"))
-    return max(0.0, delta) if delta is not None else None  # delta seconds (IETF draft)
+    reset = _number(headers.get("RateLimit-Reset"))
+    if reset is None or not (limited or headers.get("RateLimit-Remaining") == "0"):
+        return None  # sent on every response (GitLab): a hint only when the quota is spent
+    if reset > _EPOCH_THRESHOLD:
+        return max(0.0, reset - now)  # an epoch time (GitLab)
+    return max(0.0, reset)  # delta seconds (IETF draft)
 
 
 def _retry_after(value: str | None, now: float) -> float | None:

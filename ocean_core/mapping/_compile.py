@@ -19,11 +19,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
-import jq
-
 from ocean_core.errors import ConfigProblem
 from ocean_core.mapping._model import Resource, SearchQuery, SearchRule
-from ocean_core.mapping._programs import Expression, FastEntity, fast_entity
+from ocean_core.mapping._programs import Expression, FastEntity, compile_jq, fast_entity
 
 _FIELDS = ("identifier", "blueprint", "title", "team", "icon")
 _BASE = "port.entity.mappings"
@@ -242,7 +240,7 @@ def compile_error(
 ) -> tuple[Any, ConfigProblem | None]:
     """Compile one expression: the program, or the problem naming field, kind and expression."""
     try:
-        return jq.compile(expression), None
+        return compile_jq(expression), None
     except ValueError as exc:
         reason = str(exc).splitlines()[0].removeprefix("jq: error: ").rstrip(":")
         hint = ""
@@ -296,7 +294,7 @@ def compile_resource(
             items, programs["port.itemsToParse"]
         ),
         items_to_parse_name=port.items_to_parse_name,
-        combined=jq.compile(combined_text),
+        combined=compile_jq(combined_text),
         fields=fields,
         parent_drops=drops,
         fast=fast_entity(

@@ -9,12 +9,24 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
+
+import jq
 
 from ocean_core.mapping._fast import FastJqError, NeedJq, compile_fast
 
 FastFn = Callable[[Any], Any]
 _FALLBACK = (NeedJq, FastJqError)
+
+
+@lru_cache(maxsize=4096)
+def compile_jq(text: str) -> Any:
+    """``jq.compile``, once per text per process: a program is immutable (each use starts its
+    own state), and compiling costs about a millisecond, which a service that rebuilds its
+    runtimes, or a test suite, would otherwise pay for every expression of every mapping.
+    A ``ValueError`` (not jq) is raised every time; only programs are cached."""
+    return jq.compile(text)
 
 
 @dataclass(frozen=True)

@@ -168,7 +168,7 @@ def from_response(method: str, path: str, response: httpx.Response) -> APIStatus
     cls = _BY_STATUS.get(status) or (ServerError if status >= 500 else APIStatusError)
     error = cls(method, path, status, body, detail)
     if isinstance(error, RateLimited | ServerError):
-        error.retry_after = server_hint(response.headers, time.time())
+        error.retry_after = server_hint(response.headers, time.time(), limited=True)
     return error
 
 

@@ -169,3 +169,35 @@ async def test_connection_error_then_success() -> None:
     transport, _ = scripted([httpx.ReadTimeout("slow"), httpx.Response(200, json=[])])
     async with create_client(BASE, retry=policy(time), transport=transport) as client:
         assert (await client.get("/things")).status_code == 200
+
+
+@pytest.mark.anyio
+async def test_a_ratelimit_reset_sent_on_every_response_is_no_hint_for_a_5xx() -> None:
+    """GitLab sends ``RateLimit-Reset`` (a Unix time) on every response: a 502 with quota left
+    waits the backoff, not until the reset."""
+    time = VirtualTime()
+    headers = {"RateLimit-Reset": str(int(time.now) + 60), "RateLimit-Remaining": "1999"}
+    transport, _ = scripted([httpx.Response(502, headers=headers), httpx.Response(200)])
+    async with create_client(BASE, retry=policy(time), transport=transport) as client:
+        await client.get("/things")
+    assert len(time.sleeps) == 1 and time.sleeps[0] <= 0.5
+
+
+@pytest.mark.anyio
+async def test_a_ratelimit_reset_epoch_with_no_quota_left_is_waited_for() -> None:
+    time = VirtualTime(now=1_800_000_000.0)
+    headers = {"RateLimit-Reset": str(int(time.now) + 7), "RateLimit-Remaining": "0"}
+    transport, _ = scripted([httpx.Response(429, headers=headers), httpx.Response(200)])
+    async with create_client(BASE, retry=policy(time), transport=transport) as client:
+        await client.get("/things")
+    assert time.sleeps == [pytest.approx(7, abs=1)]
+
+
+@pytest.mark.anyio
+async def test_a_403_with_retry_after_is_a_secondary_rate_limit() -> None:
+    time = VirtualTime()
+    transport, _ = scripted([httpx.Response(403, headers={"Retry-After": "3"}),
+                             httpx.Response(200)])
+    async with create_client(BASE, retry=policy(time), transport=transport) as client:
+        await client.get("/things")
+    assert time.sleeps == [3.0]
