@@ -1,0 +1,155 @@
+"""The ``github`` integration: repositories, pull requests, issues, teams, members, workflows.
+
+It reads GitHub's REST API (github.com or GitHub Enterprise Server) for one organization or one
+user account. The listings live in ``_api``, the client in ``_client``; this module only wires
+them to kinds.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import AsyncIterator
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from ocean_core import Integration, KindSpec, kind
+from ocean_core.http import RetryPolicy
+
+from . import _api
+from ._api import ISSUES, PULL_REQUESTS, WORKFLOWS, Page, organization_listing, per_repository
+from ._client import make_limiter, open_client
+from .config import GitHubConfig
+
+MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
+ORGANIZATION_KINDS = frozenset({"team", "member"})
+"""Kinds only an organization has; a user account has none of them."""
+
+
+def load_default_mapping() -> dict[str, Any]:
+    """The default mapping shipped next to this module, in the Port Ocean format."""
+    mapping = yaml.safe_load(MAPPING_FILE.read_text(encoding="utf-8"))
+    if not isinstance(mapping, dict):
+        raise TypeError(f"{MAPPING_FILE} must hold a mapping with 'resources'")
+    return mapping
+
+
+class GitHubIntegration(Integration):
+    """Read one GitHub organization (or user account) into the catalog.
+
+    Example::
+
+        ocean = Ocean(GitHubIntegration({"org": "acme", "token": token}),
+                      catalog=SQLiteCatalog("ocean.db"), integration_id="github-acme")
+        result = await ocean.resync()
+
+    ``transport`` replaces the network in tests (``ocean_core.testing.recorded_transport``);
+    ``retry`` replaces the retry policy (tests inject one whose ``sleep`` does not wait).
+    """
+
+    type = "github"
+    config_model = GitHubConfig
+    default_mapping = load_default_mapping()
+
+    config: GitHubConfig
+
+    def __init__(
+        self,
+        config: GitHubConfig | dict[str, Any] | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.transport = transport
+        self.retry = retry
+        self.limiter = make_limiter(self.config)
+
+    def kinds(self) -> list[KindSpec]:
+        """Every kind; for a user account, teams and members are always (and rightly) empty."""
+        specs = super().kinds()
+        if self.config.org is not None:
+            return specs
+        return [
+            dataclasses.replace(spec, may_be_empty=True)
+            if spec.name in ORGANIZATION_KINDS
+            else spec
+            for spec in specs
+        ]
+
+    def get_default_mapping(self) -> dict[str, Any] | None:
+        """The shipped mapping; for a user account without the kinds only organizations have."""
+        mapping = self.default_mapping
+        if self.config.org is not None or mapping is None:
+            return mapping
+        resources = [r for r in mapping["resources"] if r["kind"] not in ORGANIZATION_KINDS]
+        return {**mapping, "resources": resources}
+
+    def client(self) -> httpx.AsyncClient:
+        """A client sharing this instance's rate limiter; use it with ``async with``."""
+        return open_client(
+            self.config, limiter=self.limiter, retry=self.retry, transport=self.transport
+        )
+
+    @kind("repository")
+    async def repositories(self) -> AsyncIterator[Page]:
+        """The owner's repositories (``config.repositories`` restricts them by name)."""
+        async with (
+            self.client() as client,
+            aclosing(_api.repositories(client, self.config)) as pages,
+        ):
+            async for page in pages:
+                yield page
+
+    @kind("pull-request", may_be_empty=True)
+    async def pull_requests(self) -> AsyncIterator[Page]:
+        """Pull requests of every selected repository, in ``config.state``."""
+        async with (
+            self.client() as client,
+            aclosing(per_repository(client, self.config, PULL_REQUESTS)) as pages,
+        ):
+            async for page in pages:
+                yield page
+
+    @kind("issue", may_be_empty=True)
+    async def issues(self) -> AsyncIterator[Page]:
+        """Issues (not pull requests) of every selected repository, in ``config.state``."""
+        async with (
+            self.client() as client,
+            aclosing(per_repository(client, self.config, ISSUES)) as pages,
+        ):
+            async for page in pages:
+                yield page
+
+    @kind("team", may_be_empty=True)
+    async def teams(self) -> AsyncIterator[Page]:
+        """The organization's teams visible to the token; none for a user account."""
+        async with (
+            self.client() as client,
+            aclosing(organization_listing(client, self.config, "teams")) as pages,
+        ):
+            async for page in pages:
+                yield page
+
+    @kind("member")
+    async def members(self) -> AsyncIterator[Page]:
+        """The organization's members visible to the token; none for a user account."""
+        async with (
+            self.client() as client,
+            aclosing(organization_listing(client, self.config, "members")) as pages,
+        ):
+            async for page in pages:
+                yield page
+
+    @kind("workflow", may_be_empty=True)
+    async def workflows(self) -> AsyncIterator[Page]:
+        """GitHub Actions workflows of every selected repository."""
+        async with (
+            self.client() as client,
+            aclosing(per_repository(client, self.config, WORKFLOWS)) as pages,
+        ):
+            async for page in pages:
+                yield page
