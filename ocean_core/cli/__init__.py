@@ -381,3 +381,8 @@ def list_types(as_json: JsonOption = False) -> None:
         where: str = row.get("class", row.get("error", ""))
         table.add_row(Text(row["type"]), Text(kinds_text), Text(config_text), Text(where))
     out.print(table)
+
+
+from ocean_core.cli._new import new  # noqa: E402  (registered last: it imports _error from here)
+
+app.command("new")(new)
