@@ -19,6 +19,7 @@ from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.api import require_token
 from ocean_core.catalog import Catalog
 from ocean_core.cli import _display
+from ocean_core.cli._new import new
 from ocean_core.cli._remote import RemoteResync
 from ocean_core.cli._sail import sail as serve
 from ocean_core.config import LoadedConfig, load_config
@@ -382,7 +383,5 @@ def list_types(as_json: JsonOption = False) -> None:
         table.add_row(Text(row["type"]), Text(kinds_text), Text(config_text), Text(where))
     out.print(table)
 
-
-from ocean_core.cli._new import new  # noqa: E402  (registered last: it imports _error from here)
 
 app.command("new")(new)
