@@ -1,0 +1,134 @@
+"""The ``pagerduty`` integration: services, incidents, escalation policies, schedules, on-calls.
+
+Every kind reads one collection of the REST API v2 with classic offset pagination, through one
+``ocean_core.http`` client per kind that shares the instance's rate limiter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import aclosing
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import yaml
+
+from ocean_core import Integration, kind
+from ocean_core.http import RateLimiter, RetryPolicy, create_client
+
+from ._paginate import Params, paginate_more
+from .config import PagerDutyConfig
+
+MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
+ACCEPT = "application/vnd.pagerduty+json;version=2"
+Item = dict[str, Any]
+Clock = Callable[[], datetime]
+
+
+def load_default_mapping() -> dict[str, Any]:
+    """The default mapping shipped next to this module, in the Port Ocean format."""
+    mapping = yaml.safe_load(MAPPING_FILE.read_text(encoding="utf-8"))
+    if not isinstance(mapping, dict):
+        raise TypeError(f"{MAPPING_FILE} must hold a mapping with 'resources'")
+    return mapping
+
+
+def since_param(now: datetime, days: int) -> str:
+    """The ``since`` of the incident listing: ``days`` before ``now``, ISO 8601 in UTC."""
+    start = now.astimezone(UTC) - timedelta(days=days)
+    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+class PagerDutyIntegration(Integration):
+    """Read a PagerDuty account through the REST API v2.
+
+    Example::
+
+        ocean = Ocean(PagerDutyIntegration({"token": token}),
+                      catalog=SQLiteCatalog("ocean.db"), integration_id="pagerduty")
+        result = await ocean.resync()
+
+    ``transport`` replaces the network in tests, ``retry`` the retry policy (tests give it a
+    fake sleep) and ``clock`` the time the incident window ends at.
+    """
+
+    type = "pagerduty"
+    config_model = PagerDutyConfig
+    default_mapping = load_default_mapping()
+
+    config: PagerDutyConfig
+
+    def __init__(
+        self,
+        config: PagerDutyConfig | dict[str, Any] | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        super().__init__(config)
+        self.transport = transport
+        self.retry = retry
+        self.clock = clock
+        rate = self.config.requests_per_second
+        # PagerDuty counts requests per API key: one bucket for every kind of this instance.
+        self.limiter = RateLimiter(rate=rate, burst=max(1, int(rate)))
+
+    def client(self) -> httpx.AsyncClient:
+        """A client for the configured account; use it with ``async with``."""
+        token = self.config.token.get_secret_value()
+        return create_client(
+            self.config.base_url,
+            headers={"Authorization": f"Token token={token}", "Accept": ACCEPT},
+            retry=self.retry,
+            rate_limit=self.limiter,
+            secrets=[token],
+            transport=self.transport,
+        )
+
+    async def _list(
+        self, path: str, collection: str, params: Params | None = None
+    ) -> AsyncIterator[list[Item]]:
+        async with self.client() as client:
+            pages = paginate_more(
+                client, path, collection, limit=self.config.page_size, params=params
+            )
+            async with aclosing(pages):
+                async for page in pages:
+                    if page:
+                        yield page
+
+    @kind("service")
+    def services(self) -> AsyncIterator[list[Item]]:
+        """Every service of the account."""
+        return self._list("/services", "services")
+
+    @kind("incident", may_be_empty=True)
+    def incidents(self) -> AsyncIterator[list[Item]]:
+        """Incidents in the configured statuses, created in the last ``incidents_since_days``."""
+        params: Params = {
+            "statuses[]": list(self.config.incident_statuses),
+            "since": since_param(self.clock(), self.config.incidents_since_days),
+        }
+        return self._list("/incidents", "incidents", params)
+
+    @kind("escalation-policy")
+    def escalation_policies(self) -> AsyncIterator[list[Item]]:
+        """Every escalation policy, with its rules and targets."""
+        return self._list("/escalation_policies", "escalation_policies")
+
+    @kind("schedule", may_be_empty=True)
+    def schedules(self) -> AsyncIterator[list[Item]]:
+        """Every on-call schedule (an account may page users directly and have none)."""
+        return self._list("/schedules", "schedules")
+
+    @kind("oncall", may_be_empty=True)
+    def oncalls(self) -> AsyncIterator[list[Item]]:
+        """Who is on call now: one item per user, escalation policy, level and schedule."""
+        return self._list("/oncalls", "oncalls")
