@@ -14,6 +14,7 @@ SQLite file, mapping files) are relative to the config file.
 from __future__ import annotations
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
@@ -140,9 +141,14 @@ def _read_yaml(path: Path) -> dict[str, Any]:
 
 
 def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a config file; ``ConfigError`` names the file, field and value."""
+    """Read and validate a config file; ``ConfigError`` names the file, field and value.
+
+    ``${NAME}`` in a string value is replaced by the environment variable ``NAME`` (an error
+    names the field if it is not set), ``${NAME:-default}`` falls back to ``default``, and
+    ``$${`` stands for a literal ``${``: secrets can stay out of the file.
+    """
     path = Path(path)
-    data = _read_yaml(path)
+    data = expand_environment(_read_yaml(path), str(path))
     try:
         settings = OceanSettings(**data)
     except ValidationError as exc:
@@ -162,6 +168,36 @@ def load_config(path: str | Path) -> LoadedConfig:
     if read_token:
         settings.api.read_token = SecretStr(read_token)
     return LoadedConfig(settings=settings, path=path)
+
+
+_VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+
+
+def expand_environment(data: Any, source: str, where: tuple[int | str, ...] = ()) -> Any:
+    """``data`` with ``${NAME}`` / ``${NAME:-default}`` replaced in every string value."""
+    if isinstance(data, dict):
+        return {k: expand_environment(value, source, (*where, k)) for k, value in data.items()}
+    if isinstance(data, list):
+        return [expand_environment(value, source, (*where, i)) for i, value in enumerate(data)]
+    if not isinstance(data, str) or "${" not in data:
+        return data
+    missing: list[str] = []
+
+    def replace(match: re.Match[str]) -> str:
+        if match.group(0) == "$${":
+            return "${"
+        value = os.environ.get(match.group(1), match.group(2))
+        if value is None:
+            missing.append(match.group(1))
+            return ""
+        return value
+
+    expanded = _VARIABLE.sub(replace, data)
+    if missing:
+        names = ", ".join(missing)
+        message = f"environment variable {names} is not set (in {data!r})"
+        raise ConfigError(ConfigProblem(field_path(where), message, source))
+    return expanded
 
 
 def _check_unique_ids(settings: OceanSettings, path: Path) -> None:

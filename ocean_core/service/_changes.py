@@ -1,12 +1,15 @@
 """Changes made through the API (``PATCH /api/integrations/{id}``) outlive a restart.
 
-They are kept in the catalog's state store, next to the config file's values they replaced.
-On start, a change is applied again only if the file still says what it said then: an operator
-who edits the file afterwards has the last word, and the stored change is dropped (logged).
+They are kept in the catalog's state store, next to a digest of the config file's values they
+replaced (a digest, so that secrets the file takes from the environment are not copied into
+the catalog). On start, a change is applied again only if the file still says what it said
+then: an operator who edits the file afterwards has the last word, and the stored change is
+dropped (logged).
 """
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,13 +25,14 @@ CHANGEABLE = ("name", "config", "mapping")
 
 
 def _plain(value: Any) -> Any:
-    """As JSON holds it (a YAML date becomes text), so stored and fresh values compare."""
+    """As JSON holds it (a YAML date becomes text)."""
     return orjson.loads(orjson.dumps(value))
 
 
-def file_values(item: IntegrationSettings) -> dict[str, Any]:
-    values: dict[str, Any] = _plain({name: getattr(item, name) for name in CHANGEABLE})
-    return values
+def file_digest(item: IntegrationSettings) -> str:
+    """What the file says of the changeable settings, as a digest."""
+    values = {name: getattr(item, name) for name in CHANGEABLE}
+    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
 
 
 async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> IntegrationSettings:
@@ -36,7 +40,7 @@ async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> Integrati
     stored = await catalog.get_state(item.id, STATE_KEY)
     if stored is None:
         return item
-    if stored.get("file") != file_values(item):
+    if stored.get("file") != file_digest(item):
         logger.warning(
             "integration {}: the config file changed after the API change of {}; the file wins",
             item.id, stored.get("changed_at"),
@@ -56,7 +60,7 @@ async def store(
         if getattr(changed, name) != getattr(file_item, name)
     }
     state = {
-        "file": file_values(file_item),
+        "file": file_digest(file_item),
         "values": _plain(values),
         "changed_at": datetime.now(UTC).isoformat(),
     }

@@ -395,3 +395,37 @@ def test_unsupported_catalog_url_names_file(tmp_path: Path) -> None:
     [problem] = exc.value.problems
     assert (problem.field, problem.source) == ("catalog", str(tmp_path / "ocean.yaml"))
     assert "'ftp://x'" in problem.message
+
+
+def test_environment_variables_fill_string_values(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("SHOP_TOKEN", "s3cret")
+    monkeypatch.delenv("SHOP_REGION", raising=False)
+    path = tmp_path / "ocean.yaml"
+    path.write_text(yaml.safe_dump({
+        "api": {"token": "${SHOP_TOKEN}"},
+        "integrations": [{"id": "demo", "type": "fake", "config": {
+            "kinds": {"service": 1}, "revision": "${SHOP_REVISION:-7}",
+            "fail": {}, "batch_size": 10,
+        }, "name": "Shop in ${SHOP_REGION:-eu} costs $${not expanded}"}],
+    }), encoding="utf-8")
+    settings = load_config(path).settings
+    assert settings.api.token is not None and settings.api.token.get_secret_value() == "s3cret"
+    assert settings.integrations[0].config["revision"] == "7"
+    assert settings.integrations[0].name == "Shop in eu costs ${not expanded}"
+
+
+def test_a_missing_environment_variable_names_the_field(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("NO_SUCH_TOKEN", raising=False)
+    path = tmp_path / "ocean.yaml"
+    path.write_text(yaml.safe_dump({"integrations": [{
+        "id": "demo", "type": "fake", "config": {"token": "Bearer ${NO_SUCH_TOKEN}"},
+    }]}), encoding="utf-8")
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    (problem,) = caught.value.problems
+    assert problem.field == "integrations[0].config.token"
+    assert "NO_SUCH_TOKEN is not set" in problem.message and problem.source == str(path)
