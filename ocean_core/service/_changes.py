@@ -32,7 +32,8 @@ def _plain(value: Any) -> Any:
 def file_digest(item: IntegrationSettings) -> str:
     """What the file says of the changeable settings, as a digest."""
     values = {name: getattr(item, name) for name in CHANGEABLE}
-    return hashlib.sha256(orjson.dumps(values, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)).hexdigest()
+    text = orjson.dumps(values, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+    return hashlib.sha256(text).hexdigest()
 
 
 async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> IntegrationSettings:
