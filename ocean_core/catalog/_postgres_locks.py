@@ -1,0 +1,78 @@
+"""Runner locks on PostgreSQL: a session-level advisory lock on a dedicated connection.
+
+The lock lives as long as its connection: if the holding process dies, PostgreSQL drops it with
+the connection, so the next runner knows at once that a run left ``running`` belonged to a dead
+process. The connection is not taken from the pool (a pooled connection would carry the lock
+into unrelated calls); it is opened on entry, and unlocked and closed on exit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import anyio
+import psycopg
+
+from ocean_core.catalog._locks import LocalRunnerLocks
+from ocean_core.catalog._postgres_schema import runner_key
+from ocean_core.errors import RunnerLockedError, TransientCatalogError
+
+Conn = psycopg.Connection[tuple[Any, ...]]
+
+
+class PostgresRunnerLocks:
+    """``pg_try_advisory_lock(runner_key(schema, integration_id))``, held for the whole
+    ``async with``; an in-process guard first, so a second runtime in this process fails
+    without opening a connection."""
+
+    def __init__(self, conninfo: str, schema: str) -> None:
+        self._conninfo = conninfo
+        self._schema = schema
+        self._local = LocalRunnerLocks()
+        self.held: dict[str, Conn] = {}
+        """The dedicated connection of every lock held (tests terminate them)."""
+
+    def _acquire(self, integration_id: str, key: int) -> Conn:
+        try:
+            conn: Conn = psycopg.connect(
+                self._conninfo, autocommit=True, application_name="ocean_core runner lock"
+            )
+        except psycopg.Error as exc:
+            raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
+        try:
+            row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
+        except psycopg.Error as exc:
+            conn.close()
+            raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
+        if row is None or not row[0]:
+            where = f"PostgreSQL advisory lock {key} at {conn.info.host}/{conn.info.dbname}"
+            conn.close()
+            raise RunnerLockedError(integration_id, where)
+        return conn
+
+    @asynccontextmanager
+    async def hold(self, integration_id: str) -> AsyncIterator[None]:
+        async with self._local.hold(integration_id):
+            key = runner_key(self._schema, integration_id)
+            conn = await anyio.to_thread.run_sync(self._acquire, integration_id, key)
+            self.held[integration_id] = conn
+            try:
+                yield
+            finally:
+                self.held.pop(integration_id, None)
+                with anyio.CancelScope(shield=True):
+                    await anyio.to_thread.run_sync(_release, conn, key)
+
+
+def _release(conn: Conn, key: int) -> None:
+    """Unlock, then close. Closing alone would release the lock too, but the server ends the
+    session after ``close()`` returns: a runner starting right after could still find it
+    taken. A dead connection has already lost the lock: closing it is all there is to do."""
+    try:
+        conn.execute("SELECT pg_advisory_unlock(%s)", (key,))
+    except psycopg.Error:
+        pass
+    finally:
+        conn.close()
