@@ -58,6 +58,10 @@ def encode(
     This runs once per entity per resync, so it is written for speed: two ``orjson`` calls
     and one xxh3 hash in the common case.
     """
+    if "\0" in identifier or "\0" in blueprint or (title and "\0" in title) or (
+        icon and "\0" in icon
+    ):  # PostgreSQL text cannot hold NUL: every catalog refuses it alike
+        raise EncodeError("identifier, blueprint, title and icon cannot hold a NUL character")
     try:
         props = orjson.dumps(properties, option=_SORTED) if properties else _EMPTY
         rels = orjson.dumps(relations, option=_SORTED) if relations else _EMPTY

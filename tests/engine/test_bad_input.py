@@ -113,3 +113,17 @@ async def test_fetcher_yielding_a_non_list_is_a_fetch_error(catalog: Catalog) ->
 
     [detail] = result.kinds["svc"].error_details
     assert detail.stage.value == "fetch" and "must yield lists of items, got dict" in detail.message
+
+
+async def test_a_nul_character_in_a_key_or_title_is_an_item_error_on_every_catalog(
+    catalog: Catalog,
+) -> None:
+    data = [{"id": "a\x00b", "name": "nul id", "value": 1},
+            {"id": "c", "name": "nul \x00 title", "value": 2},
+            {"id": "d", "name": "fine", "value": {"text": "nul \x00 in JSON is fine"}}]
+    result = await Ocean(Source({"svc": data}), catalog=catalog, mapping=mapping_for("svc"),
+                         integration_id="i").resync()
+
+    assert result.kinds["svc"].errors == 2 and result.kinds["svc"].upserted == 1
+    assert "NUL character" in result.kinds["svc"].error_details[0].message
+    assert await identifiers(catalog, "i") == ["d"]
