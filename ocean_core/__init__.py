@@ -32,7 +32,7 @@ from ocean_core.errors import (
     TransientHTTPError,
     UnknownIntegrationType,
 )
-from ocean_core.integration import Integration, KindSpec, kind
+from ocean_core.integration import Integration, KindSpec, current_selector, kind
 from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
 
@@ -67,5 +67,6 @@ __all__ = [
     "TransientHTTPError",
     "Trigger",
     "UnknownIntegrationType",
+    "current_selector",
     "kind",
 ]

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import builtins
+import inspect
 from collections.abc import AsyncIterator, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ocean_core.entity import Entity
+from ocean_core.mapping._model import Selector
 
 Batch = Sequence[dict[str, Any] | Entity]
 """What a fetcher yields: a list of raw items (mapped) or entities (stored as they are)."""
@@ -18,6 +21,28 @@ Fetcher = Callable[[Any], AsyncIterator[Batch]]
 F = TypeVar("F", bound=Callable[..., AsyncIterator[Any]])
 
 _KIND_ATTR = "__ocean_kind__"
+
+_SELECTOR: ContextVar[Selector | None] = ContextVar("ocean_core_selector", default=None)
+"""The selector of the step whose kind is being fetched; set by the engine around a fetch."""
+
+
+def current_selector() -> Selector | None:
+    """The selector of the resource whose items are being fetched: an instance of the
+    integration's ``selector_model``, or ``None`` when the kind runs without a mapping resource
+    (or outside a resync). The same object a fetcher receives in a ``selector`` parameter."""
+    return _SELECTOR.get()
+
+
+def _takes_selector(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters
+    except (TypeError, ValueError):
+        return False
+    parameter = parameters.get("selector")
+    return parameter is not None and parameter.kind in (
+        inspect.Parameter.POSITIONAL_OR_KEYWORD,
+        inspect.Parameter.KEYWORD_ONLY,
+    )
 
 
 @dataclass(frozen=True)
@@ -65,6 +90,11 @@ class Integration:
     Class attributes an integration may set:
 
     - ``config_model``: the pydantic model that validates ``config`` (default: no keys).
+    - ``selector_model``: a subclass of ``ocean_core.mapping.Selector`` declaring the
+      integration's own selector keys (default: ``Selector``, only ``query``). A ``@kind``
+      method with a parameter named ``selector`` is called with its resource's validated
+      selector (``None`` when the kind runs without a mapping resource); see also
+      ``current_selector()``.
     - ``default_mapping``: a mapping (dict) used when the runtime is given none.
     - ``deletion_threshold``: the share of this integration's entities a clean run may delete
       at most (default 0.9, as in Port Ocean); a run that would delete more skips its delete.
@@ -72,6 +102,7 @@ class Integration:
 
     type: ClassVar[str] = ""
     config_model: ClassVar[builtins.type[BaseModel]] = EmptyConfig
+    selector_model: ClassVar[builtins.type[Selector]] = Selector
     default_mapping: ClassVar[dict[str, Any] | None] = None
     deletion_threshold: ClassVar[float] = 0.9
 
@@ -102,9 +133,14 @@ class Integration:
         return self.default_mapping
 
     def fetcher(self, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
-        """The bound fetcher of a kind."""
+        """The bound fetcher of a kind, called with no arguments. A method with a ``selector``
+        parameter gets the current step's selector (``current_selector()``, read when the
+        returned callable is called)."""
         for spec in self.kinds():
             if spec.name == kind_name:
-                bound: Callable[[], AsyncIterator[Batch]] = getattr(self, spec.attribute)
+                method: Callable[..., AsyncIterator[Batch]] = getattr(self, spec.attribute)
+                if _takes_selector(method):
+                    return lambda: method(selector=current_selector())
+                bound: Callable[[], AsyncIterator[Batch]] = method
                 return bound
         raise KeyError(kind_name)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .config import JiraConfig
+from .config import JiraConfig, JiraSelector
 from .integration import JiraIntegration
 
-__all__ = ["JiraConfig", "JiraIntegration"]
+__all__ = ["JiraConfig", "JiraIntegration", "JiraSelector"]

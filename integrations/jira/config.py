@@ -1,8 +1,11 @@
-"""The configuration of a ``jira`` integration instance (Jira Cloud)."""
+"""The configuration of a ``jira`` integration instance (Jira Cloud), and the keys its
+mapping resources may add to their selector."""
 
 from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+
+from ocean_core.mapping import Selector
 
 DEFAULT_JQL = "project IS NOT EMPTY ORDER BY key ASC"
 """Every issue the credentials may browse. Jira Cloud's search refuses an unbounded JQL (one
@@ -46,7 +49,8 @@ class JiraConfig(BaseModel):
     token: SecretStr | None = Field(default=None, description="A bearer token, alone.")
     jql: str | None = Field(
         default=None,
-        description="The JQL of the issues to read; default: every issue the account can see.",
+        description="The JQL of the issues to read, unless an issue resource's selector gives"
+        " its own; default: every issue the account can see.",
     )
     issue_fields: list[str] = Field(
         default_factory=lambda: list(DEFAULT_FIELDS),
@@ -89,5 +93,35 @@ class JiraConfig(BaseModel):
 
     @property
     def search_jql(self) -> str:
-        """The JQL the issue search sends."""
+        """The JQL the issue search sends when the selector names none."""
         return self.jql if self.jql is not None else DEFAULT_JQL
+
+
+def _clean_jql(value: str | None) -> str | None:
+    if value is not None and not value.strip():
+        raise ValueError("must not be empty; leave it out to use the config's jql")
+    return value.strip() if value is not None else None
+
+
+class JiraSelector(Selector):
+    """The selector of a ``jira`` mapping resource: ``query`` (jq, on each fetched item) and,
+    as in Port Ocean's Jira integration, ``jql`` for the ``issue`` kind::
+
+        - kind: issue
+          selector:
+            query: "true"
+            jql: project = ABC AND statusCategory != Done
+
+    An issue resource's ``jql`` filters on the server; without it the config's ``jql`` (or
+    its default) applies. Other kinds ignore ``jql``.
+    """
+
+    jql: str | None = Field(
+        default=None,
+        description="The JQL of this issue resource; default: the config's jql.",
+    )
+
+    @field_validator("jql")
+    @classmethod
+    def _clean(cls, value: str | None) -> str | None:
+        return _clean_jql(value)

@@ -18,9 +18,10 @@ from ocean_core.http import (
     paginate_cursor,
     paginate_offset,
 )
+from ocean_core.mapping import Selector
 
 from . import _http
-from .config import JiraConfig
+from .config import JiraConfig, JiraSelector
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
 RawItem = dict[str, Any]
@@ -47,12 +48,17 @@ class JiraIntegration(Integration):
         ocean = Ocean(jira, catalog=SQLiteCatalog("ocean.db"), integration_id="jira")
         result = await ocean.resync()
 
+    An ``issue`` resource of the mapping may name its own JQL in its selector (``JiraSelector``,
+    as in Port Ocean): ``selector: {query: "true", jql: "project = ABC"}``; the config's
+    ``jql`` is the default. Two issue resources with different JQL make two searches.
+
     ``transport`` replaces the network (tests pass a recorded transport) and ``retry`` the
     retry policy (tests give it a fake sleep); both default to the real thing.
     """
 
     type = "jira"
     config_model = JiraConfig
+    selector_model = JiraSelector
     default_mapping = load_default_mapping()
 
     config: JiraConfig
@@ -93,11 +99,17 @@ class JiraIntegration(Integration):
                 async for page in pages:
                     yield page
 
+    def issue_jql(self, selector: Selector | None) -> str:
+        """The JQL of an issue search: the selector's ``jql``, else the config's, else the
+        default (every issue the account can browse)."""
+        jql = selector.jql if isinstance(selector, JiraSelector) else None
+        return jql if jql is not None else self.config.search_jql
+
     @kind("issue", may_be_empty=True)
-    async def issues(self) -> Batches:
-        """The issues of the configured JQL (default: every issue the account can browse)."""
+    async def issues(self, selector: Selector | None = None) -> Batches:
+        """The issues of the resource's JQL (``selector.jql``), else of the config's."""
         params: dict[str, str | int] = {
-            "jql": self.config.search_jql,
+            "jql": self.issue_jql(selector),
             "fields": ",".join(self.config.issue_fields),
             "maxResults": self.config.page_size,
         }

@@ -23,7 +23,7 @@ from ocean_core.engine._plan import KindStep
 from ocean_core.engine._prepare import Prepared, prepare
 from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError
-from ocean_core.integration import Integration
+from ocean_core.integration import _SELECTOR, Integration
 from ocean_core.results import ErrorStage, KindStats
 
 PAGE_SIZE = 1000
@@ -47,7 +47,15 @@ class KindRun:
         return self.step.spec.name
 
     async def run(self) -> int:
-        """Sync the kind; return the next free page number."""
+        """Sync the kind; return the next free page number. While it runs, the step's selector
+        is the current one (``current_selector()``; what a ``selector`` parameter receives)."""
+        token = _SELECTOR.set(self.step.selector)
+        try:
+            return await self._run()
+        finally:
+            _SELECTOR.reset(token)
+
+    async def _run(self) -> int:
         seq = self.first_seq
         async with aclosing(self._batches()) as batches:
             async for batch in batches:

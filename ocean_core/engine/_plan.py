@@ -6,15 +6,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from ocean_core.integration import Integration, KindSpec
-from ocean_core.mapping import CompiledResource, MappingSpec, load_mapping
+from ocean_core.mapping import CompiledResource, MappingSpec, Selector, validate_for
 
 
 @dataclass(frozen=True)
 class KindStep:
-    """One step of a run: a kind's fetcher and the resource that maps its items."""
+    """One step of a run: a kind's fetcher, the resource that maps its items and that
+    resource's selector, validated against the integration's ``selector_model`` (the fetcher
+    receives it); both ``None`` when the kind runs without a mapping resource."""
 
     spec: KindSpec
     resource: CompiledResource | None
+    selector: Selector | None = None
 
 
 @dataclass(frozen=True)
@@ -27,8 +30,9 @@ class ResyncPlan:
 def build_plan(
     integration: Integration, mapping: dict[str, Any] | MappingSpec | None, source: str | None
 ) -> ResyncPlan:
-    """Validate and compile the mapping against the integration's kinds; a ``MappingError``
-    names every problem at once (unknown keys, jq that does not compile, unknown kinds).
+    """Validate and compile the mapping against the integration's kinds and selector model
+    (``validate_for``); a ``MappingError`` names every problem at once (unknown keys, selector
+    keys the integration does not define, jq that does not compile, unknown kinds).
 
     With no mapping: the integration type's default mapping if it ships one, else every
     declared kind in declaration order, whose fetchers then yield entities.
@@ -39,6 +43,9 @@ def build_plan(
         source = source or f"{type(integration).__name__}.default_mapping"
     if mapping is None:
         return ResyncPlan([KindStep(spec, None) for spec in specs.values()], None)
-    compiled = load_mapping(mapping, source=source, kinds=specs.keys())
-    steps = [KindStep(specs[r.kind], r) for r in compiled.resources]
+    compiled = validate_for(integration, mapping, source=source)
+    steps = [
+        KindStep(specs[r.kind], r, selector)
+        for r, selector in zip(compiled.resources, compiled.selectors, strict=True)
+    ]
     return ResyncPlan(steps, compiled.spec.entity_deletion_threshold)

@@ -2,19 +2,25 @@
 
     mapping = load_mapping(yaml.safe_load(text), source="mapping.yaml", kinds={"product"})
     for resource in mapping.resources: ...
+
+    # with an integration: its kinds, and its own selector keys (``selector_model``)
+    mapping = validate_for(integration, yaml.safe_load(text), source="mapping.yaml")
 """
 
 from __future__ import annotations
 
+import dataclasses
 import difflib
+import functools
 import re
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic_core import ErrorDetails
 
 from ocean_core.errors import ConfigProblem, MappingError
 from ocean_core.mapping._compile import (
@@ -38,6 +44,9 @@ from ocean_core.mapping._model import (
     allowed_keys,
 )
 
+if TYPE_CHECKING:
+    from ocean_core.integration import Integration
+
 __all__ = [
     "CompiledMapping",
     "CompiledResource",
@@ -47,12 +56,14 @@ __all__ = [
     "Resource",
     "SearchQuery",
     "SearchRule",
+    "Selector",
     "compile_mapping",
     "field_path",
     "kind_label",
     "load_mapping",
     "load_mapping_file",
     "parse_mapping",
+    "validate_for",
 ]
 
 
@@ -91,22 +102,25 @@ _MODELS: dict[str, type[BaseModel]] = {
 }
 
 
-def _unknown_key_hint(loc: tuple[int | str, ...]) -> str:
-    """``; did you mean 'itemsToParse'?`` for a near miss of a key the format defines."""
+def _unknown_key_hint(
+    loc: tuple[int | str, ...], selector_model: type[Selector] = Selector
+) -> str:
+    """``; did you mean 'itemsToParse'?`` for a near miss of a key the format defines (or,
+    in a selector, of a key of the integration's ``selector_model``)."""
     parent = field_path(tuple("[]" if isinstance(p, int) else p for p in loc[:-1]))
     parent = parent.replace(".[]", "[]")
-    model = _MODELS.get(parent)
+    model = selector_model if parent == "resources[].selector" else _MODELS.get(parent)
     key = str(loc[-1])
     if model is None:
         return ""
     if parent == "resources[].port.entity" and key in allowed_keys(EntityMappings):
         return "; entity fields belong under port.entity.mappings"
-    if parent == "resources[].selector":  # Port Ocean integrations add their own keys here
-        return ("; the selector takes only 'query' (selector keys of a Port Ocean"
-                " integration, such as Jira's jql, are not read by ocean_core)")
     close = difflib.get_close_matches(key, allowed_keys(model), n=1, cutoff=0.6)
     if close:
         return f"; did you mean {close[0]!r}?"
+    if model is Selector:  # Port Ocean integrations add their own keys here; this one has none
+        return ("; the selector takes only 'query' (this integration declares no selector"
+                " keys of its own: see Integration.selector_model)")
     return f"; {parent or 'the top level'} takes: {', '.join(allowed_keys(model))}"
 
 
@@ -123,16 +137,21 @@ def _resource_kind(data: Any, loc: tuple[int | str, ...]) -> tuple[bool, Any]:
 
 
 def _validation_problems(
-    exc: ValidationError, source: str | None, data: Any
+    errors: Sequence[ErrorDetails],
+    source: str | None,
+    data: Any,
+    *,
+    prefix: tuple[int | str, ...] = (),
+    selector_model: type[Selector] = Selector,
 ) -> list[ConfigProblem]:
     problems = []
-    for error in exc.errors():
-        loc = _clean_loc(error["loc"])
+    for error in errors:
+        loc = _clean_loc(prefix + tuple(error["loc"]))
         message = error["msg"]
         hint = ""
         if error["type"] == "extra_forbidden":
             message = "unknown key"
-            hint = _unknown_key_hint(loc)
+            hint = _unknown_key_hint(loc, selector_model)
         details = []
         inside, kind = _resource_kind(data, loc)
         if inside:
@@ -154,7 +173,58 @@ def parse_mapping(data: Any, source: str | None = None) -> MappingSpec:
     try:
         return MappingSpec.model_validate(data)
     except ValidationError as exc:
-        raise MappingError(_validation_problems(exc, source, data)) from exc
+        raise MappingError(_validation_problems(exc.errors(), source, data)) from exc
+
+
+@functools.cache
+def _strict(model: type[Selector]) -> type[Selector]:
+    """``model`` refusing keys it does not define (``Selector`` itself allows them, so that
+    the mapping parser, which does not know the integration, keeps them)."""
+    strict: type[Selector] = type(
+        model.__name__,
+        (model,),
+        {"model_config": ConfigDict(extra="forbid"), "__module__": model.__module__},
+    )
+    return strict
+
+
+def _raw_selectors(data: Any) -> list[Any]:
+    """Each resource's selector as written (``{}`` when it has none); a resource that is not a
+    mapping gives ``None``."""
+    if isinstance(data, MappingSpec):
+        return [r.selector.model_dump(by_alias=True) for r in data.resources]
+    resources = data.get("resources") if isinstance(data, dict) else None
+    out: list[Any] = []
+    for resource in resources if isinstance(resources, list) else []:
+        out.append(resource.get("selector", {}) if isinstance(resource, dict) else None)
+    return out
+
+
+def _check_selectors(
+    data: Any, model: type[Selector], source: str | None
+) -> tuple[list[Selector | None], list[ConfigProblem]]:
+    """Each resource's selector validated against the integration's ``selector_model``: the
+    instances, and a problem per unknown key or wrong value (``resources[i].selector.jql``)."""
+    if isinstance(data, MappingSpec):
+        kinds_of: Any = {"resources": [{"kind": r.kind} for r in data.resources]}
+    else:
+        kinds_of = data
+    selectors: list[Selector | None] = []
+    problems: list[ConfigProblem] = []
+    for index, raw in enumerate(_raw_selectors(data)):
+        if not isinstance(raw, dict):  # the parser reports a selector that is not a mapping
+            selectors.append(None)
+            continue
+        try:
+            _strict(model).model_validate(raw)
+            selectors.append(model.model_validate(raw))
+        except ValidationError as exc:
+            selectors.append(None)
+            problems += _validation_problems(
+                exc.errors(), source, kinds_of,
+                prefix=("resources", index, "selector"), selector_model=model,
+            )
+    return selectors, problems
 
 
 def _raw_problems(
@@ -194,23 +264,69 @@ def _order(problem: ConfigProblem) -> tuple[int, str]:
     return (int(match.group(1)) + 1 if match else 0, "")
 
 
+def _every_problem(*groups: Sequence[ConfigProblem]) -> MappingError:
+    """One error with every problem, each once, those of resource ``i`` together."""
+    problems = list(dict.fromkeys(p for group in groups for p in group))
+    problems.sort(key=_order)  # stable: within a resource, shape problems come first
+    return MappingError(problems)
+
+
 def load_mapping(
-    data: Any, *, source: str | None = None, kinds: Collection[str] | None = None
+    data: Any,
+    *,
+    source: str | None = None,
+    kinds: Collection[str] | None = None,
+    selector_model: type[Selector] | None = None,
 ) -> CompiledMapping:
     """Validate and compile a mapping; ``MappingError`` carries every problem at once: each
     unknown key, each wrong value, each jq expression that does not compile, each kind that no
-    fetcher provides (with ``kinds``, the kinds the integration declares)."""
+    fetcher provides (with ``kinds``, the kinds the integration declares).
+
+    Selector keys other than ``query`` are checked only with ``selector_model`` (the
+    integration's, see ``validate_for``): without it they are kept as they are, unchecked.
+    """
+    selectors: list[Selector | None] = []
+    selector_problems: list[ConfigProblem] = []
+    if selector_model is not None:
+        selectors, selector_problems = _check_selectors(data, selector_model, source)
     if isinstance(data, MappingSpec):
-        return compile_mapping(data, kinds=kinds, source=source)
+        spec = data
+    else:
+        try:
+            spec = parse_mapping(data, source)
+        except MappingError as exc:
+            raw = _raw_problems(data, kinds, source) if isinstance(data, dict) else []
+            raise _every_problem(exc.problems, selector_problems, raw) from exc
     try:
-        spec = parse_mapping(data, source)
+        compiled = compile_mapping(spec, kinds=kinds, source=source)
     except MappingError as exc:
-        problems = list(exc.problems)
-        if isinstance(data, dict):
-            problems += _raw_problems(data, kinds, source)
-        problems.sort(key=_order)  # stable: within a resource, shape problems come first
-        raise MappingError(problems) from exc
-    return compile_mapping(spec, kinds=kinds, source=source)
+        if not selector_problems:
+            raise
+        raise _every_problem(selector_problems, exc.problems) from exc
+    if selector_problems:
+        raise _every_problem(selector_problems)
+    if selector_model is None:
+        return compiled
+    checked = [s for s in selectors if s is not None]
+    return dataclasses.replace(compiled, selectors=checked)
+
+
+def validate_for(
+    integration: Integration | None, mapping: Any, *, source: str | None = None
+) -> CompiledMapping:
+    """Validate and compile a mapping for an integration: everything ``load_mapping`` checks,
+    against the integration's kinds, and each resource's selector against its
+    ``selector_model`` (its own selector keys, e.g. Jira's ``jql``). With ``integration`` None
+    (say, its config is invalid) the kinds and selector keys go unchecked. Raises
+    ``MappingError`` with every problem at once."""
+    if integration is None:
+        return load_mapping(mapping, source=source)
+    return load_mapping(
+        mapping,
+        source=source,
+        kinds=[spec.name for spec in integration.kinds()],
+        selector_model=integration.selector_model,
+    )
 
 
 def load_mapping_file(path: Path) -> Any:
@@ -229,6 +345,9 @@ class CompiledMapping:
 
     spec: MappingSpec
     resources: list[CompiledResource]
+    selectors: list[Selector] = dataclasses.field(default_factory=list)
+    """Each resource's selector, in ``resources`` order: an instance of the integration's
+    ``selector_model`` when validated with one (``validate_for``), else ``Selector``."""
 
     @property
     def kinds(self) -> list[str]:
@@ -249,4 +368,5 @@ def compile_mapping(
             compiled.append(result)
     if problems:
         raise MappingError(problems)
-    return CompiledMapping(spec=spec, resources=compiled)
+    selectors = [resource.selector for resource in spec.resources]
+    return CompiledMapping(spec=spec, resources=compiled, selectors=selectors)

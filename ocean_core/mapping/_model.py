@@ -1,4 +1,6 @@
-"""The Port Ocean resource-mapping format as pydantic models (unknown keys are refused).
+"""The Port Ocean resource-mapping format as pydantic models (unknown keys are refused,
+except in a resource's ``selector``, whose extra keys belong to the integration: see
+``Selector``).
 
 Every value that Port Ocean evaluates with jq is a ``JqExpression``: a string, or a number
 (which Port Ocean's pydantic v1 models turn into its text, a jq number literal). A YAML boolean
@@ -72,9 +74,24 @@ KeyExpression = Annotated[str, BeforeValidator(_no_search_query)]
 
 
 class Selector(BaseModel):
-    """Which raw items of the kind become entities: ``query`` must give true or false."""
+    """A resource's selector: ``query`` (jq, must give true or false) picks the raw items of
+    the kind that become entities.
 
-    model_config = _STRICT
+    As in Port Ocean, an integration may add its own selector keys, read by its fetchers: it
+    subclasses ``Selector`` and names the class on the integration::
+
+        class JiraSelector(Selector):
+            jql: str | None = None
+
+        class JiraIntegration(Integration):
+            selector_model = JiraSelector
+
+    The mapping parser keeps extra selector keys as they are; a validation with the integration
+    (``Ocean(...)``, ``validate_for``) checks them against its ``selector_model`` and refuses a
+    key the model does not define.
+    """
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
 
     query: JqExpression = "true"
 

@@ -25,7 +25,7 @@ from ocean_core.errors import (
     NotRunningError,
 )
 from ocean_core.integration import Integration
-from ocean_core.mapping import load_mapping
+from ocean_core.mapping import validate_for
 from ocean_core.ocean import Ocean, RunListener, RunTicket
 from ocean_core.runtime import build_integration, build_ocean_for, open_catalog, resolve_mapping
 from ocean_core.service import _changes
@@ -227,10 +227,9 @@ class OceanService:
         mapping, source = resolve_mapping(item, self.config.base, where, path)
         if isinstance(item.mapping, dict) and item.mapping != instance.file_settings.mapping:
             source = f"PATCH /api/integrations/{instance.id}"
-        kinds = None if integration is None else [spec.name for spec in integration.kinds()]
         if mapping is not None:
-            try:
-                load_mapping(mapping, kinds=kinds)
+            try:  # kinds and selector keys are checked only once the config is valid
+                validate_for(integration, mapping)
             except MappingError as exc:
                 problems.extend(
                     ConfigProblem(f"mapping.{p.field}".rstrip("."), p.message)

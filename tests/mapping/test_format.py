@@ -9,7 +9,7 @@ import yaml
 
 from ocean_core import MappingError, Ocean, ResyncStatus
 from ocean_core.catalog import MemoryCatalog
-from ocean_core.mapping import load_mapping
+from ocean_core.mapping import Selector, load_mapping
 from tests.mapping._samples import Samples
 
 pytestmark = pytest.mark.anyio
@@ -79,9 +79,6 @@ def test_jq_errors_and_kinds_are_reported_even_when_the_shape_is_right() -> None
 @pytest.mark.parametrize(
     ("resource", "path", "words"),
     [
-        ({"kind": "svc", "selector": {"query": "true", "jql": "x"}, "port": {"entity": {
-            "mappings": {"identifier": ".id", "blueprint": '"b"'}}}},
-         "resources[0].selector.jql", "the selector takes only 'query'"),
         ({"kind": "svc", "port": {"entity": {"identifier": ".id", "mappings": {
             "identifier": ".id", "blueprint": '"b"'}}}},
          "resources[0].port.entity.identifier", "belong under port.entity.mappings"),
@@ -102,6 +99,76 @@ def test_shape_problems_read_clearly(resource: dict[str, Any], path: str, words:
 
     assert problem.startswith(f"mapping.yaml: {path}: "), problem
     assert words in problem and '(kind "svc"' in problem
+
+
+class _JqlSelector(Selector):
+    jql: str | None = None
+    max_results: int = 50
+
+
+def _with_selector(**selector: Any) -> dict[str, Any]:
+    return {**_resource(), "selector": {"query": "true", **selector}}
+
+
+def test_the_generic_parser_keeps_extra_selector_keys_unchecked() -> None:
+    compiled = load_mapping({"resources": [_with_selector(jql="x", anything=[1])]})
+
+    [selector] = compiled.selectors
+    assert type(selector) is Selector
+    assert selector.query == "true" and selector.model_extra == {"jql": "x", "anything": [1]}
+
+
+def test_the_base_selector_model_refuses_other_keys() -> None:
+    with pytest.raises(MappingError) as caught:
+        load_mapping({"resources": [_with_selector(jql="x")]}, source="mapping.yaml",
+                     kinds={"svc"}, selector_model=Selector)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "mapping.yaml: resources[0].selector.jql: unknown key (kind \"svc\", got 'x'); the"
+        " selector takes only 'query' (this integration declares no selector keys of its own:"
+        " see Integration.selector_model)",
+    ]
+
+
+def test_an_integration_selector_model_is_validated_with_every_other_problem() -> None:
+    data = {"resources": [
+        _with_selector(jql="project = ABC"),
+        _with_selector(jqll="x", max_results="many"),
+        {**_with_selector(colour="red"), "kind": "nope"},
+        {**_resource(identifier=".id |||"), "selector": {"query": [1], "jql": 3}},
+    ]}
+
+    with pytest.raises(MappingError) as caught:
+        load_mapping(data, source="mapping.yaml", kinds={"svc"}, selector_model=_JqlSelector)
+
+    assert [str(p) for p in caught.value.problems] == [
+        "mapping.yaml: resources[1].selector.max_results: Input should be a valid integer,"
+        " unable to parse string as an integer (kind \"svc\", got 'many')",
+        "mapping.yaml: resources[1].selector.jqll: unknown key (kind \"svc\", got 'x');"
+        " did you mean 'jql'?",
+        "mapping.yaml: resources[2].selector.colour: unknown key (kind \"nope\", got 'red');"
+        " resources[].selector takes: query, jql, max_results",
+        "mapping.yaml: resources[2].kind: no fetcher provides kind 'nope' (kind \"nope\","
+        " declared kinds: svc)",
+        "mapping.yaml: resources[3].selector.query: must be a jq expression (a string), got a"
+        " list; to collect several values write one expression, e.g. '[.a, .b]' (kind \"svc\")",
+        "mapping.yaml: resources[3].selector.jql: Input should be a valid string"
+        " (kind \"svc\", got 3)",
+        "mapping.yaml: resources[3].port.entity.mappings.identifier: jq compile error: syntax"
+        " error, unexpected '|' at <top-level>, line 1, column 6 (kind \"svc\","
+        " expression: '.id |||')",
+    ]
+
+
+def test_a_valid_selector_is_an_instance_of_the_model() -> None:
+    data = {"resources": [_with_selector(jql="project = ABC"), _resource()]}
+
+    compiled = load_mapping(data, kinds={"svc"}, selector_model=_JqlSelector)
+
+    assert compiled.selectors == [
+        _JqlSelector(query="true", jql="project = ABC"), _JqlSelector(query="true")
+    ]
+    assert all(type(s) is _JqlSelector for s in compiled.selectors)
 
 
 def test_top_level_flags_and_items_to_parse_keys_are_accepted() -> None:

@@ -133,3 +133,15 @@ async def test_unknown_patch_keys_are_422(tmp_path: Path) -> None:
         response = await served.client.patch("/api/integrations/f", json={"type": "other"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["field"] == "type"
+
+
+async def test_a_selector_key_the_integration_does_not_take_is_422(tmp_path: Path) -> None:
+    async with serving(write_config(tmp_path, _fake())) as served:
+        await served.idle("f")
+        mapping = _mapping(".name")
+        mapping["resources"][0]["selector"]["jql"] = "project = X"
+        response = await served.client.patch("/api/integrations/f", json={"mapping": mapping})
+        detail = (await served.client.get("/api/integrations/f")).json()
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["field"] == "mapping.resources[0].selector.jql"
+    assert detail["mapping"] is None and detail["generation"] == 1
