@@ -349,12 +349,12 @@ async def test_title_none_and_title_string_none_differ(catalog: Catalog) -> None
     assert await keys(catalog) == [("s0", "svc", "None")]
 
 
-async def test_page_digest_separates_keys_containing_nul(sqlite: SQLiteCatalog) -> None:
-    await resync(sqlite, {"svc": [[encode("b\x00c", "a", None, {}, {})]]})
+async def test_page_digest_separates_keys_containing_separators(sqlite: SQLiteCatalog) -> None:
+    await resync(sqlite, {"svc": [[encode('b","c', "a", None, {}, {})]]})
 
-    outcomes, deleted = await resync(sqlite, {"svc": [[encode("c", "a\x00b", None, {}, {})]]})
+    outcomes, deleted = await resync(sqlite, {"svc": [[encode("c", 'a","b', None, {}, {})]]})
 
     assert (outcomes, deleted) == ([PageOutcome(upserted=1, unchanged=0)], 1)
     assert [(e.blueprint, e.identifier) for e in await sqlite.list_entities("i")] == [
-        ("a\x00b", "c")
+        ('a","b', "c")
     ]
