@@ -131,7 +131,10 @@ def _text(value: Any) -> str:
     return json.dumps(value, sort_keys=True)
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+# Derandomized: the NeedJq rate below is a statistic of the examples drawn, so CI must draw
+# the same ones every run (with random draws it ranged from 3% to 7%).
+@settings(max_examples=400, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(
     expression=expressions,
     values=st.lists(inputs, min_size=INPUTS_PER_EXPRESSION, max_size=INPUTS_PER_EXPRESSION),
