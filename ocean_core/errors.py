@@ -5,6 +5,7 @@
     │   ├── MappingError            a mapping does not validate or compile
     │   └── UnknownIntegrationType  no installed integration type has that name
     ├── CatalogError                the catalog failed to read or write
+    │   └── FencedError             this runner lost the integration to another (PostgreSQL)
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
     ├── NotFoundError               no such integration, run or knowledge base (the API's 404)
@@ -87,6 +88,21 @@ class CatalogError(OceanError):
 
 class TransientCatalogError(CatalogError, Transient):
     """The catalog was busy or unreachable; the same call may succeed later."""
+
+
+class FencedError(CatalogError, Terminal):
+    """This runner's lease of the integration is gone: another runner took it over. Nothing
+    this runner writes for the integration is accepted any more (its fencing token is old)."""
+
+    def __init__(self, integration_id: str, token: int, current: int | None) -> None:
+        self.integration_id = integration_id
+        self.token = token
+        self.current = current
+        now = "no lease" if current is None else f"token {current}"
+        super().__init__(
+            f"integration {integration_id!r}: this runner's lease (token {token}) was taken"
+            f" over by another runner ({now}); its writes are refused"
+        )
 
 
 class RunnerLockedError(OceanError, Transient):

@@ -6,10 +6,10 @@ knows at once that a run left ``running`` belonged to a dead process.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import quote
 
 import anyio
@@ -60,3 +60,17 @@ class FileRunnerLocks:
             yield
         finally:
             lock.release()
+
+
+class OneProcessRunners:
+    """The runner coordination of a catalog that one process uses: its runner locks cannot be
+    lost while held, and there is no runner in another process to tell of a trigger."""
+
+    async def still_holds(self, integration_id: str) -> bool:
+        return True
+
+    async def publish_trigger(self, notice: dict[str, Any]) -> None:
+        return None
+
+    async def listen_triggers(self, on_notice: Callable[[dict[str, Any]], None]) -> None:
+        await anyio.sleep_forever()

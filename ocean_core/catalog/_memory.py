@@ -19,7 +19,7 @@ from ocean_core.catalog._knowledge import (
     integration_id_list,
     utc_now,
 )
-from ocean_core.catalog._locks import LocalRunnerLocks
+from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.entity import Entity
@@ -39,7 +39,7 @@ class _Stored:
     seen: int
 
 
-class MemoryCatalog:
+class MemoryCatalog(OneProcessRunners):
     """A catalog held in Python dicts. Every method behaves as ``SQLiteCatalog``'s does.
 
         catalog = MemoryCatalog()

@@ -34,7 +34,13 @@ from ocean_core.catalog._postgres_schema import DEFAULT_SCHEMA, check_schema_nam
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode
 from ocean_core.entity import Entity
-from ocean_core.errors import CatalogError, ConflictError, NotFoundError, TransientCatalogError
+from ocean_core.errors import (
+    CatalogError,
+    ConflictError,
+    FencedError,
+    NotFoundError,
+    TransientCatalogError,
+)
 from ocean_core.results import ResyncResult
 
 T = TypeVar("T")
@@ -146,6 +152,7 @@ class PostgresCatalog:
 
     @asynccontextmanager
     async def runner_lock(self, integration_id: str) -> AsyncIterator[None]:
+        await anyio.to_thread.run_sync(self._open)  # the schema (and its leases) first
         async with self._locks.hold(integration_id):
             yield
 
@@ -178,20 +185,95 @@ class PostgresCatalog:
 
     # -- writes -----------------------------------------------------------------------------
 
+    def _fence(self, conn: Conn, integration_id: str) -> None:
+        """In a holder's write: refuse it unless the integration's fencing token is still this
+        runner's. ``FOR SHARE`` makes a takeover (which raises the token) wait for this
+        transaction: the write lands before the takeover, or is refused after it."""
+        token = self._locks.tokens.get(integration_id)
+        if token is None:
+            return  # not written by a runner of this catalog (tests, tools)
+        row = conn.execute(
+            "SELECT token FROM leases WHERE integration_id = %s FOR SHARE", (integration_id,)
+        ).fetchone()
+        current = None if row is None else int(row[0])
+        if current != token:
+            raise FencedError(integration_id, token, current)
+
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
-        return await self._run(
-            lambda c: pages.write_page(c, integration_id, kind, seq, generation, rows)
-        )
+        def write(conn: Conn) -> PageOutcome:
+            self._fence(conn, integration_id)
+            return pages.write_page(conn, integration_id, kind, seq, generation, rows)
+
+        return await self._run(write)
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
     ) -> DeleteOutcome:
-        return await self._run(
-            lambda c: pages.delete_stale(c, integration_id, generation, threshold, dry_run)
-        )
+        def delete(conn: Conn) -> DeleteOutcome:
+            self._fence(conn, integration_id)
+            return pages.delete_stale(conn, integration_id, generation, threshold, dry_run)
+
+        return await self._run(delete)
+
+    # -- runners ----------------------------------------------------------------------------
+
+    async def still_holds(self, integration_id: str) -> bool:
+        """Whether this catalog still holds the integration's runner lock and fencing token:
+        false once the lock connection died or another runner took over."""
+        conn = self._locks.held.get(integration_id)
+        token = self._locks.tokens.get(integration_id)
+        if conn is None or token is None:
+            return False
+
+        def check() -> bool:
+            try:
+                row = conn.execute(
+                    sql.SQL("SELECT token FROM {}.leases WHERE integration_id = %s").format(
+                        sql.Identifier(self.schema)
+                    ),
+                    (integration_id,),
+                ).fetchone()
+            except psycopg.Error:
+                return False  # the lock connection is gone, and the lock with it
+            return row is not None and int(row[0]) == token
+
+        return await anyio.to_thread.run_sync(check)
+
+    async def publish_trigger(self, notice: dict[str, Any]) -> None:
+        """Tell every process listening on this catalog (``trigger_notices``) of a trigger."""
+        payload = orjson.dumps(notice).decode()
+        await self._run(lambda c: c.execute("SELECT pg_notify(%s, %s)", (self._channel, payload)))
+
+    async def listen_triggers(self, on_notice: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``on_notice`` (in the event loop) with every trigger any process publishes,
+        until cancelled: LISTEN on a dedicated connection, read in a worker thread; a lost
+        connection is opened again."""
+        stop = threading.Event()
+
+        def listen() -> None:
+            while not stop.is_set():
+                try:
+                    with psycopg.connect(self.url, autocommit=True) as conn:
+                        conn.execute(sql.SQL("LISTEN {}").format(sql.Identifier(self._channel)))
+                        while not stop.is_set():
+                            for note in conn.notifies(timeout=0.25):
+                                anyio.from_thread.run_sync(on_notice, orjson.loads(note.payload))
+                except psycopg.Error:
+                    stop.wait(1.0)  # the server went away: listen again in a moment
+                except RuntimeError:
+                    return  # the event loop is gone
+
+        try:
+            await anyio.to_thread.run_sync(listen, abandon_on_cancel=True)
+        finally:
+            stop.set()
+
+    @property
+    def _channel(self) -> str:
+        return f"ocean_triggers_{self.schema}"
 
     async def stale_entities(
         self, integration_id: str, generation: int, limit: int = 100

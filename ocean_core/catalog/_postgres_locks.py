@@ -1,25 +1,42 @@
-"""Runner locks on PostgreSQL: a session-level advisory lock on a dedicated connection.
+"""Runner locks on PostgreSQL: a session-level advisory lock on a dedicated connection, and a
+fencing token.
 
 The lock lives as long as its connection: if the holding process dies, PostgreSQL drops it with
 the connection, so the next runner knows at once that a run left ``running`` belonged to a dead
 process. The connection is not taken from the pool (a pooled connection would carry the lock
-into unrelated calls); it is opened on entry, and unlocked and closed on exit.
+into unrelated calls); it is opened on entry, and unlocked and closed on exit. TCP keepalives
+on it let the server notice a holder whose host vanished within ``KEEPALIVE_BOUND`` seconds.
+
+Taking the lock also raises the integration's fencing token (``leases``). The catalog checks the
+token in every page write and delete step of the holder: should the lock connection die while
+the process lives on (a network cut, a server restart), another runner takes over with a
+higher token, and the old one's writes are refused (``FencedError``) instead of racing.
 """
 
 from __future__ import annotations
 
+import os
+import socket
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
 import psycopg
+from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from ocean_core.catalog._locks import LocalRunnerLocks
 from ocean_core.catalog._postgres_schema import runner_key
 from ocean_core.errors import RunnerLockedError, TransientCatalogError
 
 Conn = psycopg.Connection[tuple[Any, ...]]
+
+
+KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
+             "keepalives_count": 3}
+KEEPALIVE_BOUND = 5 + 2 * 3
+"""Seconds after which the server drops the lock of a holder that stopped answering."""
 
 
 class PostgresRunnerLocks:
@@ -33,12 +50,15 @@ class PostgresRunnerLocks:
         self._local = LocalRunnerLocks()
         self.held: dict[str, Conn] = {}
         """The dedicated connection of every lock held (tests terminate them)."""
+        self.tokens: dict[str, int] = {}
+        """The fencing token of every lock held."""
 
     def _acquire(self, integration_id: str, key: int) -> Conn:
         try:
-            conn: Conn = psycopg.connect(
-                self._conninfo, autocommit=True, application_name="ocean_core runner lock"
+            conninfo = make_conninfo(
+                self._conninfo, application_name="ocean_core runner lock", **KEEPALIVE
             )
+            conn: Conn = psycopg.connect(conninfo, autocommit=True)
         except psycopg.Error as exc:
             raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
         try:
@@ -50,6 +70,11 @@ class PostgresRunnerLocks:
             where = f"PostgreSQL advisory lock {key} at {conn.info.host}/{conn.info.dbname}"
             conn.close()
             raise RunnerLockedError(integration_id, where)
+        try:
+            self.tokens[integration_id] = _raise_token(conn, self._schema, integration_id)
+        except psycopg.Error as exc:
+            _release(conn, key)
+            raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
         return conn
 
     @asynccontextmanager
@@ -62,8 +87,23 @@ class PostgresRunnerLocks:
                 yield
             finally:
                 self.held.pop(integration_id, None)
+                self.tokens.pop(integration_id, None)
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(_release, conn, key)
+
+
+def _raise_token(conn: Conn, schema: str, integration_id: str) -> int:
+    """A new fencing token for the integration, higher than every earlier runner's."""
+    query = sql.SQL(
+        "INSERT INTO {}.leases (integration_id, token, holder, taken_at)"
+        " VALUES (%s, 1, %s, now()) ON CONFLICT (integration_id) DO UPDATE"
+        " SET token = leases.token + 1, holder = excluded.holder, taken_at = now()"
+        " RETURNING token"
+    ).format(sql.Identifier(schema))
+    holder = f"{socket.gethostname()}:{os.getpid()}"
+    row = conn.execute(query, (integration_id, holder)).fetchone()
+    assert row is not None
+    return int(row[0])
 
 
 def _release(conn: Conn, key: int) -> None:

@@ -116,7 +116,20 @@ CREATE TABLE kb_integrations (
 );
 """
 
-MIGRATIONS: Sequence[tuple[int, str]] = ((1, V1),)
+V2 = """
+-- One row per integration ever run: the fencing token of its current runner. Each runner
+-- that takes an integration's advisory lock raises the token; every page write and delete
+-- step checks in its own transaction that the token is still its own, so a runner that lost
+-- the lock (its lock connection died, another process took over) can no longer write.
+CREATE TABLE leases (
+    integration_id text COLLATE "C" PRIMARY KEY,
+    token bigint NOT NULL,
+    holder text NOT NULL,
+    taken_at timestamptz NOT NULL
+);
+"""
+
+MIGRATIONS: Sequence[tuple[int, str]] = ((1, V1), (2, V2))
 """``(version, SQL)`` in order. Append a step to change the schema; never edit an applied one."""
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from datetime import datetime
@@ -55,6 +55,17 @@ class Catalog(Protocol):
 
     def runner_lock(self, integration_id: str) -> AbstractAsyncContextManager[None]:
         """Held by the one runner of an integration; raises ``RunnerLockedError`` if taken."""
+
+    async def still_holds(self, integration_id: str) -> bool:
+        """Whether this catalog's runner lock of the integration is still held (a lock on a
+        database server can be lost with its connection; a local lock cannot)."""
+
+    async def publish_trigger(self, notice: dict[str, Any]) -> None:
+        """Tell the runners of other processes of a trigger (no-op for a one-process catalog)."""
+
+    async def listen_triggers(self, on_notice: Callable[[dict[str, Any]], None]) -> None:
+        """Call ``on_notice`` with every trigger published, until cancelled (a one-process
+        catalog has none to hear)."""
 
     async def generation(self, integration_id: str) -> int:
         """The integration's current generation (0 before its first resync)."""

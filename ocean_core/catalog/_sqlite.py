@@ -22,7 +22,12 @@ from ocean_core.catalog._knowledge import (
     integration_id_list,
     utc_now,
 )
-from ocean_core.catalog._locks import FileRunnerLocks, LocalRunnerLocks, RunnerLocks
+from ocean_core.catalog._locks import (
+    FileRunnerLocks,
+    LocalRunnerLocks,
+    OneProcessRunners,
+    RunnerLocks,
+)
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode
 from ocean_core.entity import Entity
@@ -39,7 +44,7 @@ T = TypeVar("T")
 _KEY_COLUMNS = ("integration_id", "blueprint", "identifier")
 
 
-class SQLiteCatalog:
+class SQLiteCatalog(OneProcessRunners):
     """The default catalog: SQLite from the standard library, in WAL mode.
 
         catalog = SQLiteCatalog("catalog.db")     # or ":memory:"

@@ -30,13 +30,15 @@ psycopg = pytest.importorskip("psycopg")
 
 from ocean_core.catalog import PostgresCatalog  # noqa: E402
 from ocean_core.catalog._postgres_schema import (  # noqa: E402
-    SCHEMA_VERSION,
+    MIGRATIONS,
     check_schema_name,
     migrate,
     runner_key,
 )
 
 pytestmark = pytest.mark.anyio
+
+ALL_VERSIONS = [version for version, _ in MIGRATIONS]
 
 
 @pytest.fixture
@@ -79,9 +81,9 @@ def test_migrations_apply_once_and_are_idempotent(
 ) -> None:
     schema = schemas()
     with connect(postgres_url) as conn:
-        assert migrate(conn, schema) == [SCHEMA_VERSION]
+        assert migrate(conn, schema) == ALL_VERSIONS
         assert migrate(conn, schema) == []
-    assert versions(postgres_url, schema) == [(SCHEMA_VERSION,)]
+    assert versions(postgres_url, schema) == [(v,) for v in ALL_VERSIONS]
 
 
 def test_concurrent_migrations_serialise_and_apply_each_version_once(
@@ -107,8 +109,8 @@ def test_concurrent_migrations_serialise_and_apply_each_version_once(
     for thread in threads:
         thread.join()
     assert errors == []
-    assert sorted(applied) == [[]] * (starters - 1) + [[SCHEMA_VERSION]]
-    assert versions(postgres_url, schema) == [(SCHEMA_VERSION,)]
+    assert sorted(applied) == [[]] * (starters - 1) + [ALL_VERSIONS]
+    assert versions(postgres_url, schema) == [(v,) for v in ALL_VERSIONS]
 
 
 async def test_two_catalogs_opening_one_fresh_schema_at_once(
@@ -124,7 +126,7 @@ async def test_two_catalogs_opening_one_fresh_schema_at_once(
     assert await first.generation("i") == 2
     await first.close()
     await second.close()
-    assert versions(postgres_url, schema) == [(SCHEMA_VERSION,)]
+    assert versions(postgres_url, schema) == [(v,) for v in ALL_VERSIONS]
 
 
 async def test_close_then_reopen_lazily(pg: PostgresCatalog) -> None:
@@ -164,7 +166,7 @@ async def test_catalog_from_url_reads_the_schema_parameter(
     assert "schema=" not in store.url and "connect_timeout=5" in store.url
     await store.advance_generation("i")
     await store.close()
-    assert versions(postgres_url, schema) == [(SCHEMA_VERSION,)]
+    assert versions(postgres_url, schema) == [(v,) for v in ALL_VERSIONS]
 
 
 def test_catalog_from_url_defaults_and_refusals() -> None:
