@@ -84,6 +84,9 @@ class OceanSettings(BaseSettings):
 
     catalog: str = "sqlite:///ocean.db"
     api: ApiSettings = Field(default_factory=ApiSettings)
+    takeover_interval: Interval = timedelta(seconds=5)
+    """With a PostgreSQL catalog: how often a process that stands by tries to take over an
+    integration another process runs (the takeover bound after the holder dies)."""
     integrations: list[IntegrationSettings] = Field(default_factory=list)
 
     @classmethod

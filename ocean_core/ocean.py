@@ -161,17 +161,20 @@ class Ocean:
         return self.request(trigger, plan_only=plan_only).generation
 
     def request(
-        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
+        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False,
+        run_id: str | None = None, generation: int | None = None,
     ) -> RunTicket:
         """``trigger()``, returning the run's id as well as its generation.
 
         If a newer trigger comes before this run starts, the run never starts (the burst
-        coalesces) and ``superseded(run_id)`` names the ticket that replaced it.
+        coalesces) and ``superseded(run_id)`` names the ticket that replaced it. ``run_id``
+        and ``generation`` carry a trigger that another process took (and numbered) for
+        this runtime: the run gets that id, and at least that generation.
         """
         if self._tasks is None:
             raise NotRunningError("trigger() needs a running runtime: `async with Ocean(...)`")
-        self._generation += 1
-        ticket = RunTicket(uuid.uuid4().hex, self._generation)
+        self._generation = max(self._generation + 1, generation or 0)
+        ticket = RunTicket(run_id or uuid.uuid4().hex, self._generation)
         if self._pending is not None:
             replaced = self._pending.ticket
             self._superseded[replaced.run_id] = (replaced, ticket)

@@ -54,6 +54,10 @@ class IntegrationState(BaseModel):
     name: str | None
     status: Literal["running", "pending", "idle"]
     generation: int
+    run_here: bool = Field(
+        description="Whether this process runs the integration; with a PostgreSQL catalog"
+        " another process may, and this one passes triggers on to it."
+    )
     resync_on_start: bool
     next_scheduled_run_at: datetime | None
     schedule: ScheduleState | None

@@ -94,7 +94,7 @@ async def resync_integration(
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
     Returns the run's id and generation; follow `url` (or the Location header) to its end."""
     trigger = body.trigger if body is not None else "api"
-    ticket = service_of(request).trigger(integration_id, trigger)
+    ticket = await service_of(request).trigger(integration_id, trigger)
     return await accepted(request, response, integration_id, ticket)
 
 
@@ -135,7 +135,9 @@ async def get_resync(
         logger.debug("a client waits up to {}s for run {} to end", wait, run_id)
     with anyio.move_on_after(wait):
         while handle.status in ("pending", "running") and service.running:
-            await service.next_change()
+            # A run of another process ends unseen here: look again every second.
+            with anyio.move_on_after(None if instance.holder else 1.0):
+                await service.next_change()
             handle = await run_handle(service, instance, run_id, url)
     return handle
 

@@ -21,7 +21,16 @@ from ocean_core.service import Instance, OceanService
 async def integration_state(service: OceanService, instance: Instance) -> dict[str, Any]:
     ocean = instance.ocean
     recent = await service.catalog.runs(instance.id, limit=2)
-    current = ocean.current_run
+    if instance.holder:
+        current, status = ocean.current_run, ocean.state
+        generation, pending = ocean.generation, ocean.pending
+    else:  # run by another process: what it recorded in the shared catalog
+        current = recent[0] if recent and not recent[0].status.finished else None
+        waiting = [t for t in instance.sent.values()
+                   if not recent or t.generation > recent[0].generation]
+        pending = waiting[-1] if waiting else None
+        status = "running" if current else ("pending" if pending else "idle")
+        generation = await service.catalog.generation(instance.id)
     latest = current or (recent[0] if recent else None)
     ended = next((r for r in recent if r.status.finished), None)
     schedule = None
@@ -34,14 +43,14 @@ async def integration_state(service: OceanService, instance: Instance) -> dict[s
             skipped_ticks=instance.skipped_ticks,
             last_skipped_at=instance.last_skipped_at,
         )
-    pending = ocean.pending
     settings = instance.settings
     return {
         "id": instance.id,
         "type": ocean.integration.type or settings.type,
         "name": settings.name,
-        "status": ocean.state,
-        "generation": ocean.generation,
+        "status": status,
+        "generation": generation,
+        "run_here": instance.holder,
         "resync_on_start": settings.resync_on_start,
         "next_scheduled_run_at": schedule.next_run_at if schedule else None,
         "schedule": schedule,
@@ -90,4 +99,10 @@ async def run_handle(
     if superseded is not None:
         old, newer = superseded
         return handle(old.generation, "superseded", superseded_by=newer.run_id)
+    sent = instance.sent.get(run_id)
+    if sent is not None:  # passed on to the process that runs the integration
+        newest = await service.catalog.runs(instance.id, limit=1)
+        if newest and newest[0].generation > sent.generation:
+            return handle(sent.generation, "superseded", superseded_by=newest[0].id)
+        return handle(sent.generation, "pending")
     raise NotFoundError("run", run_id)

@@ -66,6 +66,8 @@ class OneProcessRunners:
     """The runner coordination of a catalog that one process uses: its runner locks cannot be
     lost while held, and there is no runner in another process to tell of a trigger."""
 
+    shared = False
+
     async def still_holds(self, integration_id: str) -> bool:
         return True
 

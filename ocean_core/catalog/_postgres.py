@@ -70,6 +70,8 @@ class PostgresCatalog:
     locks, released by PostgreSQL when the holding process dies.
     """
 
+    shared = True
+
     def __init__(
         self,
         url: str,

@@ -50,6 +50,10 @@ class Catalog(Protocol):
     checking in the same atomic step that the generation is still current.
     """
 
+    shared: bool
+    """Whether runners in several processes may use this catalog at once (PostgreSQL): they
+    then coordinate through it (runner locks, fencing, trigger notices)."""
+
     async def close(self) -> None:
         """Close the store; it reopens lazily on next use."""
 

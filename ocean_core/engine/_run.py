@@ -15,6 +15,9 @@ from ocean_core.engine._records import now
 from ocean_core.integration import Integration
 from ocean_core.results import KindStats, ResyncResult
 
+CHECKPOINT_INTERVAL = 1.0
+"""Seconds between saves of a running record to a shared catalog (live progress elsewhere)."""
+
 
 @dataclass
 class ResyncRun:
@@ -74,6 +77,25 @@ class ResyncRun:
         return self.record
 
     async def _sync_kinds(self) -> None:
+        if not self.catalog.shared:
+            await self._each_kind()
+            return
+        try:  # other processes read the live counts from the shared catalog
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(self._checkpoints)
+                await self._each_kind()
+                tasks.cancel_scope.cancel()
+        except ExceptionGroup as group:  # one failure: record it as itself
+            if len(group.exceptions) == 1:
+                raise group.exceptions[0] from None
+            raise
+
+    async def _checkpoints(self) -> None:
+        while True:
+            await anyio.sleep(CHECKPOINT_INTERVAL)
+            await self.catalog.save_run(self.record)
+
+    async def _each_kind(self) -> None:
         seqs: dict[str, int] = {}
         for step in self.plan.steps:
             name = step.spec.name

@@ -65,4 +65,4 @@ class KnowledgeBases:
         attached = [i for i, _ in await self._service.catalog.attachments(kb_id)]
         if integration_id not in attached:
             raise NotAttachedError(integration_id, kb_id, attached)
-        return self._service.trigger(integration_id, trigger)
+        return await self._service.trigger(integration_id, trigger)

@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import uuid
 from contextlib import AsyncExitStack
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
+from anyio.abc import TaskGroup, TaskStatus
 from loguru import logger
 
 from ocean_core._changes import ChangeSignal
@@ -23,6 +25,7 @@ from ocean_core.errors import (
     MappingError,
     NotFoundError,
     NotRunningError,
+    RunnerLockedError,
 )
 from ocean_core.integration import Integration
 from ocean_core.mapping import validate_for
@@ -33,6 +36,8 @@ from ocean_core.service._knowledge import KnowledgeBases
 from ocean_core.service._schedule import Schedule
 
 SCHEDULE_STATE_KEY = "schedule"
+LEASE_CHECK_INTERVAL = 5.0
+"""Seconds between a holder's checks that its runner lock is still its own."""
 
 
 def _now() -> datetime:
@@ -52,10 +57,21 @@ class Instance:
     schedule: Schedule | None = None
     skipped_ticks: int = 0
     last_skipped_at: datetime | None = None
+    holder: bool = False
+    """Whether this process runs the integration (holds its runner lock). With a shared
+    catalog (PostgreSQL) another process may: this one then stands by, serves reads and
+    passes triggers on."""
+    sent: dict[str, RunTicket] = field(default_factory=dict)
+    """Triggers this process passed on to the holder in another process, by run id."""
 
     @property
     def id(self) -> str:
         return self.settings.id
+
+    def remember(self, ticket: RunTicket) -> None:
+        self.sent[ticket.run_id] = ticket
+        for run_id in list(self.sent)[:-256]:
+            del self.sent[run_id]
 
 
 @dataclass(frozen=True)
@@ -89,6 +105,9 @@ class OceanService:
         self._stack: AsyncExitStack | None = None
         self._listeners: list[RunListener] = []
         self._changed = ChangeSignal()
+        self._tasks: TaskGroup | None = None
+        self.takeover_interval = self.config.settings.takeover_interval.total_seconds()
+        self.lease_check_interval = LEASE_CHECK_INTERVAL
         self.knowledge_bases = KnowledgeBases(self)
         """Named groups of integrations (stored in the catalog)."""
 
@@ -121,18 +140,21 @@ class OceanService:
                 self._catalog = open_catalog(self.config)
                 stack.push_async_callback(self._close_catalog)
             for index, item in enumerate(self.config.settings.integrations):
-                instance = await self._start(index, item, stack)
+                instance = await self._prepare_instance(index, item)
                 self._instances[instance.id] = instance
-            # Entered last, left first: the schedules stop before the runtimes do.
             tasks = await stack.enter_async_context(anyio.create_task_group())
             stack.callback(tasks.cancel_scope.cancel)
+            self._tasks = tasks
             for instance in self._instances.values():
+                # Returns once the instance runs, or stands by (another process runs it).
+                await tasks.start(self._drive, instance)
                 if instance.schedule is not None:
                     tasks.start_soon(self._keep_schedule, instance)
-                if instance.settings.resync_on_start:
-                    instance.ocean.request(Trigger.START)
+            if self.catalog.shared:
+                tasks.start_soon(self.catalog.listen_triggers, self._on_notice)
             self._stack = stack.pop_all()
-        logger.info("service started with {} integration(s)", len(self._instances))
+        held = sum(1 for i in self._instances.values() if i.holder)
+        logger.info("service started: {} integration(s), {} run here", len(self._instances), held)
         return self
 
     async def __aexit__(
@@ -153,12 +175,9 @@ class OceanService:
     async def _close_catalog(self) -> None:
         await self.catalog.close()
 
-    async def _start(
-        self, index: int, file_item: IntegrationSettings, stack: AsyncExitStack
-    ) -> Instance:
+    async def _prepare_instance(self, index: int, file_item: IntegrationSettings) -> Instance:
         item = await _changes.apply_stored(self.catalog, file_item)
         ocean = build_ocean_for(item, self.config, index, self.catalog)
-        await stack.enter_async_context(ocean)
         ocean.add_listener(self._tell)
         instance = Instance(index, file_item, item, ocean)
         if item.scheduled_resync_interval is not None:
@@ -168,6 +187,88 @@ class OceanService:
             last = stored.get("last_skipped_at")
             instance.last_skipped_at = datetime.fromisoformat(last) if last else None
         return instance
+
+    # -- runners ----------------------------------------------------------------------------
+
+    async def _drive(
+        self, instance: Instance, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
+    ) -> None:
+        """Run the integration whenever this process can take its runner lock.
+
+        With a one-process catalog the lock is taken at once or the service fails to start.
+        With a shared one (PostgreSQL) a process that finds it taken stands by, and tries
+        again every ``takeover_interval`` seconds: when the holder dies, PostgreSQL drops its
+        lock, and one standby takes over (raising the fencing token).
+        """
+        first = True
+        while True:
+            try:
+                async with instance.ocean:
+                    instance.holder = True
+                    self._notify()
+                    await self._on_take(instance, first)
+                    if first:
+                        task_status.started()
+                        first = False
+                    await self._hold(instance)
+                    logger.warning("integration {}: lost its runner lock; standing by",
+                                   instance.id)
+            except RunnerLockedError:
+                if not self.catalog.shared:
+                    raise
+            finally:
+                instance.holder = False
+                self._notify()
+            if first:
+                logger.info("integration {}: run by another process; standing by", instance.id)
+                task_status.started()
+                first = False
+            await anyio.sleep(self.takeover_interval)
+
+    async def _on_take(self, instance: Instance, first: bool) -> None:
+        """The resync a runner starts with: on start if configured; after a takeover also
+        when the previous holder left a triggered generation unrun."""
+        if instance.settings.resync_on_start:
+            instance.ocean.request(Trigger.START)
+            return
+        if first:
+            return
+        newest = await self.catalog.runs(instance.id, limit=1)
+        if instance.ocean.generation > (newest[0].generation if newest else 0):
+            instance.ocean.request(Trigger.START)
+
+    async def _hold(self, instance: Instance) -> None:
+        """Return when this process no longer holds the integration's lock."""
+        if not self.catalog.shared:
+            await anyio.sleep_forever()
+        while True:
+            await anyio.sleep(self.lease_check_interval)
+            if not await self.catalog.still_holds(instance.id):
+                return
+
+    def _on_notice(self, notice: dict[str, Any]) -> None:
+        """A trigger passed on by another process: the holder runs it."""
+        instance = self._instances.get(str(notice.get("integration_id")))
+        if instance is None or not instance.holder or self._tasks is None:
+            return
+        if notice.get("reload"):
+            self._tasks.start_soon(self._reload, instance, notice)
+            return
+        instance.ocean.request(
+            str(notice["trigger"]), run_id=str(notice["run_id"]),
+            generation=int(notice["generation"]),
+        )
+        self._notify()
+
+    async def _reload(self, instance: Instance, notice: dict[str, Any]) -> None:
+        """Another process changed the integration through the API: apply what it stored."""
+        changed = await _changes.apply_stored(self.catalog, instance.file_settings)
+        if changed.config != instance.settings.config or (
+            changed.mapping != instance.settings.mapping
+        ):
+            instance.ocean.reconfigure(*self._prepare(instance, changed))
+        instance.settings = changed
+        self._on_notice({**notice, "reload": False})
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -179,11 +280,27 @@ class OceanService:
 
     # -- triggers ---------------------------------------------------------------------------
 
-    def trigger(self, integration_id: str, trigger: Trigger | str = Trigger.API) -> RunTicket:
-        """Bump the integration's generation, abort its run in flight, start a new one."""
+    async def trigger(
+        self, integration_id: str, trigger: Trigger | str = Trigger.API, *, reload: bool = False
+    ) -> RunTicket:
+        """Bump the integration's generation, abort its run in flight, start a new one.
+
+        If another process runs the integration, the generation is bumped in the catalog and
+        the trigger passed on to that process, which aborts its run and starts the new one.
+        """
         if not self.running:
             raise NotRunningError("the service is not running (stopped, or not started)")
-        ticket = self.get(integration_id).ocean.request(trigger)
+        instance = self.get(integration_id)
+        if instance.holder:
+            ticket = instance.ocean.request(trigger)
+        else:
+            generation = await self.catalog.advance_generation(integration_id)
+            ticket = RunTicket(uuid.uuid4().hex, generation)
+            instance.remember(ticket)
+            await self.catalog.publish_trigger({
+                "integration_id": integration_id, "run_id": ticket.run_id,
+                "generation": generation, "trigger": str(Trigger(trigger)), "reload": reload,
+            })
         self._notify()
         return ticket
 
@@ -211,7 +328,7 @@ class OceanService:
         if prepared is not None:
             instance.ocean.reconfigure(*prepared)
             trigger = Trigger.CONFIG
-        return self.trigger(integration_id, trigger)
+        return await self.trigger(integration_id, trigger, reload=changed != current)
 
     def _prepare(
         self, instance: Instance, item: IntegrationSettings
@@ -248,7 +365,9 @@ class OceanService:
         while True:
             await anyio.sleep(schedule.seconds_until_due(_now()))
             tick = _now()
-            if instance.ocean.state == "idle":
+            if not instance.holder:
+                pass  # the process that runs the integration keeps its schedule
+            elif instance.ocean.state == "idle":
                 instance.ocean.request(Trigger.SCHEDULE)
             else:
                 await self._skip_tick(instance, tick)
