@@ -35,6 +35,8 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 
 KEEPALIVE = {"keepalives": 1, "keepalives_idle": 5, "keepalives_interval": 2,
              "keepalives_count": 3}
+_SERVER_KEEPALIVE = {"tcp_keepalives_idle": 5, "tcp_keepalives_interval": 2,
+                     "tcp_keepalives_count": 3}
 KEEPALIVE_BOUND = 5 + 2 * 3
 """Seconds after which the server drops the lock of a holder that stopped answering."""
 
@@ -62,6 +64,10 @@ class PostgresRunnerLocks:
         except psycopg.Error as exc:
             raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
         try:
+            # The server's side of the keepalives: it is the server that must notice a holder
+            # whose host vanished, to drop the lock (the client's side notices the server).
+            for name, value in _SERVER_KEEPALIVE.items():
+                conn.execute(sql.SQL("SET {} = {}").format(sql.Identifier(name), value))
             row = conn.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()
         except psycopg.Error as exc:
             conn.close()
