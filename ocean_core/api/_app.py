@@ -18,6 +18,7 @@ from ocean_core.api._knowledge import router as knowledge_router
 from ocean_core.api._models import Health
 from ocean_core.api._routes import router as api_router
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
+from ocean_core.dashboard import router as dashboard_router
 from ocean_core.errors import ConfigError
 from ocean_core.service import OceanService
 from ocean_core.service._metrics import CONTENT_TYPE, ServiceMetrics
@@ -68,6 +69,7 @@ def create_app(
     app.include_router(api_router, dependencies=[auth])
     app.include_router(knowledge_router, dependencies=[auth])
     app.include_router(_system_routes(service, metrics, auth))
+    app.include_router(dashboard_router)  # `/`: a page over the API; holds no data itself
     return app
 
 
