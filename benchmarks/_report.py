@@ -11,7 +11,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Literal
 
-Verdict = Literal["PASS", "FAIL", "INFO", "ERROR"]
+Verdict = Literal["PASS", "FAIL", "INFO", "ERROR", "SKIP"]
 
 
 @dataclass(frozen=True)
@@ -56,7 +56,7 @@ class Report:
             "| # | Measure | Value | Target | Result |",
             "|---|---|---|---|---|",
         ]
-        ordered = sorted(self.lines, key=lambda line: line.item)  # stable: item 1 to 5
+        ordered = sorted(self.lines, key=lambda line: line.item)  # stable: item 1 to 7
         for line in ordered:
             cells = (line.item, line.measure, line.value, line.target or "-", line.verdict)
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

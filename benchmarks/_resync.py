@@ -1,4 +1,5 @@
-"""Child modes that run real resyncs of the ``fake`` integration into a fresh SQLite catalog.
+"""Child modes that run real resyncs of the ``fake`` integration into a fresh catalog (SQLite
+here; ``_postgres`` passes a ``PostgresCatalog`` factory to the same functions).
 
 ``resync``: time a full resync (and optionally a no-op second one) of ``n`` items.
 ``rss``: one full resync, then report the process's peak RSS.
@@ -11,6 +12,7 @@ import importlib
 import io
 import pstats
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +53,24 @@ async def _open(catalog: Any) -> bool:
     return True
 
 
-async def _resyncs(n: int, db: Path, *, entities: bool, runs: int) -> dict[str, Any]:
+def sqlite_catalog(db: Path) -> Callable[[], Any]:
+    """A factory of the fresh ``SQLiteCatalog`` at ``db`` a resync child writes."""
+
+    def make() -> Any:
+        from ocean_core.catalog import SQLiteCatalog
+
+        return SQLiteCatalog(str(db))
+
+    return make
+
+
+async def _resyncs(
+    n: int, make_catalog: Callable[[], Any], *, entities: bool, runs: int
+) -> dict[str, Any]:
     from integrations.fake import FakeIntegration
     from ocean_core import Ocean
-    from ocean_core.catalog import SQLiteCatalog
 
-    catalog = SQLiteCatalog(str(db))
+    catalog = make_catalog()
     label = "entities" if entities else "jq mapping"
     try:
         ocean = Ocean(
@@ -103,28 +117,44 @@ def _profiled(fn: Any, profile_out: Path | None) -> Any:
 
 
 def run_resync(
-    n: int, db: Path, *, entities: bool, noop: bool, profile_out: Path | None = None
+    n: int,
+    db: Path | Callable[[], Any],
+    *,
+    entities: bool,
+    noop: bool,
+    profile_out: Path | None = None,
 ) -> None:
-    """Child ``resync``: one full resync (plus a no-op one if asked) and its timings."""
+    """Child ``resync``: one full resync (plus a no-op one if asked) and its timings, into the
+    SQLite file ``db`` or the catalog a factory makes."""
+    make = sqlite_catalog(db) if isinstance(db, Path) else db
 
     async def main() -> dict[str, Any]:
-        return await _resyncs(n, db, entities=entities, runs=2 if noop else 1)
+        return await _resyncs(n, make, entities=entities, runs=2 if noop else 1)
 
     result = _profiled(main, profile_out)
     result["peak_rss_kib"] = peak_rss_kib()
     emit(result)
 
 
-def run_rss(n: int, db: Path, *, entities: bool) -> None:
-    """Child ``rss``: the peak RSS of a process that ran one full resync of ``n`` items."""
+def run_rss(
+    n: int,
+    db: Path | Callable[[], Any],
+    *,
+    entities: bool,
+    modules: Sequence[str] = (),
+) -> None:
+    """Child ``rss``: the peak RSS of a process that ran one full resync of ``n`` items (into
+    the SQLite file ``db`` or the catalog a factory makes; ``modules`` are imported before the
+    baseline is read too)."""
     # Import everything a resync needs first, so the baseline is the loaded framework.
-    for module in ("integrations.fake", "ocean_core", "ocean_core.catalog"):
+    for module in ("integrations.fake", "ocean_core", "ocean_core.catalog", *modules):
         importlib.import_module(module)
+    make = sqlite_catalog(db) if isinstance(db, Path) else db
 
     baseline = current_rss_kib()
 
     async def main() -> dict[str, Any]:
-        return await _resyncs(n, db, entities=entities, runs=1)
+        return await _resyncs(n, make, entities=entities, runs=1)
 
     result = anyio.run(main)
     result["baseline_rss_kib"] = baseline

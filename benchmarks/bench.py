@@ -15,7 +15,13 @@ heap, caches or open files; this process only orchestrates and prints the report
 5. abort latency from ``ocean.trigger()`` to the blocked fetcher of the old run unwound
    (p99 of 100 trials <= 50 ms);
 6. mapping throughput of a typical mapping: the fast path vs the ``jq`` library per item and
-   field (>= 5x), over ``MAPPING_ITEMS`` items.
+   field (>= 5x), over ``MAPPING_ITEMS`` items;
+7. PostgreSQL (``--only pg``; in the default run when the server at ``OCEAN_BENCH_POSTGRES_URL``,
+   default ``postgresql://postgres@127.0.0.1:5432/test``, answers, else skipped with the reason):
+   a full resync of N entities into ``PostgresCatalog`` vs a floor of the same rows written by
+   ONE ``COPY`` into the catalog's own table (<= 2.5), a no-op second resync vs the first
+   (<= 0.5), and peak RSS of the resync process at N and N/10 (as 4). Each part writes a fresh
+   schema; every schema is dropped afterwards.
 """
 
 from __future__ import annotations
@@ -37,9 +43,12 @@ from benchmarks._common import RESULT_MARKER, progress
 from benchmarks._report import Line, Report, mib, ms, percentile, secs, write
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq")
-"""In the order run: the cheap ones first, the mapped resync last."""
-ITEMS = {"floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5", "mapping": "6"}
+PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq", "pg")
+"""In the order run: the cheap ones first, the mapped resync then PostgreSQL last."""
+ITEMS = {
+    "floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5", "mapping": "6",
+    "pg": "7",
+}
 CHILD_TIMEOUT_BASE = 120.0
 CHILD_TIMEOUT_PER_MILLION = 300.0
 """A child gets base + per-million * N seconds, then it is killed and its phase is an error."""
@@ -52,6 +61,7 @@ RSS_GROWTH_TARGET = 1.3
 ABORT_P99_TARGET = 0.050
 MAPPING_SPEEDUP_TARGET = 5.0
 MAPPING_ITEMS = 20_000
+PG_RATIO_TARGET = 2.5
 
 
 class ChildFailed(RuntimeError):
@@ -82,8 +92,12 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         help="cProfile the resync children into DIR (event-loop thread only)",
     )
     child = parser.add_argument_group("subprocess modes (used by the benchmark itself)")
-    child.add_argument("--child", choices=("floor", "resync", "rss", "abort", "mapping"))
+    child.add_argument(
+        "--child",
+        choices=("floor", "resync", "rss", "abort", "mapping", "pg-floor", "pg-resync", "pg-rss"),
+    )
     child.add_argument("--db", help="the SQLite file a child writes")
+    child.add_argument("--schema", help="the PostgreSQL schema a pg-* child writes")
     child.add_argument("--mode", choices=("entities", "jq"), default="entities")
     child.add_argument("--noop", action="store_true", help="also time a no-op second resync")
     args = parser.parse_args(argv)
@@ -97,6 +111,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 def run_child(args: argparse.Namespace) -> int:
     """Run one ``--child`` mode in this process (in a temporary directory unless ``--db``)."""
+    if args.child.startswith("pg-"):
+        _pg_child_mode(args)
+        return 0
     if args.db:
         _child_mode(args, Path(args.db))
         return 0
@@ -122,6 +139,23 @@ def _child_mode(args: argparse.Namespace, db: Path) -> None:
         _mapping.run_mapping(args.n)
     else:
         _abort.run_abort(db, args.trials)
+
+
+def _pg_child_mode(args: argparse.Namespace) -> None:
+    from benchmarks import _postgres
+
+    if not args.schema:
+        raise SystemExit(f"--child {args.child} needs --schema")
+    url = _postgres.url()
+    if args.child == "pg-floor":
+        _postgres.run_floor(args.n, url, args.schema)
+    elif args.child == "pg-resync":
+        profile = None
+        if args.profile:
+            profile = Path(args.profile).resolve() / f"resync-pg-{args.n}.prof"
+        _postgres.run_resync(args.n, url, args.schema, noop=args.noop, profile=profile)
+    else:
+        _postgres.run_rss(args.n, url, args.schema)
 
 
 def child(mode: str, n: int, *options: str, timeout: float) -> dict[str, Any]:
@@ -200,6 +234,8 @@ class Bench:
         for phase in PHASES:
             if phase not in self.phases:
                 continue
+            if phase == "pg" and not self.pg_reachable():
+                continue
             try:
                 getattr(self, f"phase_{phase}")()
             except Exception as exc:  # a failed phase is reported; the others still run
@@ -211,6 +247,22 @@ class Bench:
         if self.profile:
             self.report.notes.append("resyncs ran under cProfile: their timings are inflated")
         return self.report
+
+    def pg_reachable(self) -> bool:
+        """Whether the PostgreSQL phase can run; if not, say why (an error when it was asked
+        for by ``--only``, a skip in the default run)."""
+        from benchmarks import _postgres
+
+        reason = _postgres.unreachable(_postgres.url())
+        if reason is None:
+            return True
+        why = f"{reason}; set {_postgres.URL_VARIABLE} to run it"
+        progress(f"phase pg skipped: {why}")
+        if self.args.only:
+            self.report.error("7", "PostgreSQL phase", f"not run: {why}")
+        else:
+            self.report.add(Line("7", "PostgreSQL phase", f"skipped: {why}", "", "SKIP"))
+        return False
 
     def child(self, mode: str, n: int, *options: str) -> dict[str, Any]:
         """A child, killed when it outlives its share or the whole benchmark's budget."""
@@ -336,6 +388,108 @@ class Bench:
         self.report.check(
             "4",
             f"peak RSS N={self.n:,} / N={small_n:,}",
+            f"{growth:.2f}",
+            f"<= {RSS_GROWTH_TARGET}",
+            growth <= RSS_GROWTH_TARGET,
+        )
+
+    def phase_pg(self) -> None:
+        from benchmarks import _postgres
+
+        url = _postgres.url()
+        self.report.notes.append(
+            f"PostgreSQL {_postgres.server_version(url)} at {_postgres.where(url)}"
+        )
+        schemas: list[str] = []
+
+        def schema(label: str) -> str:
+            schemas.append(_postgres.new_schema(label))
+            return schemas[-1]
+
+        try:
+            self._pg_ratios(_postgres, schema("floor"), schema("resync"))
+            self._pg_rss(schema)
+        finally:
+            _postgres.drop_schemas(url, schemas)
+            progress(f"phase pg: dropped schemas {', '.join(schemas)}")
+
+    def _pg_ratios(self, pg: Any, floor_schema: str, resync_schema: str) -> None:
+        progress(f"phase pg: one COPY of {self.n:,} rows (floor), best of {pg.FLOOR_REPEATS}")
+        result = self.child("pg-floor", self.n, "--schema", floor_schema)
+        floor = float(result["seconds"])
+        best_of = len(result["all_seconds"])
+        what = f"PostgreSQL floor: one COPY in one transaction (best of {best_of})"
+        self.report.add(Line("7", f"{what}, N={self.n:,}", secs(floor, self.n)))
+        self.report.notes.append(f"PostgreSQL floor: {result['describe']}")
+        progress(f"phase pg: resync of {self.n:,} Entity objects into PostgresCatalog, then no-op")
+        result = self.child(
+            "pg-resync", self.n, "--noop", "--schema", resync_schema, *self.profile
+        )
+        first, second = result["runs"]
+        what = "PostgreSQL full resync (fetcher yields Entity)"
+        self.report.add(Line("7", f"{what}, N={self.n:,}", secs(first["seconds"], self.n)))
+        ratio = first["seconds"] / floor
+        problem = _run_ok(first, self.n, noop=False)
+        if problem:
+            self.report.error("7", f"{what}: run record", problem)
+            self.report.add(Line("7", "PostgreSQL resync / floor", f"{ratio:.2f}", "reported"))
+        else:
+            self.report.check(
+                "7",
+                "PostgreSQL resync / floor",
+                f"{ratio:.2f}",
+                f"<= {PG_RATIO_TARGET}",
+                ratio <= PG_RATIO_TARGET,
+            )
+        self.report.notes.append(pg.compare(pg.url(), floor_schema, resync_schema))
+        self.report.add(
+            Line("7", "PostgreSQL no-op second resync", secs(second["seconds"], self.n))
+        )
+        noop = second["seconds"] / first["seconds"]
+        problem = _run_ok(second, self.n, noop=True)
+        if problem:
+            self.report.error(
+                "7", "PostgreSQL no-op resync / first resync", f"{noop:.2f}; {problem}"
+            )
+        else:
+            self.report.check(
+                "7",
+                "PostgreSQL no-op resync / first resync",
+                f"{noop:.2f}",
+                f"<= {NOOP_TARGET}",
+                noop <= NOOP_TARGET,
+            )
+
+    def _pg_rss(self, schema: Any) -> None:
+        small_n = max(1, self.n // 10)
+        peaks: dict[int, int] = {}
+        for n in (small_n, self.n):  # each in its own fresh process and schema
+            progress(f"phase pg: peak RSS of a resync of {n:,} into PostgresCatalog")
+            result = self.child("pg-rss", n, "--schema", schema(f"rss{n}"))
+            peaks[n] = int(result["peak_rss_kib"])
+            problem = _run_ok(result["runs"][0], n, noop=False)
+            if problem:
+                self.report.error("7", f"PostgreSQL resync of {n:,}: run record", problem)
+            self.report.add(
+                Line(
+                    "7",
+                    f"PostgreSQL peak RSS, resync of {n:,}"
+                    f" (after imports: {mib(result['baseline_rss_kib'])})",
+                    mib(peaks[n]),
+                )
+            )
+        peak = peaks[self.n] / 1024
+        self.report.check(
+            "7",
+            f"PostgreSQL peak RSS at N={self.n:,}",
+            f"{peak:.1f} MiB",
+            f"<= {RSS_TARGET_MIB:.0f} MiB",
+            peak <= RSS_TARGET_MIB,
+        )
+        growth = peaks[self.n] / peaks[small_n]
+        self.report.check(
+            "7",
+            f"PostgreSQL peak RSS N={self.n:,} / N={small_n:,}",
             f"{growth:.2f}",
             f"<= {RSS_GROWTH_TARGET}",
             growth <= RSS_GROWTH_TARGET,

@@ -45,8 +45,10 @@ def _unavailable(reason: str) -> None:
     pytest.skip(f"{reason}; set OCEAN_REQUIRE_BROWSER=1 to fail instead")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
+    """Module-scoped, not session-scoped: Playwright's sync API runs an event loop in this
+    thread while it is open, and the async tests that follow need the thread's loop free."""
     try:
         from playwright.sync_api import sync_playwright
     except ImportError as exc:
