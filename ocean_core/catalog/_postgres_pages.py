@@ -1,7 +1,8 @@
 """The PostgreSQL catalog's page writes and its delete step: each runs inside one transaction.
 
 The algorithm is ``_sqlite_pages``' (see ``_sqlite_schema`` for why seen-tracking is per page):
-an unchanged page costs one ``UPDATE pages``. A changed page's rows go in with ``COPY`` into a
+an unchanged page costs one ``UPDATE pages``; a new page (every page of a first resync) is one
+``COPY`` straight into ``entities``. A changed page's rows go in with ``COPY`` into a
 per-connection temporary staging table, then three set-based statements: detach the page's
 members that the batch no longer holds, upsert what is new or changed (only those rows are
 written, so the statement's row count is ``upserted``), and move unchanged rows that another
@@ -10,7 +11,7 @@ page (or none) held into this one.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import psycopg
@@ -39,6 +40,7 @@ CREATE TEMP TABLE IF NOT EXISTS ocean_stage (
 """
 
 COPY_STAGE = f"COPY pg_temp.ocean_stage ({STAGE_COLUMNS}) FROM STDIN"
+COPY_ENTITIES = f"COPY entities ({STAGE_COLUMNS}, integration_id, kind, page_id) FROM STDIN"
 
 DETACH_DEPARTED = """
 UPDATE entities e SET page_id = NULL
@@ -95,6 +97,9 @@ def write_page(
             " VALUES (%s, %s, %s, %s) RETURNING id",
             (integration_id, kind, seq, generation),
         ).fetchone())
+        if _copy_new(conn, integration_id, kind, page_id, latest.values()):
+            _seal(conn, page_id, digest, len(latest), generation)
+            return PageOutcome(upserted=len(latest), unchanged=len(rows) - len(latest))
     else:
         page_id = found[0]
     with conn.cursor() as cur:
@@ -110,11 +115,31 @@ def write_page(
             # Some unchanged rows are held elsewhere (or detached): move them here. Rare: it
             # takes a change of page boundaries or an entity repeated across pages.
             cur.execute(MOVE, args)
+    _seal(conn, page_id, digest, len(latest), generation)
+    return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
+
+
+def _copy_new(
+    conn: Conn, integration_id: str, kind: str, page_id: int, rows: Iterable[EntityRow]
+) -> bool:
+    """A page never written before (every page of a first resync) goes straight into
+    ``entities`` with one COPY, in a savepoint; if one of its keys exists already (held by
+    another page, or left unseen), the savepoint rolls back and the caller takes the staging
+    path. False then."""
+    try:
+        with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_ENTITIES) as copy:
+            for row in rows:
+                copy.write_row((*row, integration_id, kind, page_id))
+    except psycopg.errors.UniqueViolation:
+        return False
+    return True
+
+
+def _seal(conn: Conn, page_id: int, digest: bytes, members: int, generation: int) -> None:
     conn.execute(
         "UPDATE pages SET digest = %s, member_count = %s, seen_generation = %s WHERE id = %s",
-        (digest, len(latest), generation, page_id),
+        (digest, members, generation, page_id),
     )
-    return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
 
 
 def _one(row: tuple[Any, ...] | None) -> Any:
