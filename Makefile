@@ -26,6 +26,14 @@ lint: $(STAMP)
 	$(BIN)/ruff check ocean_core integrations tests benchmarks
 	$(BIN)/mypy ocean_core
 
+# The reliability tests with bigger numbers (5,000 model sequences, 100 kills, 5,000 triggers);
+# their figures go to $(OCEAN_FIGURES) for docs/guarantees.md.
+OCEAN_FIGURES ?= /tmp/ocean-soak-figures.json
+.PHONY: soak
+soak: $(STAMP)
+	OCEAN_SOAK=1 OCEAN_FIGURES=$(OCEAN_FIGURES) $(BIN)/pytest tests/reliability -o timeout=3600
+	@cat $(OCEAN_FIGURES)
+
 bench: $(STAMP)
 	$(BIN)/python -m benchmarks.bench
 

@@ -29,6 +29,7 @@ from pydantic_settings import (
 )
 
 from ocean_core._interval import parse_interval
+from ocean_core._secrets import shown_input
 from ocean_core.errors import ConfigError, ConfigProblem
 from ocean_core.mapping import field_path
 
@@ -235,4 +236,4 @@ def _describe(error: Any) -> str:
         return f"unknown key (value {error['input']!r})"
     if error["type"] == "missing":
         return "required"
-    return f"{error['msg']} (got {error['input']!r})"
+    return str(error["msg"]) + shown_input(OceanSettings, error)

@@ -262,7 +262,7 @@ class Ocean:
         record = new_run(self.integration_id, ticket.generation, trigger, ticket.run_id)
         return ResyncRun(
             self.integration, self.catalog, self.plan, record, self.deletion_threshold,
-            plan_only,
+            plan_only, newest_generation=lambda: self._generation,
         )
 
     async def _supervise(self) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ocean_core._secrets import shown_input
 from ocean_core.catalog import Catalog, MemoryCatalog, catalog_from_url
 from ocean_core.config import IntegrationSettings, LoadedConfig
 from ocean_core.errors import ConfigError, ConfigProblem, MappingError
@@ -56,12 +57,12 @@ def build_integration(item: IntegrationSettings, where: str, source: str) -> Int
             [
                 ConfigProblem(
                     f"{prefix}config.{field_path(e['loc'])}".rstrip("."),
-                    f"{e['msg']} (got {e['input']!r})",
+                    e["msg"] + shown_input(cls.config_model, e),
                     source,
                 )
                 for e in exc.errors()
             ]
-        ) from exc
+        ) from None  # not `from exc`: pydantic's error would carry the secret in a traceback
 
 
 def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:

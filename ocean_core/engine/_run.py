@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -34,6 +35,9 @@ class ResyncRun:
     record: ResyncResult
     deletion_threshold: float
     plan_only: bool = False
+    newest_generation: Callable[[], int] | None = None
+    """The newest generation its runtime has triggered: a trigger not yet stored in the
+    catalog supersedes this run as surely as a stored one."""
     superseded: bool = field(default=False, init=False)
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
@@ -56,6 +60,9 @@ class ResyncRun:
             await self.catalog.save_run(self.record)
             logger.info("resync started ({})", self.record.trigger.value)
             await self._sync_kinds()
+            # A trigger that came while the last await was finishing has its cancellation
+            # pending: deliver it here, before the shield, so the run aborts.
+            await anyio.lowlevel.checkpoint()
             with anyio.CancelScope(shield=True):
                 await self._delete_phase()
                 await self._finish(self._final_status())
@@ -109,6 +116,14 @@ class ResyncRun:
             stats.finished = True
 
     async def _delete_phase(self) -> None:
+        newest = self.newest_generation() if self.newest_generation else self.record.generation
+        if newest > self.record.generation:
+            self.record.delete_skipped_reason = (
+                f"superseded: generation {self.record.generation} is no longer current"
+                f" (now {newest})"
+            )
+            self.superseded = True
+            return
         failed = [name for name, stats in self.record.kinds.items() if stats.errors]
         if failed:
             self.record.delete_skipped_reason = (

@@ -1,0 +1,404 @@
+"""Model-based test of the runtime: random sequences of source changes, triggers, fetch and
+write failures, blocked fetchers, schedule ticks and restarts against one ``Ocean``, checked
+after every step:
+
+- an entity leaves the catalog only in a delete step, and only one taken by a clean run
+  (every kind without error, recorded ``succeeded``) of the current generation (no newer
+  trigger made or pending) that did not fetch it;
+- at most one run per integration is in flight (recorded ``running``) at any time;
+- the catalog never holds an entity the source never had;
+- after a final clean run the catalog equals the mapped source exactly.
+
+The runtime lives in an event loop of its own (an anyio blocking portal); each rule calls into
+it. The coalescing window of triggers is set to zero so a step costs a millisecond or so
+(coalescing has its own tests, see docs/resync-rules.md, rule 2). 500 sequences in CI on the
+memory catalog and asyncio; ``make soak``: 5,000 on memory (asyncio, trio) and on SQLite in
+memory, 500 on an SQLite file (asyncio, trio)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import AsyncIterator, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import anyio
+import pytest
+from anyio.from_thread import BlockingPortal, start_blocking_portal
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
+
+import ocean_core.ocean
+from ocean_core import Ocean, ResyncStatus, Trigger
+from ocean_core.catalog import Catalog, DeleteOutcome, MemoryCatalog, SQLiteCatalog
+from ocean_core.errors import CatalogError
+from ocean_core.integration import Batch
+from ocean_core.results import ResyncResult
+from tests.reliability._support import SOAK, expected, record, scaled, snapshot
+from tests.support import Boom, Source, mapping_for
+
+KINDS = ("a", "b")
+EXAMPLES = scaled(500, 5000)
+STEPS = scaled(8, 30)
+T = TypeVar("T")
+Key = tuple[str, str]
+
+
+class ModelSource(Source):
+    """``Source`` with failures that last until cleared, holds that a test releases, and a
+    record of what each generation's run fetched."""
+
+    def __init__(self) -> None:
+        super().__init__({k: [] for k in KINDS}, batch_size=2, may_be_empty=set(KINDS))
+        self.hold: dict[str, int] = {}
+        self.release = anyio.Event()
+        self.seen: dict[int, set[Key]] = {}
+        self.generation: Callable[[], int] = lambda: 0
+
+    async def _fetch(self, kind: str) -> AsyncIterator[Batch]:
+        found = [dict(item) for item in self.data[kind]]
+        generation = self.generation()
+        for number, start in enumerate(range(0, len(found), self.batch_size)):
+            if self.fail.get(kind) == number:
+                raise Boom(f"injected failure in {kind} at batch {number}")
+            if self.hold.get(kind) == number:
+                del self.hold[kind]
+                self.release = anyio.Event()
+                self.blocked.set()
+                try:
+                    await self.release.wait()
+                finally:
+                    self.blocked = anyio.Event()
+            batch = found[start : start + self.batch_size]
+            self.seen.setdefault(generation, set()).update((kind, i["id"]) for i in batch)
+            yield batch
+
+
+class Watched:
+    """The catalog, watched: runs in flight, and every delete step with what it removed."""
+
+    def __init__(self, inner: Catalog, machine: RuntimeMachine) -> None:
+        self.inner, self.machine = inner, machine
+        self.in_flight: set[str] = set()
+        self.deletes: list[tuple[int, set[Key], bool]] = []
+        self.fail_writes: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    async def save_run(self, run: ResyncResult) -> None:
+        if run.status is ResyncStatus.RUNNING:
+            self.in_flight.add(run.id)
+            if len(self.in_flight) > 1:
+                self.machine.violations.append(f"two runs in flight: {self.in_flight}")
+        else:
+            self.in_flight.discard(run.id)
+        await self.inner.save_run(run)
+
+    async def write_page(self, integration_id: str, kind: str, *args: Any) -> Any:
+        if kind in self.fail_writes:
+            raise CatalogError(f"injected write failure in {kind}")
+        return await self.inner.write_page(integration_id, kind, *args)
+
+    async def delete_stale(
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+    ) -> DeleteOutcome:
+        ocean = self.machine.ocean
+        current = ocean.generation == generation and ocean.pending is None
+        async with self.machine.lock:  # the checks see a delete step whole or not at all
+            before = set(await snapshot(self.inner, integration_id))
+            outcome = await self.inner.delete_stale(
+                integration_id, generation, threshold=threshold, dry_run=dry_run
+            )
+            removed = before - set(await snapshot(self.inner, integration_id))
+            self.deletes.append((generation, removed, current))
+        return outcome
+
+
+class RuntimeMachine(RuleBasedStateMachine):
+    catalog_kind = "memory"
+    backend = "asyncio"
+    folder: Path | None = None
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.exits = contextlib.ExitStack()
+        self.portal: BlockingPortal = self.exits.enter_context(
+            start_blocking_portal(self.backend)
+        )
+        self.violations: list[str] = []
+        self.source: ModelSource = self.portal.call(self._new_source)
+        self.lock: anyio.Lock = self.portal.call(self._new_lock)
+        inner: Catalog
+        if self.catalog_kind == "sqlite":
+            assert self.folder is not None
+            RuntimeMachine.sequence += 1
+            inner = SQLiteCatalog(self.folder / f"model-{RuntimeMachine.sequence}.db")
+        elif self.catalog_kind == "sqlite-memory":  # no file, the same engine and threads
+            inner = SQLiteCatalog(":memory:")
+        else:
+            inner = MemoryCatalog()
+        self.catalog = Watched(inner, self)
+        self.ever: set[Key] = set()
+        self.known: set[Key] = set()
+        self.checked_deletes = 0
+        self.next_id = 0
+        self.steps = 0
+        self.deleting: list[int] = []
+        self.ocean: Ocean = self._start()
+        self._call(self._seed_catalog)
+
+    async def _seed_catalog(self) -> None:
+        """Every sequence starts from a catalog that a clean run filled, so removals bite."""
+        for kind in KINDS:
+            for _ in range(3):
+                self.next_id += 1
+                item = {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}",
+                        "value": 0}
+                self.source.data[kind].append(item)
+                self.ever.add((kind, item["id"]))
+        self.ocean.trigger(Trigger.START)
+        assert (await self.ocean.wait_idle()) is not None
+
+    sequence = 0
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    async def _new_source(self) -> ModelSource:
+        return ModelSource()
+
+    async def _new_lock(self) -> anyio.Lock:
+        return anyio.Lock()
+
+    def _call(self, fn: Callable[[], Any]) -> Any:
+        async def run() -> Any:
+            with anyio.fail_after(5):
+                result = fn()
+                if hasattr(result, "__await__"):
+                    result = await result
+                return result
+
+        return self.portal.call(run)
+
+    def _start(self) -> Ocean:
+        store: Any = self.catalog
+        ocean = Ocean(self.source, catalog=store, mapping=mapping_for(*KINDS),
+                      integration_id="m", deletion_threshold=1.0)
+        self.source.generation = lambda: (
+            ocean.current_run.generation if ocean.current_run is not None else 0
+        )
+        self.ocean = ocean
+        self.host, self.stop = self.portal.start_task(self._host, ocean)
+        return ocean
+
+    @staticmethod
+    async def _host(ocean: Ocean, *, task_status: Any) -> None:
+        """Holds the runtime open in one task, as ``async with`` requires."""
+        stop = anyio.Event()
+        async with ocean:
+            task_status.started(stop)
+            await stop.wait()
+
+    def _stop(self) -> None:
+        self.portal.call(self.stop.set)
+        self.host.result(timeout=10)
+
+    async def _blocked_or_idle(self) -> None:
+        async with anyio.create_task_group() as tasks:
+
+            async def until(wait: Callable[[], Any]) -> None:
+                await wait()
+                tasks.cancel_scope.cancel()
+
+            tasks.start_soon(until, self.source.blocked.wait)
+            tasks.start_soon(until, self.ocean.wait_idle)
+
+    # -- rules ------------------------------------------------------------------------------
+
+    @rule(kind=st.sampled_from(KINDS), n=st.integers(1, 3))
+    def add_items(self, kind: str, n: int) -> None:
+        def add() -> None:
+            for _ in range(n):
+                self.next_id += 1
+                self.source.data[kind].append(
+                    {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}", "value": 0}
+                )
+                self.ever.add((kind, f"{kind}{self.next_id}"))
+
+        self._call(add)
+
+    @rule(kind=st.sampled_from(KINDS), index=st.integers(0, 9))
+    def remove_item(self, kind: str, index: int) -> None:
+        def remove() -> None:
+            if self.source.data[kind]:
+                del self.source.data[kind][index % len(self.source.data[kind])]
+
+        self._call(remove)
+
+    @rule(kind=st.sampled_from(KINDS), index=st.integers(0, 9), value=st.integers(0, 3))
+    def change_item(self, kind: str, index: int, value: int) -> None:
+        def change() -> None:
+            found = self.source.data[kind]
+            if found:
+                found[index % len(found)] = {**found[index % len(found)], "value": value}
+
+        self._call(change)
+
+    @rule(wait=st.booleans())
+    def trigger(self, wait: bool) -> None:
+        """A trigger; aborts a blocked run, so waiting for the new one cannot hang."""
+        self._call(lambda: self.ocean.trigger(Trigger.API))
+        if wait:
+            self._call(self.ocean.wait_idle)
+
+    @rule()
+    def schedule_tick(self) -> None:
+        """What the service's scheduler does on a tick: trigger when idle, else skip."""
+        def tick() -> None:
+            if self.ocean.state == "idle":
+                self.ocean.request(Trigger.SCHEDULE)
+
+        self._call(tick)
+
+    @rule(kind=st.sampled_from(KINDS), batch=st.integers(0, 2))
+    def fail_fetch(self, kind: str, batch: int) -> None:
+        self._call(lambda: self.source.fail.__setitem__(kind, batch))
+
+    @rule(kind=st.sampled_from(KINDS))
+    def fail_write(self, kind: str) -> None:
+        self._call(lambda: self.catalog.fail_writes.add(kind))
+
+    @rule()
+    def heal(self) -> None:
+        def clear() -> None:
+            self.source.fail.clear()
+            self.catalog.fail_writes.clear()
+
+        self._call(clear)
+
+    @rule(kind=st.sampled_from(KINDS), batch=st.integers(0, 2))
+    def trigger_a_run_that_blocks(self, kind: str, batch: int) -> None:
+        def start() -> None:
+            self.source.hold[kind] = batch
+            self.ocean.trigger(Trigger.API)
+
+        self._call(start)
+        self._call(self._blocked_or_idle)
+        self._call(lambda: self.source.hold.pop(kind, None))
+
+    @rule()
+    def unblock(self) -> None:
+        """Let a blocked fetcher go on (nothing, if none is blocked)."""
+        self._call(lambda: self.source.release.set())
+
+    @rule()
+    def wait_idle(self) -> None:
+        """Wait for the runtime to be idle, or for a fetcher to block (it would never be)."""
+        self._call(self._blocked_or_idle)
+
+    @rule()
+    def restart(self) -> None:
+        self._stop()
+        self._start()
+
+    # -- checks -----------------------------------------------------------------------------
+
+    @invariant()
+    def deleted_only_by_a_clean_current_run_that_did_not_see_it(self) -> None:
+        self.steps += 1
+
+        async def check() -> None:
+            async with self.lock:
+                await locked()
+
+        async def locked() -> None:
+            now = set(await snapshot(self.catalog.inner, "m"))
+            deletes = self.catalog.deletes[self.checked_deletes :]
+            removed = set().union(*(r for _, r, _ in deletes)) if deletes else set()
+            vanished = self.known - now
+            assert vanished <= removed, f"gone outside a delete step: {vanished - removed}"
+            assert now <= self.ever, f"entities the source never had: {now - self.ever}"
+            pending = []
+            for generation, gone, current in deletes:
+                if not gone:
+                    continue
+                assert current, f"generation {generation} deleted but was superseded"
+                seen = self.source.seen.get(generation, set())
+                assert not gone & seen, f"generation {generation} deleted what it saw"
+                pending.append(generation)
+            for generation in pending:
+                self.deleting.append(generation)
+            self.known = now
+            self.checked_deletes += len(deletes)
+            for generation in list(self.deleting):
+                runs = [r for r in await self.catalog.inner.runs("m", limit=200)
+                        if r.generation == generation and r.status is not ResyncStatus.RUNNING]
+                if runs:
+                    [run] = runs
+                    assert run.status is ResyncStatus.SUCCEEDED, (generation, run.status)
+                    assert all(k.errors == 0 for k in run.kinds.values())
+                    self.deleting.remove(generation)
+
+        self._call(check)
+        assert not self.violations, self.violations
+
+    def teardown(self) -> None:
+        try:
+            async def clean() -> ResyncResult | None:
+                self.source.fail.clear()
+                self.source.hold.clear()
+                self.catalog.fail_writes.clear()
+                self.source.release.set()
+                self.ocean.trigger(Trigger.API)
+                return await self.ocean.wait_idle()
+
+            final = self._call(clean)
+            assert final is not None and final.status is ResyncStatus.SUCCEEDED, final
+            mapped = expected(self.source.data)
+            assert self._call(lambda: snapshot(self.catalog.inner, "m")) == mapped
+            assert not self.violations, self.violations
+            self.deleted_only_by_a_clean_current_run_that_did_not_see_it()
+            STATS["sequences"] += 1
+            STATS["steps"] += self.steps
+            STATS["deletes"] += sum(1 for _, gone, _ in self.catalog.deletes if gone)
+            STATS["runs"] += len(self._call(lambda: self.catalog.inner.runs("m", limit=1000)))
+        finally:
+            with contextlib.suppress(Exception):
+                self._stop()
+            with contextlib.suppress(Exception):
+                self._call(self.catalog.inner.close)
+            self.exits.close()
+
+
+STATS: dict[str, int] = {"sequences": 0, "steps": 0, "deletes": 0, "runs": 0,
+}
+
+_COMBINATIONS = (
+    [("memory", "asyncio"), ("memory", "trio"), ("sqlite-memory", "asyncio"),
+     ("sqlite", "asyncio"), ("sqlite", "trio")]
+    if SOAK else [("memory", "asyncio")]
+)
+
+
+@pytest.mark.parametrize(("catalog_kind", "backend"), _COMBINATIONS)
+def test_runtime_against_its_model(
+    catalog_kind: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(ocean_core.ocean, "COALESCE_WINDOW", 0.0)
+    for name in STATS:
+        STATS[name] = 0
+
+    class Machine(RuntimeMachine):
+        pass
+
+    Machine.catalog_kind, Machine.backend, Machine.folder = catalog_kind, backend, tmp_path
+    examples = EXAMPLES // 10 if catalog_kind == "sqlite" else EXAMPLES
+    run = Machine.TestCase
+    run.settings = settings(
+        max_examples=examples, stateful_step_count=STEPS, deadline=None, database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+    )
+    run("runTest").runTest()
+    assert STATS["sequences"] >= examples
+    record(f"model_{catalog_kind}_{backend}", **STATS)
