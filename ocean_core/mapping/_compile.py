@@ -21,7 +21,14 @@ from typing import Any
 
 from ocean_core.errors import ConfigProblem
 from ocean_core.mapping._model import Resource, SearchQuery, SearchRule
-from ocean_core.mapping._programs import Expression, FastEntity, compile_jq, fast_entity
+from ocean_core.mapping._programs import (
+    Expression,
+    FastEntity,
+    UnreadableItem,
+    compile_jq,
+    fast_entity,
+    jq_input,
+)
 
 _FIELDS = ("identifier", "blueprint", "title", "team", "icon")
 _BASE = "port.entity.mappings"
@@ -198,7 +205,9 @@ class CompiledResource:
         out = None if self.fast is None else self.fast(item)
         if out is None:
             try:
-                out = self.combined.input_value(item).first()
+                out = jq_input(self.combined, item).first()
+            except UnreadableItem as exc:
+                raise ItemMappingError("item", str(exc)) from None
             except ValueError:
                 self._blame(item)
                 raise
@@ -223,9 +232,11 @@ class CompiledResource:
         try:
             if isinstance(program, Expression):
                 return program.first(item)
-            return program.input_value(item).first()
+            return jq_input(program, item).first()
         except StopIteration:
             return None
+        except UnreadableItem as exc:
+            raise ItemMappingError("item", str(exc)) from None
         except ValueError as exc:
             raise ItemMappingError(field, f"jq error: {exc}") from exc
 

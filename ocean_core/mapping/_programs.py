@@ -13,11 +13,30 @@ from functools import lru_cache
 from typing import Any
 
 import jq
+import orjson
 
 from ocean_core.mapping._fast import FastJqError, NeedJq, compile_fast
 
+_ITEM_JSON = orjson.OPT_NON_STR_KEYS
+
 FastFn = Callable[[Any], Any]
 _FALLBACK = (NeedJq, FastJqError)
+
+
+class UnreadableItem(ValueError):
+    """An item holds a value JSON cannot (a ``Decimal``, ``bytes``): jq cannot read it."""
+
+
+def jq_input(program: Any, item: Any) -> Any:
+    """``program`` run on ``item``, which goes to jq as JSON text written by orjson, the same
+    writer that stores entities: a ``datetime`` becomes its RFC 3339 text and NaN or infinity
+    becomes null on every path (as JavaScript's ``JSON.stringify`` does). A value orjson
+    cannot write raises ``UnreadableItem``."""
+    try:
+        text = orjson.dumps(item, option=_ITEM_JSON)
+    except TypeError as exc:
+        raise UnreadableItem(f"the item cannot be read as JSON: {exc}") from None
+    return program.input_text(text.decode())
 
 
 @lru_cache(maxsize=4096)
@@ -49,7 +68,7 @@ class Expression:
             except _FALLBACK:
                 pass
         try:
-            return self.program.input_value(item).first()
+            return jq_input(self.program, item).first()
         except StopIteration:
             return None
 
