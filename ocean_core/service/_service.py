@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import uuid
 from contextlib import AsyncExitStack
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
+from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
-from anyio.abc import TaskGroup, TaskStatus
+from anyio.abc import TaskGroup
 from loguru import logger
 
 from ocean_core._changes import ChangeSignal
@@ -25,69 +25,27 @@ from ocean_core.errors import (
     MappingError,
     NotFoundError,
     NotRunningError,
-    RunnerLockedError,
 )
 from ocean_core.integration import Integration
 from ocean_core.mapping import validate_for
-from ocean_core.ocean import Ocean, RunListener, RunTicket
+from ocean_core.ocean import RunListener, RunTicket
 from ocean_core.runtime import build_integration, build_ocean_for, open_catalog, resolve_mapping
 from ocean_core.service import _changes
+from ocean_core.service._instance import Instance, IntegrationChange, now
 from ocean_core.service._knowledge import KnowledgeBases
+from ocean_core.service._runners import drive, on_notice
 from ocean_core.service._schedule import Schedule
+from ocean_core.service._ticks import SCHEDULE_STATE_KEY, keep_schedule
 
-SCHEDULE_STATE_KEY = "schedule"
 LEASE_CHECK_INTERVAL = 5.0
 """Seconds between a holder's checks that its runner lock is still its own."""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
-@dataclass
-class Instance:
-    """One configured integration inside the service."""
-
-    index: int
-    file_settings: IntegrationSettings
-    """As the config file says."""
-    settings: IntegrationSettings
-    """In effect: the file's, with the changes made through the API."""
-    ocean: Ocean
-    schedule: Schedule | None = None
-    skipped_ticks: int = 0
-    last_skipped_at: datetime | None = None
-    holder: bool = False
-    """Whether this process runs the integration (holds its runner lock). With a shared
-    catalog (PostgreSQL) another process may: this one then stands by, serves reads and
-    passes triggers on."""
-    sent: dict[str, RunTicket] = field(default_factory=dict)
-    """Triggers this process passed on to the holder in another process, by run id."""
-
-    @property
-    def id(self) -> str:
-        return self.settings.id
-
-    def remember(self, ticket: RunTicket) -> None:
-        self.sent[ticket.run_id] = ticket
-        for run_id in list(self.sent)[:-256]:
-            del self.sent[run_id]
-
-
-@dataclass(frozen=True)
-class IntegrationChange:
-    """What a ``PATCH`` may change; ``None`` leaves a value as it is."""
-
-    name: str | None = None
-    config: dict[str, Any] | None = None
-    mapping: dict[str, Any] | None = None
 
 
 class OceanService:
     """Runs every integration of a config in one process.
 
         async with OceanService(load_config("ocean.yaml")) as service:
-            ticket = service.trigger("demo", Trigger.API)
+            ticket = await service.trigger("demo", Trigger.API)
 
     Entering opens the catalog, takes each integration's runner lock, starts the resyncs on
     start and the schedules. Leaving aborts the runs in flight (recorded ``aborted``, nothing
@@ -147,11 +105,11 @@ class OceanService:
             self._tasks = tasks
             for instance in self._instances.values():
                 # Returns once the instance runs, or stands by (another process runs it).
-                await tasks.start(self._drive, instance)
+                await tasks.start(drive, self, instance)
                 if instance.schedule is not None:
-                    tasks.start_soon(self._keep_schedule, instance)
+                    tasks.start_soon(keep_schedule, self, instance)
             if self.catalog.shared:
-                tasks.start_soon(self.catalog.listen_triggers, self._on_notice)
+                tasks.start_soon(self.catalog.listen_triggers, partial(on_notice, self))
             self._stack = stack.pop_all()
         held = sum(1 for i in self._instances.values() if i.holder)
         logger.info("service started: {} integration(s), {} run here", len(self._instances), held)
@@ -181,94 +139,12 @@ class OceanService:
         ocean.add_listener(self._tell)
         instance = Instance(index, file_item, item, ocean)
         if item.scheduled_resync_interval is not None:
-            instance.schedule = Schedule.starting(item.scheduled_resync_interval, _now())
+            instance.schedule = Schedule.starting(item.scheduled_resync_interval, now())
             stored = await self.catalog.get_state(item.id, SCHEDULE_STATE_KEY) or {}
             instance.skipped_ticks = int(stored.get("skipped_ticks", 0))
             last = stored.get("last_skipped_at")
             instance.last_skipped_at = datetime.fromisoformat(last) if last else None
         return instance
-
-    # -- runners ----------------------------------------------------------------------------
-
-    async def _drive(
-        self, instance: Instance, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED
-    ) -> None:
-        """Run the integration whenever this process can take its runner lock.
-
-        With a one-process catalog the lock is taken at once or the service fails to start.
-        With a shared one (PostgreSQL) a process that finds it taken stands by, and tries
-        again every ``takeover_interval`` seconds: when the holder dies, PostgreSQL drops its
-        lock, and one standby takes over (raising the fencing token).
-        """
-        first = True
-        while True:
-            try:
-                async with instance.ocean:
-                    instance.holder = True
-                    self._notify()
-                    await self._on_take(instance, first)
-                    if first:
-                        task_status.started()
-                        first = False
-                    await self._hold(instance)
-                    logger.warning("integration {}: lost its runner lock; standing by",
-                                   instance.id)
-            except RunnerLockedError:
-                if not self.catalog.shared:
-                    raise
-            finally:
-                instance.holder = False
-                self._notify()
-            if first:
-                logger.info("integration {}: run by another process; standing by", instance.id)
-                task_status.started()
-                first = False
-            await anyio.sleep(self.takeover_interval)
-
-    async def _on_take(self, instance: Instance, first: bool) -> None:
-        """The resync a runner starts with: on start if configured; after a takeover also
-        when the previous holder left a triggered generation unrun."""
-        if instance.settings.resync_on_start:
-            instance.ocean.request(Trigger.START)
-            return
-        if first:
-            return
-        newest = await self.catalog.runs(instance.id, limit=1)
-        if instance.ocean.generation > (newest[0].generation if newest else 0):
-            instance.ocean.request(Trigger.START)
-
-    async def _hold(self, instance: Instance) -> None:
-        """Return when this process no longer holds the integration's lock."""
-        if not self.catalog.shared:
-            await anyio.sleep_forever()
-        while True:
-            await anyio.sleep(self.lease_check_interval)
-            if not await self.catalog.still_holds(instance.id):
-                return
-
-    def _on_notice(self, notice: dict[str, Any]) -> None:
-        """A trigger passed on by another process: the holder runs it."""
-        instance = self._instances.get(str(notice.get("integration_id")))
-        if instance is None or not instance.holder or self._tasks is None:
-            return
-        if notice.get("reload"):
-            self._tasks.start_soon(self._reload, instance, notice)
-            return
-        instance.ocean.request(
-            str(notice["trigger"]), run_id=str(notice["run_id"]),
-            generation=int(notice["generation"]),
-        )
-        self._notify()
-
-    async def _reload(self, instance: Instance, notice: dict[str, Any]) -> None:
-        """Another process changed the integration through the API: apply what it stored."""
-        changed = await _changes.apply_stored(self.catalog, instance.file_settings)
-        if changed.config != instance.settings.config or (
-            changed.mapping != instance.settings.mapping
-        ):
-            instance.ocean.reconfigure(*self._prepare(instance, changed))
-        instance.settings = changed
-        self._on_notice({**notice, "reload": False})
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -356,39 +232,6 @@ class OceanService:
             raise ConfigError(problems)
         assert integration is not None
         return integration, mapping, source
-
-    # -- schedules --------------------------------------------------------------------------
-
-    async def _keep_schedule(self, instance: Instance) -> None:
-        schedule = instance.schedule
-        assert schedule is not None
-        while True:
-            await anyio.sleep(schedule.seconds_until_due(_now()))
-            tick = _now()
-            if not instance.holder:
-                pass  # the process that runs the integration keeps its schedule
-            elif instance.ocean.state == "idle":
-                instance.ocean.request(Trigger.SCHEDULE)
-            else:
-                await self._skip_tick(instance, tick)
-            schedule.advance(tick)
-            self._notify()
-
-    async def _skip_tick(self, instance: Instance, tick: datetime) -> None:
-        """A tick that finds a run in flight is skipped, so a short interval can never keep
-        aborting runs before they reach their delete phase."""
-        instance.skipped_ticks += 1
-        instance.last_skipped_at = tick
-        current = instance.ocean.current_run
-        logger.info(
-            "integration {}: scheduled resync skipped, run {} still {}",
-            instance.id, current.id if current else "(pending)", instance.ocean.state,
-        )
-        await self.catalog.set_state(instance.id, SCHEDULE_STATE_KEY, {
-            "skipped_ticks": instance.skipped_ticks,
-            "last_skipped_at": tick.isoformat(),
-            "last_skipped_because": current.id if current else None,
-        })
 
     # -- change notification ----------------------------------------------------------------
 
