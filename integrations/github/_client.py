@@ -1,4 +1,4 @@
-"""The HTTP client of one ``github`` integration instance: headers, retries, rate limit.
+"""What the ``github`` client has of its own: its headers and its retry policy.
 
 Everything else (backoff, ``Retry-After``, ``X-RateLimit-Reset``, redaction of the token) is
 ``ocean_core.http``'s; this module only says what is particular to GitHub.
@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ocean_core.http import RateLimiter, RetryPolicy, create_client
+from ocean_core.http import RetryPolicy
 
 from .config import GitHubConfig
 
@@ -46,28 +46,3 @@ def retry_policy(config: GitHubConfig, **hooks: Any) -> GitHubRetryPolicy:
     ``hooks`` go to the policy as they are (tests pass ``sleep``, ``clock`` and ``jitter``).
     """
     return GitHubRetryPolicy(max_delay=config.max_retry_wait, **hooks)
-
-
-def make_limiter(config: GitHubConfig) -> RateLimiter:
-    """One token bucket per instance: GitHub counts requests per token, not per kind."""
-    rate = config.requests_per_second
-    return RateLimiter(rate=rate, burst=max(1, round(rate)))
-
-
-def open_client(
-    config: GitHubConfig,
-    *,
-    limiter: RateLimiter,
-    retry: RetryPolicy | None = None,
-    transport: httpx.AsyncBaseTransport | None = None,
-) -> httpx.AsyncClient:
-    """A client for ``config.base_url``; use it with ``async with``."""
-    token = config.token.get_secret_value() if config.token is not None else None
-    return create_client(
-        config.base_url,
-        headers=github_headers(config),
-        retry=retry if retry is not None else retry_policy(config),
-        rate_limit=limiter,
-        secrets=[token] if token else [],
-        transport=transport,
-    )

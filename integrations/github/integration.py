@@ -13,15 +13,14 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
-from ocean_core import Integration, KindSpec, kind
-from ocean_core.http import RetryPolicy
+from ocean_core import KindSpec, kind
+from ocean_core.http import HTTPIntegration, RetryPolicy
 
 from . import _api
 from ._api import ISSUES, PULL_REQUESTS, WORKFLOWS, Page, organization_listing, per_repository
-from ._client import make_limiter, open_client
+from ._client import github_headers, retry_policy
 from .config import GitHubConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -37,7 +36,7 @@ def load_default_mapping() -> dict[str, Any]:
     return mapping
 
 
-class GitHubIntegration(Integration):
+class GitHubIntegration(HTTPIntegration):
     """Read one GitHub organization (or user account) into the catalog.
 
     Example::
@@ -56,17 +55,12 @@ class GitHubIntegration(Integration):
 
     config: GitHubConfig
 
-    def __init__(
-        self,
-        config: GitHubConfig | dict[str, Any] | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(config)
-        self.transport = transport
-        self.retry = retry
-        self.limiter = make_limiter(self.config)
+    def headers(self) -> dict[str, str]:
+        return github_headers(self.config)
+
+    def default_retry(self) -> RetryPolicy:
+        """Waits out secondary rate limits, and a reset up to ``config.max_retry_wait``."""
+        return retry_policy(self.config)
 
     def kinds(self) -> list[KindSpec]:
         """Every kind; for a user account, teams and members are always (and rightly) empty."""
@@ -87,12 +81,6 @@ class GitHubIntegration(Integration):
             return mapping
         resources = [r for r in mapping["resources"] if r["kind"] not in ORGANIZATION_KINDS]
         return {**mapping, "resources": resources}
-
-    def client(self) -> httpx.AsyncClient:
-        """A client sharing this instance's rate limiter; use it with ``async with``."""
-        return open_client(
-            self.config, limiter=self.limiter, retry=self.retry, transport=self.transport
-        )
 
     @kind("repository")
     async def repositories(self) -> AsyncIterator[Page]:

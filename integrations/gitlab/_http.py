@@ -1,4 +1,4 @@
-"""How this integration talks to GitLab: the client, its retry policy and two pagination styles.
+"""How this integration talks to GitLab: its retry policy and two pagination styles.
 
 GitLab pages in two ways. Keyset pagination (``pagination=keyset``, ``order_by=id``) gives a
 ``Link: rel="next"`` header and never gets slower or refused deep into a listing; it is what
@@ -17,16 +17,7 @@ from urllib.parse import quote
 
 import httpx
 
-from ocean_core.http import (
-    RateLimiter,
-    RetryPolicy,
-    TerminalHTTPError,
-    create_client,
-    paginate_cursor,
-    paginate_link,
-)
-
-from .config import GitLabConfig
+from ocean_core.http import RetryPolicy, TerminalHTTPError, paginate_cursor, paginate_link
 
 Params = Mapping[str, str | int | bool]
 Pages = AsyncGenerator[list[Any], None]
@@ -54,24 +45,6 @@ class GitLabRetryPolicy(RetryPolicy):
         if response.headers.get("RateLimit-Remaining") == "0" and reset.isdigit():
             return min(max(0.0, float(reset) - self.clock()), self.max_delay)
         return super().delay(attempt, None)  # no usable hint: jittered backoff
-
-
-def gitlab_client(
-    config: GitLabConfig,
-    limiter: RateLimiter,
-    retry: RetryPolicy | None,
-    transport: httpx.AsyncBaseTransport | None,
-) -> httpx.AsyncClient:
-    """A client on ``<base_url>/api/v4`` that sends the token as ``PRIVATE-TOKEN``."""
-    token = config.token.get_secret_value() if config.token is not None else None
-    return create_client(
-        config.api_url,
-        headers={"PRIVATE-TOKEN": token} if token else None,
-        retry=retry if retry is not None else GitLabRetryPolicy(),
-        rate_limit=limiter,
-        secrets=[token] if token else [],
-        transport=transport,
-    )
 
 
 def generator(listing: AsyncIterator[list[Any]]) -> Pages:

@@ -6,7 +6,6 @@ instance can be split across integration instances by group.
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
@@ -15,11 +14,11 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Integration, kind
-from ocean_core.http import RateLimiter, RetryPolicy, raise_for_status
+from ocean_core import kind
+from ocean_core.http import HTTPIntegration, raise_for_status
 
 from ._groups import root_paths
-from ._http import Pages, Params, encode_path, gitlab_client, keyset_pages, offset_pages
+from ._http import GitLabRetryPolicy, Pages, Params, encode_path, keyset_pages, offset_pages
 from .config import GitLabConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -41,7 +40,7 @@ def _state(state: str) -> Params:
     return {} if state == "all" else {"state": state}
 
 
-class GitLabIntegration(Integration):
+class GitLabIntegration(HTTPIntegration):
     """Read GitLab groups and what is in them.
 
     Example::
@@ -57,26 +56,16 @@ class GitLabIntegration(Integration):
     type = "gitlab"
     config_model = GitLabConfig
     default_mapping = load_default_mapping()
+    retry_policy = GitLabRetryPolicy()
 
     config: GitLabConfig
 
-    def __init__(
-        self,
-        config: GitLabConfig | dict[str, Any] | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(config)
-        self.transport = transport
-        self.retry = retry
-        rate = self.config.requests_per_second
-        # One bucket for every kind: GitLab counts requests per user, not per endpoint.
-        self.limiter = RateLimiter(rate=rate, burst=max(1, math.ceil(rate)))
+    def base_url(self) -> str:
+        return self.config.api_url
 
-    def client(self) -> httpx.AsyncClient:
-        """A new client on the API; use it with ``async with``."""
-        return gitlab_client(self.config, self.limiter, self.retry, self.transport)
+    def headers(self) -> dict[str, str]:
+        token = self.config.token
+        return {"PRIVATE-TOKEN": token.get_secret_value()} if token is not None else {}
 
     async def _roots(self, client: httpx.AsyncClient) -> list[str]:
         """Full paths of the groups to read from, none inside another."""

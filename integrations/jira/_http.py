@@ -1,4 +1,4 @@
-"""The Jira Cloud client and the three ways its listings page.
+"""How the Jira Cloud client signs in, and the three ways its listings page.
 
 - ``/rest/api/3/project/search``: ``{startAt, maxResults, total, isLast, values}``, by offset.
 - ``/rest/api/3/search/jql`` (the issue search that replaced ``/rest/api/3/search``):
@@ -13,39 +13,27 @@ from typing import Any, cast
 
 import httpx
 
-from ocean_core.http import RateLimiter, RetryPolicy, create_client
-
 from .config import JiraConfig
 
 Pages = AsyncGenerator[list[Any], None]
 
 
-def jira_client(
-    config: JiraConfig,
-    limiter: RateLimiter,
-    retry: RetryPolicy | None,
-    transport: httpx.AsyncBaseTransport | None,
-) -> httpx.AsyncClient:
-    """A client on the site, signed in with basic auth (email, API token) or a bearer token."""
+def headers(config: JiraConfig) -> dict[str, str]:
+    """JSON, and the bearer token when the site is signed in with one."""
     headers = {"Accept": "application/json"}
-    auth: tuple[str, str] | None = None
     if config.token is not None:
-        secret = config.token.get_secret_value()
-        headers["Authorization"] = f"Bearer {secret}"
-    elif config.email is not None and config.api_token is not None:
-        secret = config.api_token.get_secret_value()
-        auth = (config.email, secret)
-    else:  # JiraConfig refuses this; a model built with model_construct may not have
-        raise ValueError("JiraConfig needs email and api_token, or token")
-    return create_client(
-        config.base_url,
-        headers=headers,
-        auth=auth,
-        retry=retry,
-        rate_limit=limiter,
-        secrets=[secret],
-        transport=transport,
-    )
+        headers["Authorization"] = f"Bearer {config.token.get_secret_value()}"
+    return headers
+
+
+def basic_auth(config: JiraConfig) -> tuple[str, str] | None:
+    """Basic auth (email, API token), unless the site is signed in with a bearer token."""
+    if config.token is not None:
+        return None
+    if config.email is not None and config.api_token is not None:
+        return (config.email, config.api_token.get_secret_value())
+    # JiraConfig refuses this; a model built with model_construct may not have
+    raise ValueError("JiraConfig needs email and api_token, or token")
 
 
 def generator(listing: AsyncIterator[list[Any]]) -> Pages:

@@ -2,22 +2,15 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import AsyncGenerator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
-import httpx
 import yaml
 
-from ocean_core import Integration, kind
-from ocean_core.http import (
-    RateLimiter,
-    RetryPolicy,
-    paginate_cursor,
-    paginate_offset,
-)
+from ocean_core import kind
+from ocean_core.http import HTTPIntegration, paginate_cursor, paginate_offset
 from ocean_core.mapping import Selector
 
 from . import _http
@@ -37,7 +30,7 @@ def load_default_mapping() -> dict[str, Any]:
     return mapping
 
 
-class JiraIntegration(Integration):
+class JiraIntegration(HTTPIntegration):
     """Read a Jira Cloud site through the REST API v3.
 
     Example::
@@ -63,23 +56,11 @@ class JiraIntegration(Integration):
 
     config: JiraConfig
 
-    def __init__(
-        self,
-        config: JiraConfig | dict[str, Any] | None = None,
-        *,
-        transport: httpx.AsyncBaseTransport | None = None,
-        retry: RetryPolicy | None = None,
-    ) -> None:
-        super().__init__(config)
-        self.transport = transport
-        self.retry = retry
-        rate = self.config.requests_per_second
-        # One bucket for every kind: Jira Cloud counts requests per account, not per endpoint.
-        self.limiter = RateLimiter(rate=rate, burst=max(1, math.ceil(rate)))
+    def headers(self) -> dict[str, str]:
+        return _http.headers(self.config)
 
-    def client(self) -> httpx.AsyncClient:
-        """A new client on the site; use it with ``async with``."""
-        return _http.jira_client(self.config, self.limiter, self.retry, self.transport)
+    def auth(self) -> tuple[str, str] | None:
+        return _http.basic_auth(self.config)
 
     @kind("project")
     async def projects(self) -> Batches:

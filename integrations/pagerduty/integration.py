@@ -15,10 +15,10 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Integration, kind
-from ocean_core.http import RateLimiter, RetryPolicy, create_client
+from ocean_core import kind
+from ocean_core.errors import PaginationError
+from ocean_core.http import HTTPIntegration, Params, RetryPolicy, paginate_offset
 
-from ._paginate import Params, paginate_more
 from .config import PagerDutyConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -45,7 +45,25 @@ def _utc_now() -> datetime:
     return datetime.now(UTC)
 
 
-class PagerDutyIntegration(Integration):
+def _more(body: Any) -> bool:
+    """PagerDuty's classic pagination: only ``more`` says whether another page follows."""
+    return isinstance(body, dict) and body.get("more") is True
+
+
+def _collection(name: str) -> Callable[[httpx.Response], list[Item]]:
+    """The items of a page: the list named after the collection (``services``...)."""
+
+    def items(response: httpx.Response) -> list[Item]:
+        body = response.json()
+        found = body.get(name) if isinstance(body, dict) else None
+        if not isinstance(found, list):
+            raise PaginationError(response.url.path, f"the response has no {name!r} list")
+        return found
+
+    return items
+
+
+class PagerDutyIntegration(HTTPIntegration):
     """Read a PagerDuty account through the REST API v2.
 
     Example::
@@ -72,32 +90,22 @@ class PagerDutyIntegration(Integration):
         retry: RetryPolicy | None = None,
         clock: Clock = _utc_now,
     ) -> None:
-        super().__init__(config)
-        self.transport = transport
-        self.retry = retry
+        super().__init__(config, transport=transport, retry=retry)
         self.clock = clock
-        rate = self.config.requests_per_second
-        # PagerDuty counts requests per API key: one bucket for every kind of this instance.
-        self.limiter = RateLimiter(rate=rate, burst=max(1, int(rate)))
 
-    def client(self) -> httpx.AsyncClient:
-        """A client for the configured account; use it with ``async with``."""
-        token = self.config.token.get_secret_value()
-        return create_client(
-            self.config.base_url,
-            headers={"Authorization": f"Token token={token}", "Accept": ACCEPT},
-            retry=self.retry,
-            rate_limit=self.limiter,
-            secrets=[token],
-            transport=self.transport,
-        )
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token token={self.config.token.get_secret_value()}",
+                "Accept": ACCEPT}
 
     async def _list(
         self, path: str, collection: str, params: Params | None = None
     ) -> AsyncIterator[list[Item]]:
+        """Pages of ``collection``: ``offset`` steps by what each page held, until ``more`` is
+        false; an empty or repeated page while ``more`` is true is a ``PaginationError``."""
         async with self.client() as client:
-            pages = paginate_more(
-                client, path, collection, limit=self.config.page_size, params=params
+            pages = paginate_offset(
+                client, path, limit=self.config.page_size, params=params,
+                items=_collection(collection), more=_more,
             )
             async with aclosing(pages):
                 async for page in pages:

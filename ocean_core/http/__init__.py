@@ -22,6 +22,7 @@ from ocean_core.errors import (
 )
 from ocean_core.http._client import ResilientTransport, create_client
 from ocean_core.http._errors import raise_for_status
+from ocean_core.http._integration import ClientOptions, HTTPIntegration
 from ocean_core.http._links import next_link, parse_link_header
 from ocean_core.http._paginate import (
     Params,
@@ -37,7 +38,9 @@ from ocean_core.http._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPoli
 __all__ = [
     "IDEMPOTENT_METHODS",
     "RETRY_STATUSES",
+    "ClientOptions",
     "HTTPError",
+    "HTTPIntegration",
     "PaginationError",
     "Params",
     "RateLimiter",

@@ -8,7 +8,7 @@ complete, or the resync would delete what it did not see.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable, Mapping
+from collections.abc import AsyncGenerator, Callable, Mapping, Sequence
 from typing import Any
 
 import httpx
@@ -18,7 +18,9 @@ from ocean_core.http._errors import raise_for_status, redactor_of
 from ocean_core.http._links import next_link
 
 Items = Callable[[httpx.Response], list[Any]]
-Params = Mapping[str, str | int | float | bool | None]
+Scalar = str | int | float | bool | None
+Params = Mapping[str, Scalar | Sequence[Scalar]]
+"""Query parameters; a sequence value repeats the parameter (``statuses[]=a&statuses[]=b``)."""
 DEFAULT_MAX_PAGES = 10_000
 
 
@@ -91,12 +93,18 @@ async def paginate_offset(
     params: Params | None = None,
     items: Items = json_items,
     total: Callable[[httpx.Response], int | None] | None = None,
+    more: Callable[[Any], bool] | None = None,
     max_pages: int = DEFAULT_MAX_PAGES,
 ) -> AsyncGenerator[list[Any], None]:
-    """Step ``offset_param`` by ``limit``; stop on a short page or when offset reaches ``total``.
+    """Step ``offset_param`` by the number of items each page held; stop on a short page or
+    when the offset reaches ``total``.
+
+    ``more`` (called with the page's JSON body) replaces both stop rules for APIs that say
+    whether another page follows, such as PagerDuty's ``more``: the listing goes on while it
+    returns true, whatever the page's size, and ends when it returns false.
 
     An API that ignores the offset would return the same full page forever: a page equal to the
-    one before it is reported as a loop.
+    one before it is reported as a loop, and so is an empty page while ``more`` is true.
     """
     offset, previous = 0, None
     for number in range(max_pages + 1):
@@ -104,10 +112,17 @@ async def paginate_offset(
         query = {**(params or {}), offset_param: offset, limit_param: limit}
         response = raise_for_status(await client.get(url, params=query))
         page = items(response)
+        going_on = more(response.json()) if more is not None else False
+        if going_on and (not page or page == previous):
+            raise _loop(response, url, f"offset {offset} gave no new items but more is true")
         if page and page == previous:
             raise _loop(response, url, f"offset {offset} returned the same page as the one before")
         yield page
         offset, previous = offset + len(page), page
+        if more is not None:
+            if not going_on:
+                return
+            continue
         known = total(response) if total is not None else None
         if len(page) < limit or (known is not None and offset >= known):
             return

@@ -175,6 +175,79 @@ async def test_offset_max_pages() -> None:
     assert len(seen) == 2
 
 
+def more_api(count: int, *, serve: int, stuck: bool = False,
+             empty: bool = False) -> tuple[httpx.MockTransport, list[httpx.Request]]:
+    """A PagerDuty-like listing: at most ``serve`` items a page whatever the limit, and
+    ``more`` says whether items follow. ``stuck`` ignores the offset; ``empty`` serves no items
+    while still saying ``more``."""
+    seen: list[httpx.Request] = []
+
+    def handle(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        offset = 0 if stuck else int(request.url.params["offset"])
+        limit = min(serve, int(request.url.params["limit"]))
+        page = [] if empty else list(range(count))[offset:offset + limit]
+        more = empty or offset + len(page) < count
+        return httpx.Response(200, json={"items": page, "more": more, "total": None})
+
+    return httpx.MockTransport(handle), seen
+
+
+def more_flag(body: Any) -> bool:
+    return body["more"] is True
+
+
+@pytest.mark.anyio
+async def test_offset_with_more_follows_short_pages_until_more_is_false() -> None:
+    transport, seen = more_api(5, serve=2)
+    async with create_client(BASE, transport=transport) as client:
+        pages = await collect(paginate_offset(client, "/items", limit=10, items=offset_items,
+                                              more=more_flag))
+    assert pages == [[0, 1], [2, 3], [4]]
+    assert [r.url.params["offset"] for r in seen] == ["0", "2", "4"], "stepped by items served"
+    assert {r.url.params["limit"] for r in seen} == {"10"}
+
+
+@pytest.mark.anyio
+async def test_offset_with_more_false_stops_after_a_full_page() -> None:
+    transport, seen = more_api(6, serve=3)
+    async with create_client(BASE, transport=transport) as client:
+        pages = await collect(paginate_offset(client, "/items", limit=3, items=offset_items,
+                                              more=more_flag))
+    assert pages == [[0, 1, 2], [3, 4, 5]] and len(seen) == 2, "no empty page asked for"
+
+
+@pytest.mark.anyio
+async def test_offset_with_more_and_an_empty_listing_yields_one_empty_page() -> None:
+    transport, seen = more_api(0, serve=3)
+    async with create_client(BASE, transport=transport) as client:
+        pages = await collect(paginate_offset(client, "/items", items=offset_items,
+                                              more=more_flag))
+    assert pages == [[]] and len(seen) == 1
+
+
+@pytest.mark.anyio
+async def test_offset_with_more_true_on_an_empty_page_is_a_loop() -> None:
+    transport, seen = more_api(5, serve=2, empty=True)
+    async with create_client(BASE, transport=transport) as client:
+        with pytest.raises(PaginationError, match="more is true"):
+            await collect(paginate_offset(client, "/items", items=offset_items,
+                                          more=more_flag))
+    assert len(seen) == 1
+
+
+@pytest.mark.anyio
+async def test_offset_with_more_true_on_a_repeated_page_is_a_loop() -> None:
+    transport, seen = more_api(5, serve=2, stuck=True)
+    pages: list[list[Any]] = []
+    async with create_client(BASE, transport=transport) as client:
+        with pytest.raises(PaginationError, match="more is true"):
+            async for page in paginate_offset(client, "/items", items=offset_items,
+                                              more=more_flag):
+                pages.append(page)
+    assert pages == [[0, 1]] and len(seen) == 2
+
+
 @pytest.mark.anyio
 async def test_every_page_request_takes_a_rate_limit_token() -> None:
     time = VirtualTime(now=0.0)

@@ -119,5 +119,6 @@ async def test_enterprise_base_url(make_github: MakeGitHub) -> None:
 def test_one_rate_limiter_per_instance() -> None:
     first = GitHubIntegration({"org": "acme-corp", "requests_per_second": 5})
     second = GitHubIntegration({"org": "acme-corp"})
+    assert first.limiter is not None and second.limiter is not None
     assert first.limiter is not second.limiter
     assert (first.limiter.rate, first.limiter.burst) == (5, 5)

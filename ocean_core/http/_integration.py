@@ -1,0 +1,121 @@
+"""``HTTPIntegration``: an ``Integration`` over one REST API, with its client built for it.
+
+It owns what every HTTP integration used to write by hand: the ``transport=`` and ``retry=``
+seams for tests, one ``RateLimiter`` per instance shared by every kind, and a ``client()``
+built by ``create_client`` from a few overridable hooks.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any, ClassVar, TypedDict
+
+import httpx
+from pydantic import BaseModel, SecretStr
+
+from ocean_core.http._client import create_client
+from ocean_core.http._ratelimit import RateLimiter
+from ocean_core.http._retry import RetryPolicy
+from ocean_core.integration import Integration
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
+
+    from typing_extensions import Unpack
+
+
+class ClientOptions(TypedDict, total=False):
+    """What ``HTTPIntegration.client(**overrides)`` may override: ``create_client``'s options."""
+
+    headers: Mapping[str, str] | None
+    auth: httpx.Auth | tuple[str, str] | None
+    timeout: float
+    retry: RetryPolicy | None
+    rate_limit: RateLimiter | None
+    secrets: Iterable[str]
+    transport: httpx.AsyncBaseTransport | None
+
+
+class HTTPIntegration(Integration):
+    """An integration that reads a REST API through ``ocean_core.http``.
+
+    Example::
+
+        class Shop(HTTPIntegration):
+            type = "shop"
+            config_model = ShopConfig        # base_url, token, requests_per_second
+
+            def headers(self) -> dict[str, str]:
+                return {"Authorization": f"Bearer {self.config.token.get_secret_value()}"}
+
+            @kind("product")
+            async def products(self):
+                async with self.client() as client:
+                    async for page in paginate_link(client, "/products"):
+                        yield page
+
+    ``transport`` replaces the network (tests pass a recorded transport) and ``retry`` the retry
+    policy (tests give it a fake sleep); both default to the real thing. Hooks to override:
+    ``base_url()`` (default ``config.base_url``), ``headers()``, ``auth()``, ``secrets()``
+    (default: every ``SecretStr`` of the config, redacted in logs and errors) and
+    ``default_retry()`` (default: the class attribute ``retry_policy``; ``None`` means
+    ``RetryPolicy()``). The config's ``requests_per_second``, when it has one, paces every
+    request of the instance (burst ``ceil(rate)``); without it requests are not paced.
+    """
+
+    retry_policy: ClassVar[RetryPolicy | None] = None
+
+    def __init__(
+        self,
+        config: BaseModel | dict[str, Any] | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+    ) -> None:
+        super().__init__(config)
+        self.transport = transport
+        self.retry = retry
+        # One bucket for every kind: APIs count requests per token, not per endpoint.
+        rate = getattr(self.config, "requests_per_second", None)
+        self.limiter = RateLimiter(rate=rate, burst=max(1, math.ceil(rate))) if rate else None
+
+    def base_url(self) -> str:
+        """The API's root URL, which request paths are relative to."""
+        url = getattr(self.config, "base_url", None)
+        if url is None:
+            raise TypeError(f"{type(self).__name__} has no config.base_url: override base_url()")
+        return str(url)
+
+    def headers(self) -> dict[str, str]:
+        """Headers of every request (an ``Authorization`` value is redacted in logs)."""
+        return {}
+
+    def auth(self) -> httpx.Auth | tuple[str, str] | None:
+        """An ``httpx`` auth flow, or a ``(user, password)`` pair for basic auth."""
+        return None
+
+    def secrets(self) -> list[str]:
+        """Values redacted in logs and error messages: every ``SecretStr`` of the config."""
+        values = (getattr(self.config, name) for name in type(self.config).model_fields)
+        return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+
+    def default_retry(self) -> RetryPolicy | None:
+        """The retry policy when none was passed as ``retry=``."""
+        return self.retry_policy
+
+    def client(
+        self, base_url: str | None = None, **overrides: Unpack[ClientOptions]
+    ) -> httpx.AsyncClient:
+        """A new client on the API that retries, rate-limits and redacts; use it with
+        ``async with``. ``base_url`` and ``overrides`` replace what the hooks give, e.g.
+        ``client(timeout=120.0)`` for one slow endpoint."""
+        options: ClientOptions = {
+            "headers": self.headers(),
+            "auth": self.auth(),
+            "retry": self.retry if self.retry is not None else self.default_retry(),
+            "rate_limit": self.limiter,
+            "secrets": self.secrets(),
+            "transport": self.transport,
+            **overrides,
+        }
+        return create_client(base_url if base_url is not None else self.base_url(), **options)
