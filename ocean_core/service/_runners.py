@@ -14,7 +14,7 @@ from anyio.abc import TaskStatus
 from loguru import logger
 
 from ocean_core._types import Trigger
-from ocean_core.errors import RunnerLockedError
+from ocean_core.errors import OceanError, RunnerLockedError
 from ocean_core.service import _changes
 from ocean_core.service._instance import Instance
 
@@ -49,6 +49,10 @@ async def drive(
         except RunnerLockedError:
             if not service.catalog.shared:
                 raise
+        except OceanError as exc:  # the catalog went away (a restart): stand by, try again
+            if first:
+                raise
+            logger.warning("integration {}: {}; standing by", instance.id, exc)
         finally:
             instance.holder = False
             service._notify()
