@@ -205,11 +205,16 @@ class PostgresCatalog:
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
-        def write(conn: Conn) -> PageOutcome:
+        def write(conn: Conn, direct: bool = True) -> PageOutcome:
             self._fence(conn, integration_id)
-            return pages.write_page(conn, integration_id, kind, seq, generation, rows)
+            return pages.write_page(
+                conn, integration_id, kind, seq, generation, rows, direct=direct
+            )
 
-        return await self._run(write)
+        try:
+            return await self._run(write)
+        except pages.StagingNeeded:  # the new page's keys exist: stage and upsert instead
+            return await self._run(lambda conn: write(conn, direct=False))
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False

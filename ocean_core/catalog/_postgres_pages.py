@@ -11,7 +11,7 @@ page (or none) held into this one.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import psycopg
@@ -74,11 +74,21 @@ e.integration_id = %(integration)s AND (
 """
 
 
+class StagingNeeded(Exception):
+    """A new page's direct COPY met a key that exists already: the transaction is spoiled,
+    and the caller runs the write again through the staging path (``direct=False``)."""
+
+
 def write_page(
     conn: Conn, integration_id: str, kind: str, seq: int, generation: int,
-    rows: Sequence[EntityRow],
+    rows: Sequence[EntityRow], *, direct: bool = True,
 ) -> PageOutcome:
-    """Write one page: mark it seen by digest, or write what changed and re-take its digest."""
+    """Write one page: mark it seen by digest, or write what changed and re-take its digest.
+
+    A page never written before goes straight into ``entities`` with one COPY (every page of
+    a first resync); if one of its keys exists already (held by another page, or left
+    unseen), ``StagingNeeded`` asks for the write again with ``direct=False``. No savepoint:
+    two round trips a page saved on the common path, one retry on the rare one."""
     digest = page_digest(rows)
     found = conn.execute(
         "SELECT id, digest, member_count FROM pages"
@@ -93,12 +103,17 @@ def write_page(
     latest = latest_by_key(rows)  # ON CONFLICT cannot touch one row twice: the last one wins
     if found is None:
         page_id = _one(conn.execute(
-            "INSERT INTO pages (integration_id, kind, seq, seen_generation)"
-            " VALUES (%s, %s, %s, %s) RETURNING id",
-            (integration_id, kind, seq, generation),
+            "INSERT INTO pages (integration_id, kind, seq, seen_generation, digest,"
+            " member_count) VALUES (%s, %s, %s, %s, %s, %s) RETURNING id",
+            (integration_id, kind, seq, generation, digest, len(latest)),
         ).fetchone())
-        if _copy_new(conn, integration_id, kind, page_id, latest.values()):
-            _seal(conn, page_id, digest, len(latest), generation)
+        if direct:
+            try:
+                with conn.cursor() as cur, cur.copy(COPY_ENTITIES) as copy:
+                    for row in latest.values():
+                        copy.write_row((*row, integration_id, kind, page_id))
+            except psycopg.errors.UniqueViolation:
+                raise StagingNeeded from None
             return PageOutcome(upserted=len(latest), unchanged=len(rows) - len(latest))
     else:
         page_id = found[0]
@@ -117,22 +132,6 @@ def write_page(
             cur.execute(MOVE, args)
     _seal(conn, page_id, digest, len(latest), generation)
     return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
-
-
-def _copy_new(
-    conn: Conn, integration_id: str, kind: str, page_id: int, rows: Iterable[EntityRow]
-) -> bool:
-    """A page never written before (every page of a first resync) goes straight into
-    ``entities`` with one COPY, in a savepoint; if one of its keys exists already (held by
-    another page, or left unseen), the savepoint rolls back and the caller takes the staging
-    path. False then."""
-    try:
-        with conn.transaction(), conn.cursor() as cur, cur.copy(COPY_ENTITIES) as copy:
-            for row in rows:
-                copy.write_row((*row, integration_id, kind, page_id))
-    except psycopg.errors.UniqueViolation:
-        return False
-    return True
 
 
 def _seal(conn: Conn, page_id: int, digest: bytes, members: int, generation: int) -> None:

@@ -20,7 +20,7 @@ from anyio.from_thread import start_blocking_portal
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from ocean_core.catalog import Catalog, SQLiteCatalog, catalog_from_url, encode
+from ocean_core.catalog import Catalog, PageOutcome, SQLiteCatalog, catalog_from_url, encode
 from ocean_core.errors import ConfigError, RunnerLockedError, TransientCatalogError
 from tests.catalog._support import row
 from tests.catalog.test_pages_differential import PageMachine
@@ -373,3 +373,17 @@ def test_page_tracking_on_postgres_agrees_with_the_others(postgres_url: str) -> 
                 suppress_health_check=[HealthCheck.too_slow],
             ),
         )
+
+
+async def test_a_new_page_whose_keys_exist_takes_the_staging_path(pg: PostgresCatalog) -> None:
+    """A page never written before goes in with one COPY; when one of its keys is held by
+    another page already (boundaries moved), the write is run again through the stage."""
+    a, b = encode("a", "svc", None, {}, {}), encode("b", "svc", None, {}, {})
+    first = await pg.advance_generation("i")
+    assert await pg.write_page("i", "svc", 0, first, [a, b]) == PageOutcome(2, 0)
+    second = await pg.advance_generation("i")
+    assert await pg.write_page("i", "svc", 0, second, [a]) == PageOutcome(0, 1)
+    assert await pg.write_page("i", "svc", 1, second, [b]) == PageOutcome(0, 1)  # b moves
+    outcome = await pg.delete_stale("i", second, threshold=1.0)
+    assert outcome.deleted == 0 and outcome.stale == 0
+    assert [e.identifier for e in await pg.list_entities("i")] == ["a", "b"]
