@@ -37,7 +37,6 @@ from ocean_core.entity import Entity
 from ocean_core.errors import (
     CatalogError,
     ConflictError,
-    FencedError,
     NotFoundError,
     TransientCatalogError,
 )
@@ -194,21 +193,18 @@ class PostgresCatalog:
         token = self._locks.tokens.get(integration_id)
         if token is None:
             return  # not written by a runner of this catalog (tests, tools)
-        row = conn.execute(
-            "SELECT token FROM leases WHERE integration_id = %s FOR SHARE", (integration_id,)
-        ).fetchone()
-        current = None if row is None else int(row[0])
-        if current != token:
-            raise FencedError(integration_id, token, current)
+        pages.check_token(
+            integration_id, token, conn.execute(pages.FENCE, (integration_id,)).fetchone()
+        )
 
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
         def write(conn: Conn, direct: bool = True) -> PageOutcome:
-            self._fence(conn, integration_id)
             return pages.write_page(
-                conn, integration_id, kind, seq, generation, rows, direct=direct
+                conn, integration_id, kind, seq, generation, rows, direct=direct,
+                token=self._locks.tokens.get(integration_id),  # checked in the same step
             )
 
         try:

@@ -19,6 +19,7 @@ import psycopg
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
 from ocean_core.catalog._rows import EntityRow, latest_by_key, page_digest
+from ocean_core.errors import FencedError
 
 Conn = psycopg.Connection[tuple[Any, ...]]
 
@@ -79,9 +80,19 @@ class StagingNeeded(Exception):
     and the caller runs the write again through the staging path (``direct=False``)."""
 
 
+FENCE = "SELECT token FROM leases WHERE integration_id = %s FOR SHARE"
+"""The integration's fencing token, locked against a takeover until the transaction ends."""
+
+
+def check_token(integration_id: str, token: int, row: tuple[Any, ...] | None) -> None:
+    current = None if row is None else int(row[0])
+    if current != token:
+        raise FencedError(integration_id, token, current)
+
+
 def write_page(
     conn: Conn, integration_id: str, kind: str, seq: int, generation: int,
-    rows: Sequence[EntityRow], *, direct: bool = True,
+    rows: Sequence[EntityRow], *, direct: bool = True, token: int | None = None,
 ) -> PageOutcome:
     """Write one page: mark it seen by digest, or write what changed and re-take its digest.
 
@@ -90,11 +101,16 @@ def write_page(
     unseen), ``StagingNeeded`` asks for the write again with ``direct=False``. No savepoint:
     two round trips a page saved on the common path, one retry on the rare one."""
     digest = page_digest(rows)
-    found = conn.execute(
-        "SELECT id, digest, member_count FROM pages"
-        " WHERE integration_id = %s AND kind = %s AND seq = %s FOR UPDATE",
-        (integration_id, kind, seq),
-    ).fetchone()
+    with conn.pipeline():  # the fencing check and the page lookup: one round trip
+        fence = None if token is None else conn.execute(FENCE, (integration_id,))
+        page = conn.execute(
+            "SELECT id, digest, member_count FROM pages"
+            " WHERE integration_id = %s AND kind = %s AND seq = %s FOR UPDATE",
+            (integration_id, kind, seq),
+        )
+    if fence is not None and token is not None:
+        check_token(integration_id, token, fence.fetchone())
+    found = page.fetchone()
     if found is not None and found[1] == digest and _member_count(conn, found[0]) == found[2]:
         conn.execute(
             "UPDATE pages SET seen_generation = %s WHERE id = %s", (generation, found[0])
