@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any
 
 import httpx
 from loguru import logger
@@ -49,8 +49,8 @@ def workflow_items(response: httpx.Response) -> list[Any]:
 
 
 def listing(client: httpx.AsyncClient, path: str, params: Params, items: Items) -> Pages:
-    """``paginate_link`` typed as a generator, so callers can close it with ``aclosing``."""
-    return cast(Pages, paginate_link(client, path, params, items))
+    """A ``paginate_link`` listing of ``items`` (callers close it with ``aclosing``)."""
+    return paginate_link(client, path, params, items)
 
 
 async def repositories(client: httpx.AsyncClient, config: GitHubConfig) -> Pages:

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from ._http import GitLabRetryPolicy
 from .config import GitLabConfig
 from .integration import GitLabIntegration
 
-__all__ = ["GitLabConfig", "GitLabIntegration", "GitLabRetryPolicy"]
+__all__ = ["GitLabConfig", "GitLabIntegration"]

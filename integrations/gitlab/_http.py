@@ -1,4 +1,4 @@
-"""How this integration talks to GitLab: its retry policy and two pagination styles.
+"""How this integration talks to GitLab: two pagination styles.
 
 GitLab pages in two ways. Keyset pagination (``pagination=keyset``, ``order_by=id``) gives a
 ``Link: rel="next"`` header and never gets slower or refused deep into a listing; it is what
@@ -9,15 +9,14 @@ page comes next in ``X-Next-Page`` (empty on the last page), which is the cursor
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, Mapping
 from contextlib import aclosing
-from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
-from ocean_core.http import RetryPolicy, TerminalHTTPError, paginate_cursor, paginate_link
+from ocean_core.http import TerminalHTTPError, paginate_cursor, paginate_link
 
 Params = Mapping[str, str | int | bool]
 Pages = AsyncGenerator[list[Any], None]
@@ -29,29 +28,6 @@ def encode_path(full_path: str) -> str:
     return quote(full_path, safe="")
 
 
-@dataclass(frozen=True)
-class GitLabRetryPolicy(RetryPolicy):
-    """``RetryPolicy`` that reads GitLab's ``RateLimit-Reset`` as epoch seconds.
-
-    GitLab sends ``RateLimit-*`` headers on every response, and its ``RateLimit-Reset`` is a
-    Unix time, not the IETF draft's delta that ``RetryPolicy`` expects: read as a delta, any
-    retried 5xx would wait ``max_delay``. ``Retry-After`` (sent with GitLab's 429) still wins.
-    """
-
-    def delay(self, attempt: int, response: httpx.Response | None = None) -> float:
-        if response is None or "Retry-After" in response.headers:
-            return super().delay(attempt, response)
-        reset = response.headers.get("RateLimit-Reset", "")
-        if response.headers.get("RateLimit-Remaining") == "0" and reset.isdigit():
-            return min(max(0.0, float(reset) - self.clock()), self.max_delay)
-        return super().delay(attempt, None)  # no usable hint: jittered backoff
-
-
-def generator(listing: AsyncIterator[list[Any]]) -> Pages:
-    """An ``ocean_core.http`` listing typed as what it is, an async generator, for ``aclosing``."""
-    return cast(Pages, listing)
-
-
 def _next_page(response: httpx.Response) -> str | None:
     return response.headers.get("X-Next-Page") or None
 
@@ -60,13 +36,13 @@ async def offset_pages(
     client: httpx.AsyncClient, url: str, params: Params, page_size: int
 ) -> Pages:
     """Pages of an offset-paginated listing, following ``X-Next-Page``."""
-    listing = generator(paginate_cursor(
+    listing = paginate_cursor(
         client,
         url,
         cursor_param="page",
         next_cursor=_next_page,
         params={**params, "per_page": page_size},
-    ))
+    )
     async with aclosing(listing):
         async for page in listing:
             yield page
@@ -81,7 +57,7 @@ async def keyset_pages(
     request with 405; the listing is then read by offset instead (``X-Next-Page``).
     """
     first = True
-    listing = generator(paginate_link(client, url, {**params, **KEYSET, "per_page": page_size}))
+    listing = paginate_link(client, url, {**params, **KEYSET, "per_page": page_size})
     try:
         async with aclosing(listing):
             async for page in listing:

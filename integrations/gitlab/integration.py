@@ -18,7 +18,7 @@ from ocean_core import kind
 from ocean_core.http import HTTPIntegration, raise_for_status
 
 from ._groups import root_paths
-from ._http import GitLabRetryPolicy, Pages, Params, encode_path, keyset_pages, offset_pages
+from ._http import Pages, Params, encode_path, keyset_pages, offset_pages
 from .config import GitLabConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -56,7 +56,6 @@ class GitLabIntegration(HTTPIntegration):
     type = "gitlab"
     config_model = GitLabConfig
     default_mapping = load_default_mapping()
-    retry_policy = GitLabRetryPolicy()
 
     config: GitLabConfig
 

@@ -8,8 +8,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator
-from typing import Any, cast
+from collections.abc import AsyncGenerator
+from typing import Any
 
 import httpx
 
@@ -34,11 +34,6 @@ def basic_auth(config: JiraConfig) -> tuple[str, str] | None:
         return (config.email, config.api_token.get_secret_value())
     # JiraConfig refuses this; a model built with model_construct may not have
     raise ValueError("JiraConfig needs email and api_token, or token")
-
-
-def generator(listing: AsyncIterator[list[Any]]) -> Pages:
-    """An ``ocean_core.http`` listing typed as what it is, an async generator, for ``aclosing``."""
-    return cast(Pages, listing)
 
 
 def values(response: httpx.Response) -> list[Any]:

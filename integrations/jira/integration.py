@@ -76,7 +76,7 @@ class JiraIntegration(HTTPIntegration):
                 items=_http.values,
                 total=_http.total,
             )
-            async with aclosing(_http.generator(listing)) as pages:
+            async with aclosing(listing) as pages:
                 async for page in pages:
                     yield page
 
@@ -103,7 +103,7 @@ class JiraIntegration(HTTPIntegration):
                 params=params,
                 items=_http.issues,
             )
-            async with aclosing(_http.generator(listing)) as pages:
+            async with aclosing(listing) as pages:
                 async for page in pages:
                     yield page
 
@@ -118,6 +118,6 @@ class JiraIntegration(HTTPIntegration):
                 limit_param="maxResults",
                 limit=self.config.page_size,
             )
-            async with aclosing(_http.generator(listing)) as pages:
+            async with aclosing(listing) as pages:
                 async for page in pages:
                     yield page

@@ -10,7 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.gitlab import GitLabIntegration, GitLabRetryPolicy
+from integrations.gitlab import GitLabIntegration
+from ocean_core.http import RetryPolicy
 from ocean_core.testing import RecordedTransport, recorded_transport
 
 FIXTURES = Path(__file__).with_name("fixtures")
@@ -102,5 +103,5 @@ def make(
 ) -> tuple[GitLabIntegration, RecordedTransport]:
     """An integration on recorded routes (default: ``routes()``) that never really sleeps."""
     transport = transport if transport is not None else recorded_transport(routes())
-    policy = GitLabRetryPolicy(sleep=no_sleep, jitter=lambda low, high: high)
+    policy = RetryPolicy(sleep=no_sleep, jitter=lambda low, high: high)
     return GitLabIntegration({**CONFIG, **config}, transport=transport, retry=policy), transport

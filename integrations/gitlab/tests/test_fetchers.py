@@ -8,8 +8,9 @@ from typing import Any
 import httpx
 import pytest
 
-from integrations.gitlab import GitLabIntegration, GitLabRetryPolicy
+from integrations.gitlab import GitLabIntegration
 from ocean_core.errors import TerminalHTTPError
+from ocean_core.http import RetryPolicy
 from ocean_core.testing import recorded_transport
 
 from .conftest import API, load, make, offset, routes
@@ -172,7 +173,7 @@ async def test_retry_after_is_honoured_with_the_injected_sleep() -> None:
         return httpx.Response(200, json=load("issues.json"), headers={"X-Next-Page": ""})
 
     transport = recorded_transport(routes(**{f"{API}/groups/acme/issues": limited}))
-    policy = GitLabRetryPolicy(sleep=sleep, max_delay=60.0)
+    policy = RetryPolicy(sleep=sleep, max_delay=60.0)
     integration = GitLabIntegration(
         {"groups": ["acme"], "requests_per_second": 1000}, transport=transport, retry=policy
     )
@@ -181,7 +182,7 @@ async def test_retry_after_is_honoured_with_the_injected_sleep() -> None:
 
 
 def test_ratelimit_reset_is_read_as_epoch_seconds() -> None:
-    policy = GitLabRetryPolicy(clock=lambda: 1_716_281_000.0, jitter=lambda low, high: high)
+    policy = RetryPolicy(clock=lambda: 1_716_281_000.0, jitter=lambda low, high: high)
     exhausted = httpx.Response(
         503, headers={"RateLimit-Remaining": "0", "RateLimit-Reset": "1716281012"}
     )
