@@ -20,7 +20,6 @@ from ocean_core.errors import (
     NotAttachedError,
     NotFoundError,
     NotRunningError,
-    RunnerLockedError,
     TransientCatalogError,
 )
 
@@ -79,10 +78,6 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(NotRunningError)
     async def stopping(_: Request, exc: NotRunningError) -> JSONResponse:
         return error_response(503, str(exc))
-
-    @app.exception_handler(RunnerLockedError)
-    async def locked(_: Request, exc: RunnerLockedError) -> JSONResponse:
-        return error_response(409, str(exc))
 
     @app.exception_handler(CatalogError)
     async def catalog_failed(_: Request, exc: CatalogError) -> JSONResponse:
