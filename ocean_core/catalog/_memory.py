@@ -111,6 +111,8 @@ class MemoryCatalog(OneProcessRunners):
             reason = f"superseded: generation {generation} is no longer current (now {current})"
             return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
         stale = self._stale(integration_id, generation)
+        if not stale:
+            return DeleteOutcome(0, 0, 0)
         total = await self.count_entities(integration_id)
         too_many = threshold_reason(len(stale), total, threshold)
         if too_many is not None or dry_run:

@@ -69,10 +69,14 @@ WHERE e.integration_id = %(integration)s AND e.blueprint = s.blueprint
 """
 
 STALE_WHERE = """
-e.integration_id = %(integration)s AND (
-    e.page_id IS NULL OR EXISTS (
-        SELECT 1 FROM pages p WHERE p.id = e.page_id AND p.seen_generation <> %(generation)s))
+(e.page_id IN (
+    SELECT p.id FROM pages p
+    WHERE p.integration_id = %(integration)s AND p.seen_generation <> %(generation)s)
+ OR (e.page_id IS NULL AND e.integration_id = %(integration)s))
 """
+"""The entities a delete step removes: members of pages the run did not see, and detached
+rows. Both arms are lookups in the page index, so the cost follows the stale rows, not the
+integration's size (nothing to scan after a clean first resync)."""
 
 
 class StagingNeeded(Exception):
@@ -184,11 +188,13 @@ def delete_stale(
     stale = int(_one(conn.execute(
         f"SELECT count(*) FROM entities e WHERE {STALE_WHERE}", args
     ).fetchone()))
+    if stale == 0:  # nothing to weigh against the total: skip counting it
+        return DeleteOutcome(0, 0, 0)
     total = int(_one(conn.execute(
         "SELECT count(*) FROM entities WHERE integration_id = %s", (integration_id,)
     ).fetchone()))
     too_many = threshold_reason(stale, total, threshold)
-    if too_many is not None or dry_run or stale == 0:
+    if too_many is not None or dry_run:
         return DeleteOutcome(0, stale, total, skipped_reason=too_many)
     deleted = conn.execute(f"DELETE FROM entities e WHERE {STALE_WHERE}", args).rowcount
     conn.execute(

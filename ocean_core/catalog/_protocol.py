@@ -36,6 +36,7 @@ class DeleteOutcome:
     deleted: int
     stale: int
     total: int
+    """The integration's entities before the delete; counted only when ``stale`` is not 0."""
     skipped_reason: str | None = None
     superseded: bool = False
 

@@ -87,12 +87,14 @@ def delete_stale(
         return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
     args = (integration_id, generation, integration_id)
     stale = conn.execute(f"SELECT count(*) FROM entities WHERE {sql.STALE_WHERE}", args).fetchone()
+    if int(stale[0]) == 0:  # nothing to weigh against the total: skip counting it
+        return DeleteOutcome(0, 0, 0)
     total = conn.execute(
         "SELECT count(*) FROM entities WHERE integration_id = ?", (integration_id,)
     ).fetchone()
     outcome = DeleteOutcome(0, int(stale[0]), int(total[0]))
     too_many = threshold_reason(outcome.stale, outcome.total, threshold)
-    if too_many is not None or dry_run or outcome.stale == 0:
+    if too_many is not None or dry_run:
         return DeleteOutcome(0, outcome.stale, outcome.total, skipped_reason=too_many)
     deleted = conn.execute(f"DELETE FROM entities WHERE {sql.STALE_WHERE}", args).rowcount
     conn.execute(

@@ -200,6 +200,8 @@ class Model:
         if self.generations.get(integration_id, 0) != generation:
             return ExpectedDelete(0, 0, 0, skipped=True, superseded=True)
         stale = self.stale(integration_id, generation)
+        if not stale:  # the total is counted only when something is stale
+            return ExpectedDelete(0, 0, 0, skipped=False, superseded=False)
         total = self.count(integration_id)
         if total and len(stale) / total > threshold:
             return ExpectedDelete(0, len(stale), total, skipped=True, superseded=False)
