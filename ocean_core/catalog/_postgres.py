@@ -31,8 +31,9 @@ from ocean_core.catalog._knowledge import (
 )
 from ocean_core.catalog._postgres_locks import PostgresRunnerLocks
 from ocean_core.catalog._postgres_schema import DEFAULT_SCHEMA, check_schema_name, migrate
+from ocean_core.catalog._postgres_wire import Miss, WireWriter
 from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
-from ocean_core.catalog._rows import EntityRow, decode
+from ocean_core.catalog._rows import EntityRow, decode, page_digest
 from ocean_core.entity import Entity
 from ocean_core.errors import (
     CatalogError,
@@ -70,6 +71,9 @@ class PostgresCatalog:
     """
 
     shared = True
+    overlapped_writes = True
+    """A new page is written on the event loop (``_postgres_wire``): the engine prepares the
+    next page while the database works on this one."""
 
     def __init__(
         self,
@@ -97,6 +101,8 @@ class PostgresCatalog:
         self._pool: ConnectionPool[Conn] | None = None
         self._open_lock = threading.Lock()
         self._locks = PostgresRunnerLocks(url, self.schema)
+        self._wire = WireWriter(url, self.schema, self._where)
+        self._known_pages: dict[tuple[str, str], tuple[int, dict[int, bytes]]] = {}
 
     def __repr__(self) -> str:  # never the password
         return f"PostgresCatalog({self._where!r}, schema={self.schema!r})"
@@ -148,6 +154,7 @@ class PostgresCatalog:
                     self._pool.close()
                     self._pool = None
 
+        await self._wire.close()
         if self._pool is not None:
             await anyio.to_thread.run_sync(close)
 
@@ -201,16 +208,53 @@ class PostgresCatalog:
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
+        token = self._locks.tokens.get(integration_id)
+        direct = True
+        known = await self._page_digests(integration_id, kind, generation)
+        page = (integration_id, kind, seq, generation, rows, page_digest(rows), token)
+        if seq not in known:
+            done = await self._wire.write_new_page(*page)
+        elif known[seq] == page[5]:
+            done = await self._wire.mark_seen(*page)
+        else:
+            done = Miss.CHANGED
+        if isinstance(done, PageOutcome):
+            known[seq] = page[5]
+            return done
+        direct = done is not Miss.KEY_EXISTS
+
         def write(conn: Conn, direct: bool = True) -> PageOutcome:
             return pages.write_page(
                 conn, integration_id, kind, seq, generation, rows, direct=direct,
-                token=self._locks.tokens.get(integration_id),  # checked in the same step
+                token=token,  # checked in the same step
             )
 
         try:
-            return await self._run(write)
+            outcome = await self._run(lambda conn: write(conn, direct))
         except pages.StagingNeeded:  # the new page's keys exist: stage and upsert instead
-            return await self._run(lambda conn: write(conn, direct=False))
+            outcome = await self._run(lambda conn: write(conn, direct=False))
+        known[seq] = page[5]
+        return outcome
+
+    async def _page_digests(
+        self, integration_id: str, kind: str, generation: int
+    ) -> dict[int, bytes]:
+        """The kind's pages (number -> digest), read once per generation and kept up to date
+        by this catalog's writes: only the runner holding an integration writes its pages.
+        They choose the path of a page write; a wrong guess (another writer, or a delete step
+        meanwhile) costs a retry on the general path, never a wrong write."""
+        known = self._known_pages.get((integration_id, kind))
+        if known is None or known[0] != generation:
+            digests = await self._run(
+                lambda c: {
+                    int(seq): bytes(digest or b"") for seq, digest in c.execute(
+                        "SELECT seq, digest FROM pages WHERE integration_id = %s AND kind = %s",
+                        (integration_id, kind),
+                    )
+                }
+            )
+            known = self._known_pages[(integration_id, kind)] = (generation, digests)
+        return known[1]
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False

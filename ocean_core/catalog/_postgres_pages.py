@@ -106,6 +106,8 @@ def write_page(
     two round trips a page saved on the common path, one retry on the rare one."""
     digest = page_digest(rows)
     with conn.pipeline():  # the fencing check and the page lookup: one round trip
+        # Durable by the delete step's synchronous commit, as ``_postgres_wire`` explains.
+        conn.execute("SET LOCAL synchronous_commit TO off")
         fence = None if token is None else conn.execute(FENCE, (integration_id,))
         page = conn.execute(
             "SELECT id, digest, member_count FROM pages"

@@ -1,0 +1,162 @@
+"""PostgresCatalog's event-loop write path (``_postgres_wire``): a new page in one message plus
+COPY, an unchanged page in one round trip, and everything unusual handed to the general path
+(a worker thread) with the same result. The contract itself runs through the ``catalog``
+fixture; these tests pin down which path a page takes and what each refuses."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from ocean_core.catalog import PostgresCatalog, encode
+from ocean_core.catalog import _postgres_pages as general
+from ocean_core.catalog._rows import EntityRow
+from ocean_core.errors import FencedError, TransientCatalogError
+from tests.catalog.test_postgres_runners import _kill
+from tests.conftest import drop_postgres_schema
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture
+async def pg(postgres_url: str) -> AsyncIterator[PostgresCatalog]:
+    schema = f"test_{uuid.uuid4().hex[:8]}"
+    store = PostgresCatalog(postgres_url, schema=schema)
+    yield store
+    await store.close()
+    drop_postgres_schema(postgres_url, schema)
+
+
+@pytest.fixture
+def general_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The page numbers written by the general path (a worker thread)."""
+    seqs: list[int] = []
+    original = general.write_page
+
+    def counted(conn: Any, integration_id: str, kind: str, seq: int, *args: Any, **kw: Any) -> Any:
+        seqs.append(seq)
+        return original(conn, integration_id, kind, seq, *args, **kw)
+
+    monkeypatch.setattr(general, "write_page", counted)
+    return seqs
+
+
+def rows(*identifiers: str, value: int = 0) -> list[EntityRow]:
+    return [encode(i, "svc", f"title {i}", {"v": value}, {}) for i in identifiers]
+
+
+def stored(url: str, schema: str) -> list[tuple[Any, ...]]:
+    with psycopg.connect(url) as conn:
+        return conn.execute(
+            f"SELECT e.identifier, e.properties, p.seq, p.seen_generation, p.member_count"
+            f" FROM {schema}.entities e JOIN {schema}.pages p ON p.id = e.page_id"
+            " ORDER BY e.identifier"
+        ).fetchall()
+
+
+async def test_new_and_unchanged_pages_take_the_event_loop_path(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    first = await pg.advance_generation("i")
+    outcome = await pg.write_page("i", "svc", 0, first, [*rows("a", "b"), *rows("a", value=2)])
+    assert (outcome.upserted, outcome.unchanged) == (2, 1)  # a repeated key: the last row wins
+    await pg.write_page("i", "svc", 1, first, rows("c"))
+    assert stored(postgres_url, pg.schema) == [
+        ("a", '{"v":2}', 0, first, 2), ("b", '{"v":0}', 0, first, 2), ("c", '{"v":0}', 1, first, 1),
+    ]
+
+    second = await pg.advance_generation("i")
+    again = await pg.write_page("i", "svc", 0, second, [*rows("a", "b"), *rows("a", value=2)])
+    assert (again.upserted, again.unchanged) == (0, 3)
+    assert [r[3] for r in stored(postgres_url, pg.schema)][:2] == [second, second]
+    assert general_writes == []
+
+
+async def test_a_changed_page_and_a_moved_key_take_the_general_path(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    first = await pg.advance_generation("i")
+    await pg.write_page("i", "svc", 0, first, rows("a", "b"))
+    second = await pg.advance_generation("i")
+    changed = await pg.write_page("i", "svc", 0, second, rows("b", value=1))  # a left page 0
+    moved = await pg.write_page("i", "svc", 1, second, rows("a"))  # new page, key held elsewhere
+    assert (changed.upserted, moved.upserted, moved.unchanged) == (1, 0, 1)
+    assert general_writes == [0, 1]
+    assert stored(postgres_url, pg.schema) == [
+        ("a", '{"v":0}', 1, second, 1), ("b", '{"v":1}', 0, second, 1),
+    ]
+    assert (await pg.delete_stale("i", second, threshold=1.0)).deleted == 0
+
+
+async def test_a_page_another_writer_made_meanwhile_is_written_right(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    generation = await pg.advance_generation("i")
+    await pg.write_page("i", "svc", 0, generation, rows("a"))  # reads the kind's pages
+    other = PostgresCatalog(postgres_url, schema=pg.schema)
+    try:
+        await other.write_page("i", "svc", 1, generation, rows("b"))
+    finally:
+        await other.close()
+    outcome = await pg.write_page("i", "svc", 1, generation, rows("b", "c"))
+    assert (outcome.upserted, outcome.unchanged) == (1, 1)
+    assert general_writes == [1]
+    assert [r[:3] for r in stored(postgres_url, pg.schema)] == [
+        ("a", '{"v":0}', 0), ("b", '{"v":0}', 1), ("c", '{"v":0}', 1),
+    ]
+
+
+async def test_a_fenced_out_runner_writes_nothing_on_either_path(
+    pg: PostgresCatalog, postgres_url: str
+) -> None:
+    new = PostgresCatalog(postgres_url, schema=pg.schema)
+    try:
+        async with pg.runner_lock("i"):
+            generation = await pg.advance_generation("i")
+            await pg.write_page("i", "svc", 0, generation, rows("a"))
+            _kill(postgres_url, pg, "i")
+            async with new.runner_lock("i"):
+                later = await new.advance_generation("i")
+                before = stored(postgres_url, pg.schema)
+                with pytest.raises(FencedError):  # a new page: its COPY is never sent
+                    await pg.write_page("i", "svc", 1, generation, rows("b"))
+                with pytest.raises(FencedError):  # unchanged: not even marked seen
+                    await pg.write_page("i", "svc", 0, later, rows("a"))
+                assert stored(postgres_url, pg.schema) == before
+    finally:
+        await new.close()
+
+
+async def test_a_lost_connection_is_a_transient_error_and_the_next_write_reconnects(
+    pg: PostgresCatalog, postgres_url: str
+) -> None:
+    generation = await pg.advance_generation("i")
+    await pg.write_page("i", "svc", 0, generation, rows("a"))
+    wire_connection = pg._wire._conn
+    assert wire_connection is not None
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            "SELECT pg_terminate_backend(%s, 5000)", (wire_connection.info.backend_pid,)
+        )
+    with pytest.raises(TransientCatalogError):
+        await pg.write_page("i", "svc", 1, generation, rows("b"))
+    await pg.write_page("i", "svc", 1, generation, rows("b"))
+    assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a", "b"]
+
+
+async def test_page_writes_commit_without_waiting_for_the_disk_and_leave_no_setting_behind(
+    pg: PostgresCatalog,
+) -> None:
+    generation = await pg.advance_generation("i")
+    await pg.write_page("i", "svc", 0, generation, rows("a"))
+    await pg.write_page("i", "svc", 0, generation, rows("b"))  # the general path
+    # SET LOCAL ends with each page's transaction: every later call (the delete step, run
+    # records) commits synchronously, which flushes the pages written before it.
+    setting = await pg._run(lambda c: c.execute("SHOW synchronous_commit").fetchone())
+    assert setting == ("on",)
+    wire = pg._wire._conn
+    assert wire is not None and wire.execute("SHOW synchronous_commit").fetchone() == ("on",)
