@@ -103,19 +103,31 @@ class WireWriter:
         if self._lock.locked():
             return Miss.BUSY
         async with self._lock:
-            conn = self._conn or await self._connect()
             # Shielded: a transaction in flight commits or rolls back whole, as in a thread.
             with anyio.CancelScope(shield=True):
-                try:
-                    return await write(conn)
-                except psycopg.Error as exc:
-                    await self.close()  # its state is unknown: the next page opens another
-                    kind_of = (
-                        TransientCatalogError if isinstance(exc, psycopg.OperationalError)
-                        else CatalogError
-                    )
-                    raise kind_of(f"PostgresCatalog({self._where!r}): {exc}") from exc
+                return await self._write_or_retry(write)
         raise AssertionError("unreachable: the shielded block returns or raises")
+
+    async def _write_or_retry(
+        self, write: Callable[[Conn], Awaitable[PageOutcome | Miss]]
+    ) -> PageOutcome | Miss:
+        """A connection lost while idle (a server restart, a network cut) is replaced once.
+        Running a page write again is safe even if its first COMMIT got through: the page
+        then exists, and the retry takes the general path, which finds it written."""
+        for attempt in (1, 2):
+            conn = self._conn or await self._connect()
+            try:
+                return await write(conn)
+            except psycopg.Error as exc:
+                await self.close()  # its state is unknown: the next write opens another
+                if isinstance(exc, psycopg.OperationalError) and attempt == 1:
+                    continue
+                kind_of = (
+                    TransientCatalogError if isinstance(exc, psycopg.OperationalError)
+                    else CatalogError
+                )
+                raise kind_of(f"PostgresCatalog({self._where!r}): {exc}") from exc
+        raise AssertionError("unreachable: the second attempt returns or raises")
 
     async def _connect(self) -> Conn:
         def connect() -> Conn:

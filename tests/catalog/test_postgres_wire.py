@@ -131,20 +131,33 @@ async def test_a_fenced_out_runner_writes_nothing_on_either_path(
         await new.close()
 
 
-async def test_a_lost_connection_is_a_transient_error_and_the_next_write_reconnects(
-    pg: PostgresCatalog, postgres_url: str
+def _terminate(url: str, conn: Any) -> None:
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute("SELECT pg_terminate_backend(%s, 5000)", (conn.info.backend_pid,))
+
+
+async def test_a_lost_connection_is_replaced_once_then_the_error_is_transient(
+    pg: PostgresCatalog, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     generation = await pg.advance_generation("i")
     await pg.write_page("i", "svc", 0, generation, rows("a"))
-    wire_connection = pg._wire._conn
-    assert wire_connection is not None
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(
-            "SELECT pg_terminate_backend(%s, 5000)", (wire_connection.info.backend_pid,)
-        )
-    with pytest.raises(TransientCatalogError):
-        await pg.write_page("i", "svc", 1, generation, rows("b"))
+    assert pg._wire._conn is not None
+    _terminate(postgres_url, pg._wire._conn)  # as a server restart would, between two pages
     await pg.write_page("i", "svc", 1, generation, rows("b"))
+    assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a", "b"]
+
+    # A connection that dies again at once: the second failure is reported, not retried.
+    connect = pg._wire._connect
+
+    async def doomed() -> Any:
+        conn = await connect()
+        _terminate(postgres_url, conn)
+        return conn
+
+    monkeypatch.setattr(pg._wire, "_connect", doomed)
+    await pg._wire.close()
+    with pytest.raises(TransientCatalogError):
+        await pg.write_page("i", "svc", 2, generation, rows("c"))
     assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a", "b"]
 
 
