@@ -209,19 +209,20 @@ class PostgresCatalog:
         rows: Sequence[EntityRow],
     ) -> PageOutcome:
         token = self._locks.tokens.get(integration_id)
-        direct = True
+        digest = page_digest(rows)
         known = await self._page_digests(integration_id, kind, generation)
-        page = (integration_id, kind, seq, generation, rows, page_digest(rows), token)
+        page = (integration_id, kind, seq, generation, rows, digest, token)
+        # One round trip on the event loop when the page is new or unchanged; else a thread.
         if seq not in known:
             done = await self._wire.write_new_page(*page)
-        elif known[seq] == page[5]:
+        elif known[seq] == digest:
             done = await self._wire.mark_seen(*page)
         else:
             done = Miss.CHANGED
         if isinstance(done, PageOutcome):
-            known[seq] = page[5]
+            known[seq] = digest
             return done
-        direct = done is not Miss.KEY_EXISTS
+        direct = done is not Miss.KEY_EXISTS  # a held key: straight to the stage
 
         def write(conn: Conn, direct: bool = True) -> PageOutcome:
             return pages.write_page(
@@ -233,7 +234,7 @@ class PostgresCatalog:
             outcome = await self._run(lambda conn: write(conn, direct))
         except pages.StagingNeeded:  # the new page's keys exist: stage and upsert instead
             outcome = await self._run(lambda conn: write(conn, direct=False))
-        known[seq] = page[5]
+        known[seq] = digest
         return outcome
 
     async def _page_digests(
