@@ -64,7 +64,8 @@ class _Chunks(Writer):
 
 
 class WireWriter:
-    """Writes new pages through one connection of its own, opened on first use."""
+    """Writes new and unchanged pages through one connection of its own, opened on first use;
+    one page at a time (a second writer meanwhile is told ``BUSY`` and takes the general path)."""
 
     def __init__(self, url: str, schema: str, where: str) -> None:
         self._url, self._schema, self._where = url, schema, where
