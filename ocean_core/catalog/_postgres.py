@@ -22,6 +22,7 @@ from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
 from ocean_core.catalog import _postgres_pages as pages
+from ocean_core.catalog._keyset import key_after
 from ocean_core.catalog._knowledge import (
     Clock,
     KnowledgeBaseRecord,
@@ -46,7 +47,6 @@ from ocean_core.results import ResyncResult
 T = TypeVar("T")
 Conn = psycopg.Connection[tuple[Any, ...]]
 
-_KEY_COLUMNS = ("integration_id", "blueprint", "identifier")
 _ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"
 _UPPER, _LOWER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz"
 _ASCII_LOWER = str.maketrans(_UPPER, _LOWER)
@@ -414,7 +414,7 @@ class PostgresCatalog:
             where.append(_SEARCH_WHERE)
             args += [pattern, pattern]
         if after is not None:
-            condition, values = _key_after(after, integration_id, blueprint)
+            condition, values = key_after(after, integration_id, blueprint, "%s")
             where.append(condition)
             args += values
         query = (
@@ -578,18 +578,3 @@ def _attachments(conn: Conn, kb_id: str) -> list[tuple[str, datetime]]:
         (kb_id,),
     ).fetchall()
     return [(integration_id, as_utc(at)) for integration_id, at in rows]
-
-
-def _key_after(
-    after: EntityKey, integration_id: str | None, blueprint: str | None
-) -> tuple[str, list[str]]:
-    """``key > after`` as a row value over the key columns the equality filters leave open
-    (as ``SQLiteCatalog`` does; the primary key index serves either form)."""
-    fixed: tuple[str, ...] = () if integration_id is None else (integration_id,)
-    if fixed and blueprint is not None:
-        fixed += (blueprint,)
-    head = tuple(after[: len(fixed)])
-    if head != fixed:  # the cursor lies wholly before (or after) every key that can match
-        return ("TRUE" if head < fixed else "FALSE"), []
-    rest = _KEY_COLUMNS[len(fixed):]
-    return f"({', '.join(rest)}) > ({', '.join(['%s'] * len(rest))})", list(after[len(fixed):])

@@ -15,6 +15,7 @@ import orjson
 
 from ocean_core.catalog import _sqlite_pages as pages
 from ocean_core.catalog import _sqlite_schema as sql
+from ocean_core.catalog._keyset import key_after
 from ocean_core.catalog._knowledge import (
     Clock,
     KnowledgeBaseRecord,
@@ -41,7 +42,6 @@ from ocean_core.results import ResyncResult
 
 T = TypeVar("T")
 
-_KEY_COLUMNS = ("integration_id", "blueprint", "identifier")
 
 
 class SQLiteCatalog(OneProcessRunners):
@@ -281,7 +281,7 @@ class SQLiteCatalog(OneProcessRunners):
             where.append(sql.SEARCH_WHERE)
             args += [pattern, pattern]
         if after is not None:
-            condition, values = _key_after(after, integration_id, blueprint)
+            condition, values = key_after(after, integration_id, blueprint, "?")
             where.append(condition)
             args += values
         query = (
@@ -430,21 +430,6 @@ def _kb_time(moment: datetime) -> str:
 
 def _parse_time(text: str) -> datetime:
     return as_utc(datetime.fromisoformat(text))
-
-
-def _key_after(
-    after: EntityKey, integration_id: str | None, blueprint: str | None
-) -> tuple[str, list[str]]:
-    """``key > after`` as a row value over the key columns that the equality filters leave
-    open: the primary key index seeks on a row value only after its fixed leading columns."""
-    fixed: tuple[str, ...] = () if integration_id is None else (integration_id,)
-    if fixed and blueprint is not None:
-        fixed += (blueprint,)
-    head = tuple(after[: len(fixed)])
-    if head != fixed:  # the cursor lies wholly before (or after) every key that can match
-        return ("1" if head < fixed else "0"), []
-    rest = _KEY_COLUMNS[len(fixed):]
-    return f"({', '.join(rest)}) > ({', '.join('?' * len(rest))})", list(after[len(fixed):])
 
 
 def _iso(moment: datetime) -> str:
