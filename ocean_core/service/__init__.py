@@ -13,6 +13,9 @@ the metrics. The HTTP API over it is ``ocean_core.api.create_app``.
 
 from __future__ import annotations
 
+import warnings
+from typing import Any
+
 from ocean_core._interval import format_interval, parse_interval
 from ocean_core.service._knowledge_bases import KnowledgeBases
 from ocean_core.service._metrics import ServiceMetrics
@@ -28,12 +31,8 @@ from ocean_core.service._status import (
     TriggeredRun,
 )
 
-Instance = IntegrationRunner
-"""Deprecated: the earlier name of ``IntegrationRunner``."""
-
 __all__ = [
     "ActivityStatus",
-    "Instance",
     "IntegrationChange",
     "IntegrationRunner",
     "IntegrationSnapshot",
@@ -47,3 +46,12 @@ __all__ = [
     "format_interval",
     "parse_interval",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    # ``Instance`` was the name of a runner's record before the runner owned its state.
+    if name == "Instance":
+        warnings.warn("ocean_core.service.Instance is deprecated: use IntegrationRunner",
+                      DeprecationWarning, stacklevel=2)
+        return IntegrationRunner
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -112,8 +112,6 @@ class IntegrationRunner:
         """Whether this process runs the integration (holds its runner lock)."""
         return self._holder
 
-    holder = runs_here  # the name of the first service's ``Instance``
-
     @property
     def schedule(self) -> Schedule | None:
         """The schedule of full resyncs, if one is configured."""

@@ -122,7 +122,7 @@ def test_unreachable_url_exits_1_naming_the_url_and_the_cause(cwd: Path) -> None
     # Not a config error (exit 2): the same command works once the server is up.
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
-    proc = ocean("resync", "--api", url, "--token", TOKEN, "-i", "alpha", cwd=cwd)
+    proc = ocean("resync", "--api", url, "--token", TOKEN, cwd=cwd)
 
     assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
