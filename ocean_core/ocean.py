@@ -13,7 +13,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
-from ocean_core._changes import ChangeSignal
+from ocean_core._signal import ChangeSignal
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.catalog import Catalog, SQLiteCatalog
 from ocean_core.engine._plan import build_plan

@@ -14,14 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 import ocean_core
 from ocean_core.api._auth import Access
 from ocean_core.api._errors import install_error_handlers
-from ocean_core.api._knowledge import router as knowledge_router
+from ocean_core.api._integration_routes import router as api_router
+from ocean_core.api._kb_routes import router as knowledge_router
 from ocean_core.api._models import Health
-from ocean_core.api._routes import router as api_router
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
 from ocean_core.dashboard import router as dashboard_router
 from ocean_core.errors import ConfigError
-from ocean_core.service import OceanService
-from ocean_core.service._metrics import CONTENT_TYPE, ServiceMetrics
+from ocean_core.service import OceanService, ServiceMetrics
 
 
 def create_app(
@@ -44,7 +43,6 @@ def create_app(
     token = require_token(config)
     owned = service is None
     service = service or OceanService(config)
-    metrics = ServiceMetrics(service)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -68,7 +66,7 @@ def create_app(
     ))
     app.include_router(api_router, dependencies=[auth])
     app.include_router(knowledge_router, dependencies=[auth])
-    app.include_router(_system_routes(service, metrics, auth))
+    app.include_router(_system_routes(service, service.metrics, auth))
     app.include_router(dashboard_router)  # `/`: a page over the API; holds no data itself
     return app
 
@@ -110,11 +108,12 @@ def _system_routes(service: OceanService, metrics: ServiceMetrics, auth: Any) ->
         )
 
     @router.get("/metrics", tags=["system"], dependencies=[auth],
-                response_class=Response, responses={200: {"content": {CONTENT_TYPE: {}}}})
+                response_class=Response,
+                responses={200: {"content": {ServiceMetrics.content_type: {}}}})
     async def prometheus_metrics() -> Response:
         """Prometheus text format: runs by status, entities upserted, unchanged and deleted,
         run durations, and the progress of runs in flight."""
-        return Response(metrics.render(), media_type=CONTENT_TYPE)
+        return Response(metrics.render(), media_type=metrics.content_type)
 
     @router.get("/openapi.json", include_in_schema=False, dependencies=[auth])
     async def openapi(request: Request) -> JSONResponse:

@@ -8,12 +8,9 @@ from typing import Any, Generic, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field
 
 from ocean_core.results import ResyncResult
+from ocean_core.service import ActivityStatus, RunState
 
 T = TypeVar("T")
-
-RunState = Literal[
-    "pending", "superseded", "running", "succeeded", "failed", "aborted", "interrupted"
-]
 
 
 class RunHandle(BaseModel):
@@ -52,7 +49,7 @@ class IntegrationState(BaseModel):
     id: str
     type: str
     name: str | None
-    status: Literal["running", "pending", "idle"]
+    status: ActivityStatus
     generation: int
     run_here: bool = Field(
         description="Whether this process runs the integration; with a PostgreSQL catalog"

@@ -4,46 +4,42 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any
 
 import anyio
 import typer
 from loguru import logger
-from rich.console import Console
 from rich.live import Live
 from rich.text import Text
 
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.api import require_token
-from ocean_core.catalog import Catalog
-from ocean_core.cli import _display
-from ocean_core.cli._new import new
-from ocean_core.cli._remote import RemoteResync
-from ocean_core.cli._sail import sail as serve
-from ocean_core.config import LoadedConfig, load_config
-from ocean_core.errors import ConfigError, ConfigProblem, OceanError
-from ocean_core.logs import LogLevel, configure_logging
-from ocean_core.ocean import Ocean
-from ocean_core.plugins import installed_types, load_type
-from ocean_core.results import ResyncResult
-from ocean_core.runtime import (
+from ocean_core.assembly import (
     ValidatedIntegration,
     build_ocean,
     open_catalog,
     validate_integrations,
 )
-
-T = TypeVar("T")
+from ocean_core.catalog import Catalog
+from ocean_core.cli import _display
+from ocean_core.cli._console import err, out
+from ocean_core.cli._console import error as _error
+from ocean_core.cli._console import run_async as _run
+from ocean_core.cli._new import new
+from ocean_core.cli._remote import resync_remote
+from ocean_core.cli._sail import sail as serve
+from ocean_core.config import LoadedConfig, load_config
+from ocean_core.errors import ConfigError, ConfigProblem
+from ocean_core.logs import LogLevel, configure_logging
+from ocean_core.ocean import Ocean
+from ocean_core.plugins import installed_types, load_type
+from ocean_core.results import ResyncResult
 
 app = typer.Typer(
     name="ocean", help="Run integrations and keep a catalog true to their sources.",
     no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
 )
-out = Console()
-err = Console(stderr=True)
-
 ConfigOption = Annotated[
     Path, typer.Option("--config", "-c", help="The YAML config file.", dir_okay=False)
 ]
@@ -59,27 +55,6 @@ def main() -> None:
     logger.add(sys.stderr, level="WARNING")
     logger.enable("ocean_core")
     app()
-
-
-def _run(fn: Callable[[], Awaitable[T]]) -> T:
-    """Run async CLI work; configuration problems end in one line each and exit code 2."""
-    try:
-        return anyio.run(fn)
-    except ConfigError as exc:
-        for problem in exc.problems:
-            _error(str(problem))
-        raise typer.Exit(2) from None
-    except OceanError as exc:
-        _error(str(exc))
-        raise typer.Exit(1) from None
-
-
-def _error(message: str) -> None:
-    """One line on stderr: a multi-line message (a jq or YAML error) is joined, and the text is
-    never read as rich markup (a value such as ``[/x]`` is printed as it is)."""
-    lines = (line.strip() for line in message.splitlines())
-    text = " ".join(line for line in lines if line.strip("^ "))
-    err.print(Text.assemble(("error:", "red"), " ", text), highlight=False, soft_wrap=True)
 
 
 def _selected(config: LoadedConfig, integration: str | None) -> list[int]:
@@ -141,7 +116,9 @@ def resync(
         if plan:
             _error("--plan runs locally; it cannot be combined with --api")
             raise typer.Exit(2)
-        _resync_remote(api, token or _config_token(config), integration, as_json, detach)
+        if not resync_remote(api, token or _config_token(config), integration, as_json,
+                             detach):
+            raise typer.Exit(1)
         return
 
     async def work() -> list[ResyncResult]:
@@ -179,49 +156,6 @@ def _config_token(config: Path) -> str | None:
     except ConfigError:
         return None
     return secret.get_secret_value() if secret else None
-
-
-def _resync_remote(
-    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool
-) -> None:
-    remote = RemoteResync(url, token)
-
-    async def work() -> list[ResyncResult | dict[str, Any]]:
-        ids = [integration] if integration else remote.integration_ids()
-        handles = [remote.trigger(i) for i in ids]  # all at once: they run in parallel
-        if detach:
-            return list(handles)
-        results: list[ResyncResult | dict[str, Any]] = []
-        for handle in handles:
-            label = handle["integration_id"]
-            if as_json or not err.is_terminal:
-                result = remote.follow(handle, lambda _: None)
-            else:
-                with Live(console=err, refresh_per_second=8, transient=True) as view:
-                    def show(run: ResyncResult | None, label: str = label) -> None:
-                        view.update(_display.progress(run, label))
-
-                    result = remote.follow(handle, show)
-            if not as_json:
-                out.print(_display.summary(result))
-            results.append(result)
-        return results
-
-    try:
-        results = _run(work)
-    finally:
-        remote.close()
-    if as_json or detach:
-        payload = [r if isinstance(r, dict) else r.model_dump(mode="json") for r in results]
-        if detach and not as_json:
-            for handle in payload:
-                out.print(f"{handle['integration_id']}: run {handle['run_id']}"
-                          f" (generation {handle['generation']}) {handle['status']}")
-        else:
-            out.print_json(json.dumps(payload))
-    if any(isinstance(r, ResyncResult) and r.status is not ResyncStatus.SUCCEEDED
-           for r in results):
-        raise typer.Exit(1)
 
 
 @app.command()

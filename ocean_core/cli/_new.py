@@ -9,6 +9,7 @@ import typer
 from rich.console import Console
 from rich.text import Text
 
+from ocean_core.cli._console import error
 from ocean_core.errors import ConfigError
 from ocean_core.scaffold import Names, Scaffold, check_name, scaffold
 
@@ -29,18 +30,15 @@ def new(
     )] = False,
 ) -> None:
     """Scaffold a new integration package, with tests that pass from the start."""
-    # Imported here, not at the top: ocean_core.cli imports this module to register it.
-    from ocean_core.cli import _error
-
     try:
         names = check_name(name)
         made = scaffold(names, directory / name, force=force)
     except ConfigError as exc:
         for problem in exc.problems:
-            _error(str(problem))
+            error(str(problem))
         raise typer.Exit(2) from None
     except OSError as exc:
-        _error(f"cannot write {exc.filename or directory / name}: {exc.strerror or exc}")
+        error(f"cannot write {exc.filename or directory / name}: {exc.strerror or exc}")
         raise typer.Exit(1) from None
     out.print(Text(_report(names, made)), soft_wrap=True)
 

@@ -1,72 +1,98 @@
-"""``ocean resync --api URL``: trigger resyncs on a running ``ocean sail`` and follow them."""
+"""``ocean resync --api URL``: trigger resyncs on a running ``ocean sail`` and follow them,
+through the async SDK (``ocean_core.sdk.aio``)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import json
+from collections.abc import Iterator
+from contextlib import contextmanager
 
-import httpx
+from rich.live import Live
 
-from ocean_core.errors import ConfigError
+from ocean_core._types import ResyncStatus
+from ocean_core.cli import _display
+from ocean_core.cli._console import err, out, run_async
+from ocean_core.errors import ConfigError, OceanError, Transient
 from ocean_core.results import ResyncResult
-
-FINAL = ("succeeded", "failed", "aborted", "interrupted")
-
-
-class RemoteResync:
-    """A small client of the service's API, enough for the CLI (the SDK is the full one)."""
-
-    def __init__(self, url: str, token: str | None) -> None:
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self.url = url.rstrip("/")
-        self.client = httpx.Client(base_url=self.url, headers=headers, timeout=75.0)
-
-    def close(self) -> None:
-        self.client.close()
-
-    def _call(self, method: str, path: str, **kwargs: Any) -> Any:
-        try:
-            response = self.client.request(method, path, **kwargs)
-        except httpx.HTTPError as exc:
-            raise ConfigError.single("--api", f"cannot reach {self.url}: {exc}") from exc
-        if response.status_code >= 400:
-            raise ConfigError.single(
-                "--api", f"{method} {path} answered {response.status_code}: {_detail(response)}"
-            )
-        return response.json()
-
-    def integration_ids(self) -> list[str]:
-        return [item["id"] for item in self._call("GET", "/api/integrations")]
-
-    def trigger(self, integration_id: str) -> dict[str, Any]:
-        path = f"/api/integrations/{integration_id}/resync"
-        handle: dict[str, Any] = self._call("POST", path, json={"trigger": "cli"})
-        return handle
-
-    def follow(
-        self, handle: dict[str, Any], on_progress: Callable[[ResyncResult | None], None]
-    ) -> ResyncResult:
-        """Wait for the run to end (following ``superseded_by``) and return its record."""
-        integration_id, run_id = handle["integration_id"], handle["run_id"]
-        while True:
-            path = f"/api/integrations/{integration_id}/resyncs/{run_id}"
-            # Short waits keep the progress display live; the server answers at the end.
-            handle = self._call("GET", path, params={"wait": 0.5})
-            if handle["status"] == "superseded":
-                run_id = handle["superseded_by"]
-                continue
-            record = ResyncResult.model_validate(handle["run"]) if handle["run"] else None
-            if handle["status"] in FINAL and record is not None:
-                return record
-            on_progress(record)
+from ocean_core.sdk import APIConnectionError, APIStatusError, APITimeoutError
+from ocean_core.sdk.aio import AsyncClient, Integration, Run
 
 
-def _detail(response: httpx.Response) -> str:
+class ApiUnreachable(OceanError, Transient):
+    """The API at ``url`` could not be reached (refused, no answer in time, no such host);
+    ``cause`` says how."""
+
+    def __init__(self, url: str, cause: str) -> None:
+        self.url = url
+        self.cause = cause
+        super().__init__(f"cannot reach the API at {url}: {cause}")
+
+
+@contextmanager
+def _translated(url: str) -> Iterator[None]:
+    """The SDK's errors as the CLI reports them: a server that cannot be reached is its own
+    error (exit 1); an error answer (a wrong token, an unknown integration) is a usage error
+    naming ``--api`` (exit 2)."""
     try:
-        body = response.json()
-    except ValueError:
-        return response.text[:200]
-    detail = body.get("detail", body) if isinstance(body, dict) else body
-    if isinstance(detail, list):
-        return "; ".join(f"{d.get('field') or d.get('loc')}: {d.get('msg')}" for d in detail)
-    return str(detail)
+        yield
+    except (APIConnectionError, APITimeoutError) as exc:
+        raise ApiUnreachable(url, exc.detail) from exc
+    except APIStatusError as exc:
+        raise ConfigError.single(
+            "--api", f"{exc.method} {exc.path} answered {exc.status}: {exc.detail}"
+        ) from exc
+
+
+async def trigger_all(client: AsyncClient, integration: str | None) -> list[Run]:
+    """Trigger a resync of each integration of the server (or of one) at once, so that they
+    run in parallel; their handles, in the server's config order."""
+    with _translated(client.settings.url):
+        if integration is not None:
+            chosen = [await Integration.get(integration, client=client)]
+        else:
+            chosen = await Integration.list(client=client)
+        return [await one.resync(trigger="cli") for one in chosen]
+
+
+async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> ResyncResult:
+    """Wait for the run to end (following ``superseded_by``) and return its record; ``live``
+    shows its progress on stderr meanwhile."""
+    with _translated(client.settings.url):
+        if not live:
+            await run.wait(client=client)
+        else:
+            with Live(console=err, refresh_per_second=8, transient=True) as view:
+                # Short polls keep the view live; the server answers at once at the end.
+                await run.wait(poll=0.5, client=client, on_progress=lambda seen: view.update(
+                    _display.progress(seen.record, seen.integration_id)))
+    if run.record is None:
+        raise OceanError(f"run {run.run_id} of {run.integration_id!r} ended without a record")
+    return run.record
+
+
+def resync_remote(
+    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool
+) -> bool:
+    """The ``--api`` form of ``ocean resync``: a summary per run as it ends (or JSON, or with
+    ``detach`` the run handles at once); whether every followed run succeeded."""
+    async def work() -> tuple[list[Run], list[ResyncResult]]:
+        async with AsyncClient(url, token) as client:
+            runs = await trigger_all(client, integration)
+            records = []
+            for run in [] if detach else runs:
+                record = await follow(run, client, live=not as_json and err.is_terminal)
+                if not as_json:
+                    out.print(_display.summary(record))
+                records.append(record)
+            return runs, records
+
+    runs, records = run_async(work)
+    if detach and as_json:
+        out.print_json(json.dumps([run.handle.model_dump(mode="json") for run in runs]))
+    elif detach:
+        for run in runs:
+            out.print(f"{run.integration_id}: run {run.run_id}"
+                      f" (generation {run.generation}) {run.status}")
+    elif as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
+    return all(r.status is ResyncStatus.SUCCEEDED for r in records)

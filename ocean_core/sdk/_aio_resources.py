@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import builtins
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from functools import partial
 
@@ -12,7 +12,7 @@ from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._async_client import AsyncClient, resolve
-from ocean_core.sdk._models import IntegrationStatus
+from ocean_core.sdk._models import Asker, IntegrationStatus
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -42,11 +42,15 @@ class Run(_Uses, RunData[AsyncClient]):
     async def wait(
         self,
         timeout: float | None = None,  # noqa: ASYNC109 - the twin of Run.wait; long-poll bound
-        *, client: AsyncClient | None = None,
+        *, poll: float = plans.POLL_SECONDS, on_progress: Callable[[Run], None] | None = None,
+        client: AsyncClient | None = None,
     ) -> Run:
         """Until the run ends, following ``superseded_by``; ``RunWaitTimeout`` after
-        ``timeout`` seconds."""
-        self.handle = await self._use(client).run(plans.wait_for(self.handle, timeout))
+        ``timeout`` seconds. ``on_progress`` is called with this run at each answer before
+        the end (polls of ``poll`` seconds at most)."""
+        plan = plans.wait_for(self.handle, timeout, poll=poll,
+                              on_progress=self._progress(on_progress))
+        self.handle = await self._use(client).run(plan)
         return self
 
 
@@ -63,9 +67,11 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
         found = resolve(client)
         return cls(await found.send(calls.get_integration(integration_id)), client)
 
-    async def resync(self, *, client: AsyncClient | None = None) -> Run:
+    async def resync(
+        self, *, trigger: Asker = "sdk", client: AsyncClient | None = None
+    ) -> Run:
         chosen = self._use(client)
-        return Run(await chosen.send(calls.trigger(self.id)), client or self._client)
+        return Run(await chosen.send(calls.trigger(self.id, trigger)), client or self._client)
 
     async def status(self, *, client: AsyncClient | None = None) -> IntegrationStatus:
         self.state = await self._use(client).send(calls.get_integration(self.id))

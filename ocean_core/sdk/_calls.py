@@ -13,6 +13,7 @@ from pydantic import TypeAdapter
 
 from ocean_core.results import ResyncResult
 from ocean_core.sdk._models import (
+    Asker,
     AttachmentInfo,
     EntityInfo,
     IntegrationStatus,
@@ -79,9 +80,9 @@ def get_integration(integration_id: str) -> Call[IntegrationStatus]:
     return Call("GET", f"/api/integrations/{_p(integration_id)}", _as(IntegrationStatus))
 
 
-def trigger(integration_id: str) -> Call[RunHandle]:
+def trigger(integration_id: str, asker: Asker = "sdk") -> Call[RunHandle]:
     return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(RunHandle),
-                body={"trigger": "sdk"})
+                body={"trigger": asker})
 
 
 def runs_page(integration_id: str, limit: int, cursor: str | None) -> Call[Page[ResyncResult]]:

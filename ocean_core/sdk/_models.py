@@ -19,6 +19,8 @@ T = TypeVar("T")
 RunStatus = Literal[
     "pending", "superseded", "running", "succeeded", "failed", "aborted", "interrupted"
 ]
+Asker = Literal["sdk", "cli", "api"]
+"""Who asks for a resync, as its record's ``trigger`` says."""
 ENDED: frozenset[str] = frozenset({"succeeded", "failed", "aborted", "interrupted"})
 """The statuses of a run that has ended (``superseded`` has not: a newer run covers it)."""
 

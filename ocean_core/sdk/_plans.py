@@ -36,10 +36,15 @@ def resync_in_kb(kb_id: str, integration_id: str) -> Plan[RunHandle]:
 
 
 def wait_for(
-    handle: RunHandle, timeout: float | None, clock: Callable[[], float] = time.monotonic
+    handle: RunHandle, timeout: float | None, clock: Callable[[], float] = time.monotonic,
+    *, poll: float = POLL_SECONDS, on_progress: Callable[[RunHandle], None] | None = None,
 ) -> Plan[RunHandle]:
     """Long-poll the run until it ends, following ``superseded_by`` to the run that covers a
-    superseded trigger. ``RunWaitTimeout`` once ``timeout`` seconds have passed."""
+    superseded trigger. ``RunWaitTimeout`` once ``timeout`` seconds have passed.
+
+    Each poll waits ``poll`` seconds at most; ``on_progress`` gets every answer that finds
+    the run not ended yet (pending, or running with its live record)."""
+    poll = min(poll, POLL_SECONDS)
     deadline = None if timeout is None else clock() + timeout
     while handle.status not in ENDED:
         if handle.status == "superseded":
@@ -47,10 +52,12 @@ def wait_for(
                 return handle  # nothing to follow (an older server): the caller sees it
             handle = yield calls.get_run(handle.integration_id, handle.superseded_by)
             continue
-        left = POLL_SECONDS if deadline is None else deadline - clock()
-        call = calls.get_run(handle.integration_id, handle.run_id, min(left, POLL_SECONDS))
+        left = poll if deadline is None else deadline - clock()
+        call = calls.get_run(handle.integration_id, handle.run_id, min(left, poll))
         if left <= 0:
             raise RunWaitTimeout(call.method, call.path, handle.run_id, handle.status,
                                  timeout or 0.0)
         handle = yield call
+        if on_progress is not None and handle.status in ("pending", "running"):
+            on_progress(handle)
     return handle

@@ -7,7 +7,7 @@ client send it; ``ocean_core.sdk.aio`` has the same methods, awaited.
 from __future__ import annotations
 
 import builtins
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import islice
 
@@ -16,7 +16,7 @@ from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._client import Client, resolve
-from ocean_core.sdk._models import IntegrationStatus
+from ocean_core.sdk._models import Asker, IntegrationStatus
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -49,11 +49,17 @@ class Run(_Uses, RunData[Client]):
             calls.get_run(self.integration_id, self.run_id))
         return self
 
-    def wait(self, timeout: float | None = None, *, client: Client | None = None) -> Run:
+    def wait(
+        self, timeout: float | None = None, *, poll: float = plans.POLL_SECONDS,
+        on_progress: Callable[[Run], None] | None = None, client: Client | None = None,
+    ) -> Run:
         """Block until the run ends (long poll), following ``superseded_by``: afterwards
         ``run_id`` is the run that covered this trigger. ``RunWaitTimeout`` after
-        ``timeout`` seconds."""
-        self.handle = self._use(client).run(plans.wait_for(self.handle, timeout))
+        ``timeout`` seconds. ``on_progress`` is called with this run at each answer before
+        the end (polls of ``poll`` seconds at most: shorter ones, more calls)."""
+        plan = plans.wait_for(self.handle, timeout, poll=poll,
+                              on_progress=self._progress(on_progress))
+        self.handle = self._use(client).run(plan)
         return self
 
 
@@ -76,10 +82,11 @@ class Integration(_Uses, IntegrationData[Client]):
         found = resolve(client)
         return cls(found.send(calls.get_integration(integration_id)), client)
 
-    def resync(self, *, client: Client | None = None) -> Run:
-        """Trigger a resync (trigger ``sdk``); returns at once with a handle to follow."""
+    def resync(self, *, trigger: Asker = "sdk", client: Client | None = None) -> Run:
+        """Trigger a resync; returns at once with a handle to follow. ``trigger`` is who
+        asks, as the run's record will say (``sdk``; ``cli`` for the ``ocean`` command)."""
         chosen = self._use(client)
-        return Run(chosen.send(calls.trigger(self.id)), client or self._client)
+        return Run(chosen.send(calls.trigger(self.id, trigger)), client or self._client)
 
     def status(self, *, client: Client | None = None) -> IntegrationStatus:
         """The integration's state right now (status, generation, current and last run)."""

@@ -7,9 +7,10 @@ keeps None and uses whatever the default is at each call, so ``configure()`` rea
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
@@ -24,6 +25,7 @@ from ocean_core.sdk._models import (
 )
 
 C = TypeVar("C")
+R = TypeVar("R", bound="RunData[Any]")
 
 
 class IntegrationData(Generic[C]):
@@ -94,6 +96,19 @@ class RunData(Generic[C]):
     @property
     def succeeded(self) -> bool:
         return self.handle.status == "succeeded"
+
+    def _progress(
+        self: R, on_progress: Callable[[R], None] | None
+    ) -> Callable[[RunHandle], None] | None:
+        """``on_progress`` of a wait, fed with this run as each answer updates it."""
+        if on_progress is None:
+            return None
+
+        def seen(handle: RunHandle) -> None:
+            self.handle = handle
+            on_progress(self)
+
+        return seen
 
     def __repr__(self) -> str:
         return (f"Run(run_id={self.run_id!r}, integration_id={self.integration_id!r}, "

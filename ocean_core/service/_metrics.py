@@ -1,22 +1,19 @@
 """Prometheus metrics of a service: counters fed by finished runs, gauges read at scrape time.
 
-Each service has its own registry, so two services in one process (tests, embedding) never
-share or clash over metrics.
+Each service has its own registry (``OceanService.metrics``), so two services in one process
+(tests, embedding) never share or clash over metrics.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
 from ocean_core.results import ResyncResult
-
-if TYPE_CHECKING:
-    from ocean_core.service._service import OceanService
+from ocean_core.service._runner import IntegrationRunner
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _PROGRESS = ("fetched", "upserted", "unchanged", "errors")
@@ -24,9 +21,13 @@ _DURATION_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, float("inf
 
 
 class ServiceMetrics:
-    """Registers the service's metrics and counts every finished run."""
+    """The service's metrics: ``record`` counts a finished run, ``render`` is the text a
+    Prometheus scrape gets (of type ``content_type``). ``runners`` gives the integrations
+    whose live state the gauges show."""
 
-    def __init__(self, service: OceanService) -> None:
+    content_type = CONTENT_TYPE
+
+    def __init__(self, runners: Callable[[], Iterable[IntegrationRunner]]) -> None:
         self.registry = CollectorRegistry(auto_describe=True)
         labels = ["integration"]
         self.runs = Counter(
@@ -42,8 +43,7 @@ class ServiceMetrics:
             "ocean_resync_duration_seconds", "Wall-clock duration of finished runs.",
             [*labels, "status"], buckets=_DURATION_BUCKETS, registry=self.registry,
         )
-        self.registry.register(_LiveCollector(service))
-        service.add_listener(self.record)
+        self.registry.register(_LiveCollector(runners))
 
     def record(self, run: ResyncResult) -> None:
         integration = run.integration_id
@@ -64,8 +64,8 @@ class _LiveCollector(Collector):
     """What is true right now: each integration's generation, state, schedule and the
     progress of its run in flight."""
 
-    def __init__(self, service: OceanService) -> None:
-        self.service = service
+    def __init__(self, runners: Callable[[], Iterable[IntegrationRunner]]) -> None:
+        self.runners = runners
 
     def collect(self) -> Iterator[Metric]:
         generation = GaugeMetricFamily(
@@ -81,14 +81,14 @@ class _LiveCollector(Collector):
         progress = GaugeMetricFamily(
             "ocean_current_run_items", "Progress of the run in flight, per kind.",
             labels=["integration", "kind", "count"])
-        for instance in self.service.instances:
-            name = instance.id
-            generation.add_metric([name], instance.ocean.generation)
-            running.add_metric([name], 1 if instance.ocean.state == "running" else 0)
-            if instance.schedule is not None:
-                skipped.add_metric([name], instance.skipped_ticks)
-                due.add_metric([name], instance.schedule.next_due.timestamp())
-            current = instance.ocean.current_run
+        for runner in self.runners():
+            name = runner.id
+            generation.add_metric([name], runner.ocean.generation)
+            running.add_metric([name], 1 if runner.ocean.state == "running" else 0)
+            for ticker in runner.tickers[:1]:  # the schedule of full resyncs
+                skipped.add_metric([name], ticker.skipped_ticks)
+                due.add_metric([name], ticker.schedule.next_due.timestamp())
+            current = runner.ocean.current_run
             if current is not None:
                 for kind, stats in current.kinds.items():
                     for count in _PROGRESS:

@@ -1,44 +1,36 @@
-"""The long-lived runtime behind ``ocean sail``: every configured integration, its triggers
-(on start, on a schedule, on demand) and the changes the API makes to it."""
+"""The long-lived runtime behind ``ocean sail``: one runner per configured integration, the
+knowledge bases, the metrics, and the notices of other processes, composed."""
 
 from __future__ import annotations
 
-import uuid
 from contextlib import AsyncExitStack
-from datetime import datetime
-from functools import partial
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Self
 
 import anyio
-from anyio.abc import TaskGroup
 from loguru import logger
 
-from ocean_core._changes import ChangeSignal
+from ocean_core._signal import ChangeSignal
 from ocean_core._types import Trigger
+from ocean_core.assembly import open_catalog
 from ocean_core.catalog import Catalog
-from ocean_core.config import IntegrationSettings, LoadedConfig, OceanSettings
-from ocean_core.errors import (
-    ConfigError,
-    ConfigProblem,
-    MappingError,
-    NotFoundError,
-    NotRunningError,
-)
-from ocean_core.integration import Integration
-from ocean_core.mapping import validate_for
+from ocean_core.config import LoadedConfig, OceanSettings
+from ocean_core.errors import NotFoundError, NotRunningError
 from ocean_core.ocean import RunListener, RunTicket
-from ocean_core.runtime import build_integration, build_ocean_for, open_catalog, resolve_mapping
-from ocean_core.service import _changes
-from ocean_core.service._instance import Instance, IntegrationChange, now
-from ocean_core.service._knowledge import KnowledgeBases
-from ocean_core.service._runners import drive, on_notice
-from ocean_core.service._schedule import Schedule
-from ocean_core.service._ticks import SCHEDULE_STATE_KEY, keep_schedule
+from ocean_core.results import ResyncResult
+from ocean_core.service._build import RuntimeBuilder
+from ocean_core.service._knowledge_bases import KnowledgeBases
+from ocean_core.service._metrics import ServiceMetrics
+from ocean_core.service._overrides import IntegrationChange
+from ocean_core.service._runner import IntegrationRunner, RunnerSetup
+from ocean_core.service._status import IntegrationSnapshot, TriggeredRun
 
 LEASE_CHECK_INTERVAL = 5.0
 """Seconds between a holder's checks that its runner lock is still its own."""
+STANDBY_LOOK_AGAIN = 1.0
+"""Seconds between a standby's looks at a run another process runs (its end is not
+signalled here)."""
 
 
 class OceanService:
@@ -60,15 +52,17 @@ class OceanService:
         config.require("takeover_interval")  # an unset ${NAME} there is no default of 5s
         self.config = config
         self._catalog = catalog
-        self._instances: dict[str, Instance] = {}
+        self._runners: dict[str, IntegrationRunner] = {}
         self._stack: AsyncExitStack | None = None
         self._listeners: list[RunListener] = []
         self._changed = ChangeSignal()
-        self._tasks: TaskGroup | None = None
         self.takeover_interval = self.config.settings.takeover_interval.total_seconds()
         self.lease_check_interval = LEASE_CHECK_INTERVAL
-        self.knowledge_bases = KnowledgeBases(self)
+        self.knowledge_bases = KnowledgeBases(lambda: self.catalog, self.get, self.trigger)
         """Named groups of integrations (stored in the catalog)."""
+        self.metrics = ServiceMetrics(lambda: self.instances)
+        """Prometheus metrics of every integration (``metrics.render()``)."""
+        self.add_listener(self.metrics.record)
 
     @property
     def catalog(self) -> Catalog:
@@ -77,8 +71,9 @@ class OceanService:
         return self._catalog
 
     @property
-    def instances(self) -> list[Instance]:
-        return list(self._instances.values())
+    def instances(self) -> list[IntegrationRunner]:
+        """The runner of each configured integration, in config order."""
+        return list(self._runners.values())
 
     @property
     def running(self) -> bool:
@@ -93,27 +88,24 @@ class OceanService:
     async def __aenter__(self) -> Self:
         if self._stack is not None:
             raise RuntimeError("this service is already running; enter it once")
-        self._instances.clear()
+        self._runners.clear()
         async with AsyncExitStack() as stack:
             if self._catalog is None:
                 self._catalog = open_catalog(self.config)
                 stack.push_async_callback(self._close_catalog)
+            setup = self._setup()
             for index, item in enumerate(self.config.settings.integrations):
-                instance = await self._prepare_instance(index, item)
-                self._instances[instance.id] = instance
+                runner = await IntegrationRunner.create(index, item, setup)
+                self._runners[runner.id] = runner
             tasks = await stack.enter_async_context(anyio.create_task_group())
             stack.callback(tasks.cancel_scope.cancel)
-            self._tasks = tasks
-            for instance in self._instances.values():
-                # Returns once the instance runs, or stands by (another process runs it).
-                await tasks.start(drive, self, instance)
-                if instance.schedule is not None:
-                    tasks.start_soon(keep_schedule, self, instance)
-            if self.catalog.shared:
-                tasks.start_soon(self.catalog.listen_triggers, partial(on_notice, self))
+            for runner in self._runners.values():
+                await tasks.start(runner.run)  # once it runs, or stands by (another process)
+            if setup.shared:
+                tasks.start_soon(self.catalog.listen_triggers, self._on_notice)
             self._stack = stack.pop_all()
-        held = sum(1 for i in self._instances.values() if i.holder)
-        logger.info("service started: {} integration(s), {} run here", len(self._instances), held)
+        held = sum(1 for r in self._runners.values() if r.runs_here)
+        logger.info("service started: {} integration(s), {} run here", len(self._runners), held)
         return self
 
     async def __aexit__(
@@ -127,33 +119,54 @@ class OceanService:
                 await stack.__aexit__(exc_type, exc, tb)
             finally:
                 self._stack = None
-                self._notify()  # wakes whoever waits on a run that will now never end
-        # The instances stay readable: a request still open while the server drains gets
+                self._changed.notify()  # wakes whoever waits on a run that will never end
+        # The runners stay readable: a request still open while the server drains gets
         # their final state; a trigger gets NotRunningError.
+
+    def _setup(self) -> RunnerSetup:
+        return RunnerSetup(
+            catalog=self.catalog, builder=RuntimeBuilder(self.config, self.catalog),
+            signal=self._changed, on_run=self._tell, shared=self.catalog.shared,
+            takeover_interval=self.takeover_interval,
+            lease_check_interval=self.lease_check_interval,
+        )
 
     async def _close_catalog(self) -> None:
         await self.catalog.close()
 
-    async def _prepare_instance(self, index: int, file_item: IntegrationSettings) -> Instance:
-        item = await _changes.apply_stored(self.catalog, file_item)
-        ocean = build_ocean_for(item, self.config, index, self.catalog)
-        ocean.add_listener(self._tell)
-        instance = Instance(index, file_item, item, ocean)
-        if item.scheduled_resync_interval is not None:
-            instance.schedule = Schedule.starting(item.scheduled_resync_interval, now())
-            stored = await self.catalog.get_state(item.id, SCHEDULE_STATE_KEY) or {}
-            instance.skipped_ticks = int(stored.get("skipped_ticks", 0))
-            last = stored.get("last_skipped_at")
-            instance.last_skipped_at = datetime.fromisoformat(last) if last else None
-        return instance
-
     # -- reads ------------------------------------------------------------------------------
 
-    def get(self, integration_id: str) -> Instance:
+    def get(self, integration_id: str) -> IntegrationRunner:
+        """The runner of a configured integration; ``NotFoundError`` naming the ids."""
         try:
-            return self._instances[integration_id]
+            return self._runners[integration_id]
         except KeyError:
-            raise NotFoundError("integration", integration_id, list(self._instances)) from None
+            raise NotFoundError("integration", integration_id, list(self._runners)) from None
+
+    async def state(self, integration_id: str) -> IntegrationSnapshot:
+        """One integration right now (``NotFoundError`` if it is not configured)."""
+        return await self.get(integration_id).snapshot()
+
+    async def states(self) -> list[IntegrationSnapshot]:
+        """Every integration right now, in config order."""
+        return [await runner.snapshot() for runner in self.instances]
+
+    async def run_status(
+        self, integration_id: str, run_id: str, *,
+        wait: float = 0.0,
+    ) -> TriggeredRun:
+        """Where a triggered run stands. With ``wait``, as soon as it has ended (or been
+        superseded), or when ``wait`` seconds have passed, or when the service stops."""
+        runner = self.get(integration_id)
+        found = await runner.run_status(run_id)
+        if wait and not found.settled:
+            logger.debug("a client waits up to {}s for run {} to end", wait, run_id)
+        with anyio.move_on_after(wait):
+            while not found.settled and self.running:
+                with anyio.move_on_after(None if runner.runs_here else STANDBY_LOOK_AGAIN):
+                    await self.next_change()
+                found = await runner.run_status(run_id)
+        return found
 
     # -- triggers ---------------------------------------------------------------------------
 
@@ -167,19 +180,7 @@ class OceanService:
         """
         if not self.running:
             raise NotRunningError("the service is not running (stopped, or not started)")
-        instance = self.get(integration_id)
-        if instance.holder:
-            ticket = instance.ocean.request(trigger)
-        else:
-            generation = await self.catalog.advance_generation(integration_id)
-            ticket = RunTicket(uuid.uuid4().hex, generation)
-            instance.remember(ticket)
-            await self.catalog.publish_trigger({
-                "integration_id": integration_id, "run_id": ticket.run_id,
-                "generation": generation, "trigger": str(Trigger(trigger)), "reload": reload,
-            })
-        self._notify()
-        return ticket
+        return await self.get(integration_id).trigger(trigger, reload=reload)
 
     async def change(
         self, integration_id: str, change: IntegrationChange,
@@ -191,60 +192,21 @@ class OceanService:
         Problems name fields relative to the integration: ``config.kinds``,
         ``mapping.resources[0].kind``.
         """
-        instance = self.get(integration_id)
-        updates = {k: v for k, v in vars(change).items() if v is not None}
-        changed = instance.settings.model_copy(update=updates)
-        current = instance.settings
-        reconfigured = changed.config != current.config or changed.mapping != current.mapping
-        prepared = self._prepare(instance, changed) if reconfigured else None
-        if changed != current:  # stored before applied: a failed write changes nothing
-            await _changes.store(self.catalog, instance.file_settings, changed)
-            logger.info("integration {}: {} changed through the API", integration_id,
-                        ", ".join(k for k in updates if updates[k] != getattr(current, k)))
-            instance.settings = changed
-        if prepared is not None:
-            instance.ocean.reconfigure(*prepared)
-            trigger = Trigger.CONFIG
-        return await self.trigger(integration_id, trigger, reload=changed != current)
+        return await self.get(integration_id).change(change, trigger)
 
-    def _prepare(
-        self, instance: Instance, item: IntegrationSettings
-    ) -> tuple[Integration, dict[str, Any] | None, str | None]:
-        """The integration and mapping of changed settings, every problem reported at once."""
-        problems: list[ConfigProblem] = []
-        integration: Integration | None = None
-        try:
-            integration = build_integration(item, "", "")
-        except ConfigError as exc:
-            problems.extend(exc.problems)
-        where, path = f"integrations[{instance.index}]", str(self.config.path)
-        mapping, source = resolve_mapping(item, self.config.base, where, path)
-        if isinstance(item.mapping, dict) and item.mapping != instance.file_settings.mapping:
-            source = f"PATCH /api/integrations/{instance.id}"
-        if mapping is not None:
-            try:  # kinds and selector keys are checked only once the config is valid
-                validate_for(integration, mapping)
-            except MappingError as exc:
-                problems.extend(
-                    ConfigProblem(f"mapping.{p.field}".rstrip("."), p.message)
-                    for p in exc.problems
-                )
-        if problems:
-            raise ConfigError(problems)
-        assert integration is not None
-        return integration, mapping, source
+    def _on_notice(self, notice: dict[str, Any]) -> None:
+        """A trigger another process passed on: to the runner of its integration."""
+        runner = self._runners.get(str(notice.get("integration_id")))
+        if runner is not None:
+            runner.on_notice(notice)
 
     # -- change notification ----------------------------------------------------------------
 
-    def _tell(self, record: Any) -> None:
+    def _tell(self, record: ResyncResult) -> None:
         for listener in self._listeners:
             listener(record)
-        self._notify()
-
-    def _notify(self) -> None:
         self._changed.notify()
 
     async def next_change(self) -> None:
         """Wait for the next trigger, tick or finished run (for tests and live views)."""
         await self._changed.wait()
-

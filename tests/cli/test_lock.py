@@ -8,8 +8,8 @@ from pathlib import Path
 import anyio
 from filelock import FileLock
 
+from ocean_core.assembly import build_ocean, open_catalog
 from ocean_core.config import load_config
-from ocean_core.runtime import build_ocean, open_catalog
 from tests.cli._helpers import clean_env, fake, invoke, json_out, ocean_script, write_config
 
 

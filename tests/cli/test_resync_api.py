@@ -118,17 +118,18 @@ def test_wrong_token_exits_2_naming_401(tmp_path: Path, cwd: Path, sail: Start) 
     assert history(process, "alpha") == []
 
 
-def test_unreachable_url_exits_2(cwd: Path) -> None:
+def test_unreachable_url_exits_1_naming_the_url_and_the_cause(cwd: Path) -> None:
+    # Not a config error (exit 2): the same command works once the server is up.
     url = f"http://127.0.0.1:{free_port()}"  # nothing listens there
 
     proc = ocean("resync", "--api", url, "--token", TOKEN, cwd=cwd)
 
-    assert proc.returncode == 2, (proc.stdout, proc.stderr)
+    assert proc.returncode == 1, (proc.stdout, proc.stderr)
     assert "Traceback" not in proc.stderr
     lines = error_lines(proc)
     assert len(lines) == 1, lines
-    assert lines[0].startswith("error: ") and "cannot reach" in lines[0], lines
-    assert url in lines[0]
+    assert lines[0].startswith(f"error: cannot reach the API at {url}: ConnectError"), lines
+    assert "--api" not in lines[0]
 
 
 def test_detach_prints_the_handles_and_returns(tmp_path: Path, cwd: Path, sail: Start) -> None:

@@ -10,10 +10,10 @@ import anyio
 import pytest
 import yaml
 
+from ocean_core.assembly import build_ocean, open_catalog
 from ocean_core.catalog import MemoryCatalog, SQLiteCatalog
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, MappingError, OceanError
-from ocean_core.runtime import build_ocean, open_catalog
 
 
 def _write(folder: Path, data: Any, name: str = "ocean.yaml") -> Path:

@@ -14,10 +14,10 @@ import yaml
 from integrations.git import GitConfig
 from integrations.packages import PackagesConfig
 from ocean_core._paths import resolve_paths
+from ocean_core.assembly import build_ocean
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.config import IntegrationSettings, load_config
 from ocean_core.errors import ConfigError
-from ocean_core.runtime import build_ocean
 from tests.config._pathy import PATHY, PathyConfig
 
 

@@ -10,10 +10,10 @@ import pytest
 import yaml
 
 from ocean_core.api import create_app
+from ocean_core.assembly import build_ocean, open_catalog
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.config import load_config
 from ocean_core.errors import ConfigError
-from ocean_core.runtime import build_ocean, open_catalog
 from ocean_core.service import OceanService
 from tests.cli._helpers import error_lines, invoke
 

@@ -9,10 +9,10 @@ import pytest
 import yaml
 
 from ocean_core._yaml import MAX_VALUES
+from ocean_core.assembly import build_ocean, open_catalog
 from ocean_core.config import load_config
 from ocean_core.errors import ConfigError, MappingError
 from ocean_core.mapping import load_mapping_file
-from ocean_core.runtime import build_ocean, open_catalog
 from tests.cli._helpers import error_lines, invoke
 
 

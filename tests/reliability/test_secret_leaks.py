@@ -17,10 +17,10 @@ import pytest
 import yaml
 from loguru import logger
 
+from ocean_core.assembly import build_ocean
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.config import load_config
 from ocean_core.errors import ConfigError
-from ocean_core.runtime import build_ocean
 from tests.cli._helpers import invoke
 from tests.reliability._secret import BAD_CONFIGS, BAD_FILES, LONG, SECRET, SECRETIVE
 from tests.reliability._support import record

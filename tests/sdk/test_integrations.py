@@ -130,6 +130,43 @@ async def test_wait_times_out_with_a_typed_error_then_succeeds_once_released(
 
 
 
+async def test_resync_records_who_asks(tmp_path: Path) -> None:
+    config = write_config(tmp_path, box("box-a", resync_on_start=False))
+    async with serving(config) as served:
+        integration = await Integration.get("box-a", client=served.client)
+        by_cli = await (await integration.resync(trigger="cli")).wait(timeout=20)
+        by_default = await (await integration.resync()).wait(timeout=20)
+    assert by_cli.record is not None and by_cli.record.trigger == "cli"
+    assert by_default.record is not None and by_default.record.trigger == "sdk"
+
+
+async def test_wait_reports_the_run_in_flight_at_each_short_poll(
+    tmp_path: Path, gate: Gate
+) -> None:
+    config = write_config(tmp_path, gated("a", items=4, gate="g"))
+    seen: list[tuple[str, int | None]] = []
+
+    def progress(run: Run) -> None:
+        upserted = run.record.kinds["item"].upserted if run.record else None
+        seen.append((run.status, upserted))
+        if len(seen) == 2:
+            gate.release.set()
+
+    async with serving(config) as served:
+        await gate.reached.wait()
+        status = await (await Integration.get("a", client=served.client)).status()
+        assert status.current_run is not None
+        run = Run(_handle(status.current_run.id, status.generation), served.client)
+        with anyio.fail_after(20):
+            await run.wait(poll=0.05, on_progress=progress)
+        polls = [r for r in served.requests if r.endswith(f"/resyncs/{run.run_id}")]
+    assert [status for status, _ in seen[:2]] == ["running", "running"]
+    assert all(n is not None and n <= 2 for _, n in seen[:2])  # the gate holds half back
+    assert run.status == "succeeded" and run.record is not None
+    assert run.record.kinds["item"].upserted == 4
+    assert len(polls) == len(seen) + 1  # one answer per call back, and the final one
+
+
 def _handle(run_id: str, generation: int) -> RunHandle:
     return RunHandle(run_id=run_id, integration_id="a", generation=generation,
                      status="running")

@@ -120,6 +120,15 @@ def test_several_blocking_calls_resync_and_wait_to_the_end(client: Client) -> No
     assert integration.refresh() is integration and integration.type == "Box"
 
 
+def test_a_blocking_resync_records_who_asks_and_reports_progress(client: Client) -> None:
+    integration = Integration.get("box-b", client=client)
+    seen: list[str] = []
+    run = integration.resync(trigger="cli").wait(
+        timeout=30, poll=0.05, on_progress=lambda r: seen.append(r.status))
+    assert run.succeeded and run.record is not None and run.record.trigger == "cli"
+    assert set(seen) <= {"pending", "running"}  # called back only before the end
+
+
 def test_attach_detach_and_delete_leave_entities_and_integrations(
     client: Client, served: SailProcess
 ) -> None:

@@ -8,9 +8,9 @@ import pytest
 from pydantic import ValidationError
 
 from integrations.github import GitHubConfig
+from ocean_core.assembly import build_integration
 from ocean_core.config import IntegrationSettings
 from ocean_core.errors import ConfigError
-from ocean_core.runtime import build_integration
 
 
 def _error_fields(config: dict[str, Any]) -> dict[str, str]:

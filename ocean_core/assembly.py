@@ -1,4 +1,5 @@
-"""Build runtimes from a config file: the integration type, its config and its mapping."""
+"""Assembly: build an integration's runtime (``Ocean``) from a config file: the integration type,
+its config and its mapping; and check a config without running anything."""
 
 from __future__ import annotations
 

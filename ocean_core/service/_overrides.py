@@ -1,4 +1,5 @@
-"""Changes made through the API (``PATCH /api/integrations/{id}``) outlive a restart.
+"""Overrides: the changes made through the API (``PATCH /api/integrations/{id}``), which
+outlive a restart.
 
 They are kept in the catalog's state store, next to a digest of the config file's values they
 replaced (a digest, so that secrets the file takes from the environment are not copied into
@@ -10,6 +11,7 @@ dropped (logged).
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +24,19 @@ from ocean_core.config import IntegrationSettings
 STATE_KEY = "api_changes"
 CHANGEABLE = ("name", "config", "mapping")
 """The settings of an integration the API may change."""
+
+
+@dataclass(frozen=True)
+class IntegrationChange:
+    """What a ``PATCH`` may change; ``None`` leaves a value as it is."""
+
+    name: str | None = None
+    config: dict[str, Any] | None = None
+    mapping: dict[str, Any] | None = None
+
+    def applied_to(self, item: IntegrationSettings) -> IntegrationSettings:
+        updates = {k: v for k, v in vars(self).items() if v is not None}
+        return item.model_copy(update=updates)
 
 
 def _plain(value: Any) -> Any:
@@ -52,7 +67,7 @@ async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> Integrati
     return item.model_copy(update=stored["values"])
 
 
-async def store(
+async def store_change(
     catalog: Catalog, file_item: IntegrationSettings, changed: IntegrationSettings
 ) -> None:
     """Remember the changed values, with the file's values they replace."""

@@ -18,7 +18,7 @@ from ocean_core.api._models import (
     Page,
     RunHandle,
 )
-from ocean_core.api._routes import accepted, service_of
+from ocean_core.api._requests import accepted, service_of
 from ocean_core.api._views import state_view
 from ocean_core.catalog import KnowledgeBaseRecord
 from ocean_core.errors import NotAttachedError, NotFoundError
@@ -72,7 +72,7 @@ async def list_attached(request: Request, kb_id: str) -> list[KbIntegrationOut]:
     items = []
     for integration_id, attached_at in await service.knowledge_bases.attachments(kb_id):
         try:
-            state = await state_view(service, service.get(integration_id))
+            state = state_view(await service.state(integration_id))
         except NotFoundError:
             state = None  # attached once, no longer configured
         items.append(KbIntegrationOut(
@@ -93,7 +93,7 @@ async def attach_integration(
     attached_at, created = await service.knowledge_bases.attach(kb_id, body.integration_id)
     if not created:
         response.status_code = status.HTTP_200_OK
-    state = await state_view(service, service.get(body.integration_id))
+    state = state_view(await service.state(body.integration_id))
     return KbIntegrationOut(
         integration_id=body.integration_id, attached_at=attached_at, integration=state
     )

@@ -1,13 +1,11 @@
-"""The routes of ``/api``: integrations, their resyncs, and entities."""
+"""The routes of ``/api/integrations`` (integrations and their resyncs) and ``/api/entities``."""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Annotated
 
-import anyio
 from fastapi import APIRouter, Body, Query, Request, Response, status
-from loguru import logger
 
 from ocean_core.api._cursor import decode_cursor, encode_cursor
 from ocean_core.api._entities import EntityFilters, entity_page
@@ -21,10 +19,10 @@ from ocean_core.api._models import (
     ResyncRequest,
     RunHandle,
 )
-from ocean_core.api._views import detail_view, run_handle, state_view
-from ocean_core.ocean import RunTicket
+from ocean_core.api._requests import accepted, run_url, service_of
+from ocean_core.api._views import detail_view, handle_view, state_view
 from ocean_core.results import ResyncResult
-from ocean_core.service import IntegrationChange, OceanService
+from ocean_core.service import IntegrationChange
 
 router = APIRouter(
     prefix="/api",
@@ -35,37 +33,16 @@ Limit = Annotated[int, Query(ge=1, le=1000, description="Page size.")]
 Cursor = Annotated[str | None, Query(description="`next_cursor` of the previous page.")]
 
 
-def service_of(request: Request) -> OceanService:
-    service: OceanService = request.app.state.ocean_service
-    return service
-
-
-def _run_url(request: Request, integration_id: str, run_id: str) -> str:
-    root = request.scope.get("root_path", "")
-    return f"{root}/api/integrations/{integration_id}/resyncs/{run_id}"
-
-
-async def accepted(
-    request: Request, response: Response, integration_id: str, ticket: RunTicket
-) -> RunHandle:
-    url = _run_url(request, integration_id, ticket.run_id)
-    response.headers["Location"] = url
-    return await run_handle(service_of(request), service_of(request).get(integration_id),
-                            ticket.run_id, url)
-
-
 @router.get("/integrations", response_model=list[IntegrationState])
 async def list_integrations(request: Request) -> list[IntegrationState]:
     """Every configured integration with its state, in config order."""
-    service = service_of(request)
-    return [await state_view(service, instance) for instance in service.instances]
+    return [state_view(state) for state in await service_of(request).states()]
 
 
 @router.get("/integrations/{integration_id}", response_model=IntegrationDetail)
 async def get_integration(request: Request, integration_id: str) -> IntegrationDetail:
     """One integration: state, current run with live per-kind counts, schedule, config."""
-    service = service_of(request)
-    return await detail_view(service, service.get(integration_id))
+    return detail_view(await service_of(request).state(integration_id))
 
 
 @router.patch(
@@ -127,19 +104,8 @@ async def get_resync(
 ) -> RunHandle:
     """One run: `pending`, `superseded` (by `superseded_by`), or its record. With `wait`,
     answers as soon as the run ends (or is superseded), or when `wait` seconds have passed."""
-    service = service_of(request)
-    instance = service.get(integration_id)
-    url = _run_url(request, integration_id, run_id)
-    handle = await run_handle(service, instance, run_id, url)
-    if wait and handle.status in ("pending", "running"):
-        logger.debug("a client waits up to {}s for run {} to end", wait, run_id)
-    with anyio.move_on_after(wait):
-        while handle.status in ("pending", "running") and service.running:
-            # A run of another process ends unseen here: look again every second.
-            with anyio.move_on_after(None if instance.holder else 1.0):
-                await service.next_change()
-            handle = await run_handle(service, instance, run_id, url)
-    return handle
+    run = await service_of(request).run_status(integration_id, run_id, wait=wait)
+    return handle_view(run, run_url(request, integration_id, run_id))
 
 
 @router.get("/entities", response_model=Page[EntityOut])

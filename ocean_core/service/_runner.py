@@ -1,0 +1,289 @@
+"""One integration instance inside the service: its runtime, its runner lock, its schedule,
+the triggers it takes from other processes and those it passes on to them.
+
+With a one-process catalog the runner lock is taken at start or the service fails. With a
+shared one (PostgreSQL) a process that finds it taken stands by: it passes triggers on to the
+runner (``on_notice`` is the runner's side), and takes over when the runner's lock is gone.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import anyio
+from anyio.abc import TaskGroup, TaskStatus
+from loguru import logger
+
+from ocean_core._signal import ChangeSignal
+from ocean_core._types import Trigger
+from ocean_core.catalog import Catalog
+from ocean_core.config import IntegrationSettings
+from ocean_core.errors import NotRunningError, OceanError, RunnerLockedError
+from ocean_core.ocean import Ocean, RunListener, RunTicket
+from ocean_core.service._build import RuntimeBuilder
+from ocean_core.service._overrides import CHANGEABLE, IntegrationChange, apply_stored, store_change
+from ocean_core.service._passed_on import PassedOn
+from ocean_core.service._schedule import Schedule
+from ocean_core.service._status import (
+    IntegrationSnapshot,
+    TriggeredRun,
+    activity,
+    triggered_run,
+)
+from ocean_core.service._ticks import Clock, Ticker
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunnerSetup:
+    """What the runners of one service share: their collaborators and timings."""
+
+    catalog: Catalog
+    builder: RuntimeBuilder
+    signal: ChangeSignal
+    """Notified at every change a reader may want to see (a trigger, a tick, a take)."""
+    on_run: RunListener
+    """Called with the record of every run that ends."""
+    shared: bool
+    """Whether other processes may run the integration (a PostgreSQL catalog)."""
+    takeover_interval: float
+    """Seconds between a standby's attempts to take the runner lock."""
+    lease_check_interval: float
+    """Seconds between a holder's checks that its runner lock is still its own."""
+    clock: Clock = now
+
+
+class IntegrationRunner:
+    """One configured integration: runs it while this process holds its runner lock, else
+    stands by and passes its triggers on.
+
+        runner = await IntegrationRunner.create(0, settings, setup)
+        async with anyio.create_task_group() as tasks:
+            await tasks.start(runner.run)     # returns once it runs, or stands by
+            ticket = await runner.trigger(Trigger.API)
+    """
+
+    def __init__(
+        self, index: int, file_settings: IntegrationSettings, settings: IntegrationSettings,
+        ocean: Ocean, setup: RunnerSetup, tickers: tuple[Ticker, ...] = (),
+    ) -> None:
+        self.index = index
+        self.file_settings = file_settings
+        """As the config file says."""
+        self.settings = settings
+        """In effect: the file's, with the changes made through the API."""
+        self.ocean = ocean
+        self.tickers = tickers
+        self._setup = setup
+        self._catalog = setup.catalog
+        self._passed = PassedOn()
+        self._holder = False
+        self._tasks: TaskGroup | None = None
+
+    @classmethod
+    async def create(
+        cls, index: int, file_settings: IntegrationSettings, setup: RunnerSetup
+    ) -> IntegrationRunner:
+        """The runner of ``integrations[index]``, with the API's stored changes applied and
+        the skipped ticks of its schedule restored."""
+        settings = await apply_stored(setup.catalog, file_settings)
+        ocean = setup.builder.ocean(index, settings)
+        ocean.add_listener(setup.on_run)
+        tickers: list[Ticker] = []
+        if settings.scheduled_resync_interval is not None:
+            schedule = Schedule.starting(settings.scheduled_resync_interval, setup.clock())
+            ticker = Ticker(settings.id, schedule, setup.catalog, setup.clock)
+            await ticker.restore()
+            tickers.append(ticker)
+        return cls(index, file_settings, settings, ocean, setup, tuple(tickers))
+
+    @property
+    def id(self) -> str:
+        return self.settings.id
+
+    @property
+    def runs_here(self) -> bool:
+        """Whether this process runs the integration (holds its runner lock)."""
+        return self._holder
+
+    @property
+    def schedule(self) -> Schedule | None:
+        """The schedule of full resyncs, if one is configured."""
+        return self.tickers[0].schedule if self.tickers else None
+
+    # -- running ----------------------------------------------------------------------------
+
+    async def run(self, *, task_status: TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:
+        """Run the integration whenever this process can take its runner lock, and keep its
+        schedule. Started (``task_status``) once it runs, or stands by."""
+        try:
+            async with anyio.create_task_group() as tasks:
+                self._tasks = tasks
+                for ticker in self.tickers:
+                    tasks.start_soon(ticker.keep, self.ocean, lambda: self._holder,
+                                     self._notify)
+                await self._drive(task_status)
+        finally:
+            self._tasks = None
+
+    async def _drive(self, task_status: TaskStatus[None]) -> None:
+        """Take the runner lock and hold it; when it is taken (or lost), stand by and try
+        again every ``takeover_interval`` seconds: when the holder dies, PostgreSQL drops its
+        lock, and one standby takes over (raising the fencing token)."""
+        first = True
+        while True:
+            try:
+                async with self.ocean:
+                    self._set_holder(True)
+                    await self._on_take(first)
+                    if first:
+                        task_status.started()
+                        first = False
+                    await self._hold()
+                    logger.warning("integration {}: lost its runner lock; standing by",
+                                   self.id)
+            except RunnerLockedError:
+                if not self._setup.shared:
+                    raise
+            except OceanError as exc:  # the catalog went away (a restart): stand by, retry
+                if first:
+                    raise
+                logger.warning("integration {}: {}; standing by", self.id, exc)
+            finally:
+                self._set_holder(False)
+            if first:
+                logger.info("integration {}: run by another process; standing by", self.id)
+                task_status.started()
+                first = False
+            await anyio.sleep(self._setup.takeover_interval)
+
+    async def _on_take(self, first: bool) -> None:
+        """The resync a runner starts with: on start if configured; after a takeover also
+        when the previous holder left a triggered generation unrun."""
+        if self.settings.resync_on_start:
+            self.ocean.request(Trigger.START)
+            return
+        if first:
+            return
+        newest = await self._catalog.runs(self.id, limit=1)
+        if self.ocean.generation > (newest[0].generation if newest else 0):
+            self.ocean.request(Trigger.START)
+
+    async def _hold(self) -> None:
+        """Return when this process no longer holds the integration's lock."""
+        if not self._setup.shared:
+            await anyio.sleep_forever()
+        while True:
+            await anyio.sleep(self._setup.lease_check_interval)
+            if not await self._catalog.still_holds(self.id):
+                return
+
+    def _set_holder(self, holder: bool) -> None:
+        self._holder = holder
+        self._notify()
+
+    def _notify(self) -> None:
+        self._setup.signal.notify()
+
+    # -- triggers ---------------------------------------------------------------------------
+
+    async def trigger(self, trigger: Trigger | str = Trigger.API, *, reload: bool = False
+                      ) -> RunTicket:
+        """Bump the generation, abort the run in flight, start a new one.
+
+        If another process runs the integration, the generation is bumped in the catalog and
+        the trigger passed on to that process, which aborts its run and starts the new one
+        (after reading the changes stored through the API first, with ``reload``).
+        """
+        if self._tasks is None:
+            raise NotRunningError("the service is not running (stopped, or not started)")
+        if self._holder:
+            ticket = self.ocean.request(trigger)
+        else:
+            generation = await self._catalog.advance_generation(self.id)
+            ticket = RunTicket(uuid.uuid4().hex, generation)
+            self._passed.remember(ticket)
+            await self._catalog.publish_trigger({
+                "integration_id": self.id, "run_id": ticket.run_id,
+                "generation": generation, "trigger": str(Trigger(trigger)), "reload": reload,
+            })
+        self._notify()
+        return ticket
+
+    def on_notice(self, notice: dict[str, Any]) -> None:
+        """A trigger another process passed on: the holder runs it."""
+        if not self._holder or self._tasks is None:
+            return
+        if notice.get("reload"):
+            self._tasks.start_soon(self._reload, notice)
+            return
+        self.ocean.request(
+            str(notice["trigger"]), run_id=str(notice["run_id"]),
+            generation=int(notice["generation"]),
+        )
+        self._notify()
+
+    async def _reload(self, notice: dict[str, Any]) -> None:
+        """Another process changed the integration through the API: apply what it stored."""
+        changed = await apply_stored(self._catalog, self.file_settings)
+        if changed.config != self.settings.config or (
+            changed.mapping != self.settings.mapping
+        ):
+            self.ocean.reconfigure(*self._setup.builder.reconfiguration(
+                self.index, changed, self.file_settings))
+        self.settings = changed
+        self.on_notice({**notice, "reload": False})
+
+    async def change(
+        self, change: IntegrationChange, trigger: Trigger | str = Trigger.API
+    ) -> RunTicket:
+        """Apply a change (validated first; invalid: ``ConfigError`` and nothing changed),
+        keep it across restarts, then trigger a resync, even if nothing changed."""
+        changed, current = change.applied_to(self.settings), self.settings
+        reconfigured = changed.config != current.config or changed.mapping != current.mapping
+        prepared = (self._setup.builder.reconfiguration(self.index, changed, self.file_settings)
+                    if reconfigured else None)
+        if changed != current:  # stored before applied: a failed write changes nothing
+            await store_change(self._catalog, self.file_settings, changed)
+            logger.info("integration {}: {} changed through the API", self.id, ", ".join(
+                name for name in CHANGEABLE if getattr(changed, name) != getattr(current, name)))
+            self.settings = changed
+        if prepared is not None:
+            self.ocean.reconfigure(*prepared)
+            trigger = Trigger.CONFIG
+        return await self.trigger(trigger, reload=changed != current)
+
+    # -- reads ------------------------------------------------------------------------------
+
+    async def snapshot(self) -> IntegrationSnapshot:
+        """The integration right now, as a frozen record."""
+        now_ = await activity(self.id, self.ocean, self._catalog, self._holder, self._passed)
+        ended = now_.last_ended
+        settings = self.settings
+        return IntegrationSnapshot(
+            id=self.id, type=self.ocean.integration.type or settings.type, name=settings.name,
+            status=now_.status, generation=now_.generation, runs_here=self._holder,
+            resync_on_start=settings.resync_on_start,
+            schedule=self.tickers[0].snapshot() if self.tickers else None,
+            current_run=now_.current, pending_run=now_.pending, last_run=ended,
+            last_started_at=now_.last_started_at,
+            last_ended_at=ended.ended_at if ended else None,
+            changed_through_api=settings != self.file_settings,
+            kinds=tuple(step.spec.name for step in self.ocean.plan.steps),
+            config=self.ocean.integration.config.model_dump(mode="json"),
+            mapping=settings.mapping,
+        )
+
+    async def run_status(self, run_id: str) -> TriggeredRun:
+        """Where a triggered run of this integration stands; ``NotFoundError`` if unknown."""
+        return await triggered_run(self.id, run_id, self.ocean, self._catalog, self._passed)
+
+    def __repr__(self) -> str:
+        return f"IntegrationRunner(id={self.id!r}, runs_here={self._holder})"
+
