@@ -112,6 +112,12 @@ def input_phrase(model: type[BaseModel] | None, error: Mapping[str, Any]) -> str
     return f"got {shown_value(value)}"
 
 
+def shown_input(model: type[BaseModel] | None, error: Mapping[str, Any]) -> str:
+    """``input_phrase`` as the end of a message: `` (got 0)``, or nothing."""
+    phrase = input_phrase(model, error)
+    return f" ({phrase})" if phrase else ""
+
+
 def shown_value(value: Any) -> str:
     """A scalar as JSON (``"red"``, ``0``, ``true``, ``null``), cut in the middle to
     ``VALUE_CHARS``."""

@@ -74,15 +74,6 @@ def known_keys(model: type[BaseModel]) -> list[str]:
     return [field.alias or name for name, field in model.model_fields.items()]
 
 
-def shown_input(model: type[BaseModel], error: Any) -> str:
-    """The ``(got ...)`` part of a message for a pydantic error, by the one rendering of
-    ``ocean_core._describe`` (kept for callers written before it)."""
-    from ocean_core._describe import input_phrase  # _describe builds on this module
-
-    phrase = input_phrase(model, error)
-    return f" ({phrase})" if phrase else ""
-
-
 def _knows(model: type[BaseModel], key: Any) -> bool:
     return key in model.model_fields or key in known_keys(model)
 
