@@ -9,17 +9,18 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from ocean_core._secrets import shown_input
+from ocean_core._describe import validation_problems
 from ocean_core.catalog import Catalog, MemoryCatalog, catalog_from_url
 from ocean_core.config import IntegrationSettings, LoadedConfig
 from ocean_core.errors import ConfigError, ConfigProblem, MappingError
 from ocean_core.integration import Integration
-from ocean_core.mapping import field_path, load_mapping_file
+from ocean_core.mapping import load_mapping_file
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import load_type
 
 
 def open_catalog(config: LoadedConfig) -> Catalog:
+    config.require("catalog")
     try:
         return catalog_from_url(config.settings.catalog, config.base)
     except ConfigError as exc:
@@ -52,18 +53,12 @@ def build_integration(item: IntegrationSettings, where: str, source: str) -> Int
         exc.args = ("; ".join(str(p) for p in exc.problems),)
         raise  # keep the class: UnknownIntegrationType carries the installed types
     try:
-        return cls(item.config)
+        return cls(item.config_for(cls.config_model))
     except ValidationError as exc:
-        raise ConfigError(
-            [
-                ConfigProblem(
-                    f"{prefix}config.{field_path(e['loc'])}".rstrip("."),
-                    e["msg"] + shown_input(cls.config_model, e),
-                    source,
-                )
-                for e in exc.errors()
-            ]
-        ) from None  # not `from exc`: pydantic's error would carry the secret in a traceback
+        problems = validation_problems(
+            cls.config_model, exc.errors(), prefix=f"{prefix}config", source=source
+        )
+        raise ConfigError(problems) from None  # pydantic's own text would carry the secret
 
 
 def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
@@ -76,6 +71,7 @@ def build_ocean_for(
 ) -> Ocean:
     """The runtime of one integration's settings (those of ``integrations[index]``, possibly
     changed through the API)."""
+    config.require_integration(index, item)
     where = f"integrations[{index}]"
     source = str(config.path)
     integration = build_integration(item, where, source)

@@ -8,30 +8,41 @@
 
 Environment variables override the file: ``OCEAN_CATALOG``, ``OCEAN_API__PORT``,
 ``OCEAN_API_TOKEN``, or a whole list as JSON in ``OCEAN_INTEGRATIONS``. Relative paths (the
-SQLite file, mapping files) are relative to the config file.
+SQLite file, mapping files, the path fields of an integration's config) are relative to the
+config file. See docs/configuration.md.
 """
 
 from __future__ import annotations
 
+import builtins
 import os
-import re
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
-import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+)
 from pydantic_settings import (
     BaseSettings,
+    EnvSettingsSource,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     SettingsError,
 )
 
+from ocean_core._describe import field_path, validation_problems
+from ocean_core._expand import Loc, Unset, expand_variables
 from ocean_core._interval import parse_interval
-from ocean_core._secrets import shown_input
+from ocean_core._paths import resolve_paths
+from ocean_core._yaml import read_yaml
 from ocean_core.errors import ConfigError, ConfigProblem
-from ocean_core.mapping import field_path
 
 
 class RateLimitSettings(BaseModel):
@@ -75,6 +86,36 @@ class IntegrationSettings(BaseModel):
     scheduled_resync_interval: Interval | None = None
     deletion_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
+    _written: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _read: dict[str, Any] = PrivateAttr(default_factory=dict)
+    _folder: Path | None = PrivateAttr(default=None)
+
+    def remember_file(self, written: dict[str, Any], folder: Path) -> None:
+        """Keep what the file wrote of these settings (``${NAME}`` unexpanded) and its folder."""
+        self._written = {k: v for k, v in written.items() if k in type(self).model_fields}
+        self._read = {name: getattr(self, name) for name in self._written}
+        self._folder = folder
+
+    def as_written(self, *names: str) -> dict[str, Any]:
+        """These settings as the config file writes them, ``${NAME}`` unexpanded: a new value
+        of a variable in the environment is no change of the file. A setting that is no
+        longer what the file said (changed through the API), or not in the file, gives its
+        value."""
+        return {
+            name: self._written[name]
+            if name in self._written and getattr(self, name) == self._read[name]
+            else getattr(self, name)
+            for name in names
+        }
+
+    def config_for(self, model: builtins.type[BaseModel]) -> dict[str, Any]:
+        """``config`` with the relative paths of ``model``'s path fields joined to the config
+        file's folder (``ocean_core._paths``); as it is for settings not read from a file."""
+        if self._folder is None:
+            return self.config
+        resolved: dict[str, Any] = resolve_paths(model, self.config, self._folder)
+        return resolved
+
 
 class OceanSettings(BaseSettings):
     """The whole config file."""
@@ -113,29 +154,96 @@ class OceanSettings(BaseSettings):
 
 
 class LoadedConfig(BaseModel):
-    """Settings with the folder their relative paths are relative to."""
+    """Settings with the folder their relative paths are relative to, and the ``${NAME}``
+    variables of the file that the environment does not set.
+
+    An unset variable is an error only where its field is used: ``require("api")`` before
+    serving the API, ``require_integration(index)`` before building an integration. So an
+    unset API token does not stop ``ocean resync``, nor one integration's token another's.
+    """
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     settings: OceanSettings
     path: Path
+    unresolved: list[ConfigProblem] = Field(default_factory=list)
+    """One problem per unset variable, naming its field, in file order."""
 
     @property
     def base(self) -> Path:
         return self.path.parent
 
+    def problems_for(self, *fields: str) -> list[ConfigProblem]:
+        """The unset variables at or under ``fields`` (``"api"``, ``"catalog"``,
+        ``"integrations[0]"``); every one without ``fields``."""
+        return [p for p in self.unresolved if not fields or any(_under(p.field, f) for f in fields)]
 
-def _read_yaml(path: Path) -> dict[str, Any]:
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        problem = ConfigProblem("", f"cannot read config: {exc.strerror}", str(path))
-        raise ConfigError(problem) from exc
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        problem = ConfigProblem("", f"invalid YAML: {_yaml_problem(exc)}", str(path))
-        raise ConfigError(problem) from exc
+    def require(self, *fields: str) -> None:
+        """Raise ``ConfigError`` with every unset variable at or under ``fields``, if any."""
+        problems = self.problems_for(*fields)
+        if problems:
+            raise ConfigError(problems)
+
+    def require_integration(self, index: int, item: IntegrationSettings | None = None) -> None:
+        """``require("integrations[index]")``, leaving out the settings that ``item`` (those
+        settings as changed through the API) no longer takes from the file."""
+        where = f"integrations[{index}]"
+        problems = self.problems_for(where)
+        if item is not None and index < len(self.settings.integrations):
+            written = self.settings.integrations[index]
+            problems = [p for p in problems
+                        if _setting_kept(item, written, p.field[len(where) + 1:])]
+        if problems:
+            raise ConfigError(problems)
+
+
+def _under(field: str, prefix: str) -> bool:
+    return field == prefix or field.startswith((f"{prefix}.", f"{prefix}["))
+
+
+def _setting_kept(item: IntegrationSettings, written: IntegrationSettings, rest: str) -> bool:
+    name = rest.split(".", 1)[0].split("[", 1)[0]
+    return bool(getattr(item, name, None) == getattr(written, name, None))
+
+
+def load_config(path: str | Path) -> LoadedConfig:
+    """Read and validate a config file; ``ConfigError`` names the file, field and value.
+
+    ``${NAME}`` in a string value is replaced by the environment variable ``NAME``,
+    ``${NAME:-default}`` falls back to ``default``, ``${OCEAN_CONFIG_DIR}`` is the config
+    file's folder, and ``$${`` stands for a literal ``${``: secrets can stay out of the file.
+    Unset variables are collected in ``LoadedConfig.unresolved``, not raised here.
+    """
+    path = Path(path)
+    raw = _read_mapping(path)
+    expansion = expand_variables(raw, Path(os.path.abspath(path.parent)))  # no `..` left
+    unset = {u.loc: u for u in expansion.unset}
+    settings = _validate(expansion.data, unset, path)
+    _check_unique_ids(settings, path)
+    provided = _from_environment()
+    token = os.environ.get("OCEAN_API_TOKEN")
+    if token:
+        settings.api.token = SecretStr(token)
+    read_token = os.environ.get("OCEAN_API_READ_TOKEN")
+    if read_token:
+        settings.api.read_token = SecretStr(read_token)
+    if "integrations" not in provided:
+        for item, written in zip(settings.integrations, raw.get("integrations") or [],
+                                 strict=False):
+            item.remember_file(written if isinstance(written, dict) else {}, path.parent)
+    else:
+        for item in settings.integrations:
+            item.remember_file({}, path.parent)
+    unresolved = [
+        ConfigProblem(field_path(u.loc), f"environment variable {u.name} is not set", str(path))
+        for u in expansion.unset
+        if not _provided(provided, u.loc)
+    ]
+    return LoadedConfig(settings=settings, path=path, unresolved=unresolved)
+
+
+def _read_mapping(path: Path) -> dict[str, Any]:
+    data = read_yaml(path, "config")
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -144,64 +252,49 @@ def _read_yaml(path: Path) -> dict[str, Any]:
     return data
 
 
-def load_config(path: str | Path) -> LoadedConfig:
-    """Read and validate a config file; ``ConfigError`` names the file, field and value.
-
-    ``${NAME}`` in a string value is replaced by the environment variable ``NAME`` (an error
-    names the field if it is not set), ``${NAME:-default}`` falls back to ``default``, and
-    ``$${`` stands for a literal ``${``: secrets can stay out of the file.
-    """
-    path = Path(path)
-    data = expand_environment(_read_yaml(path), str(path))
+def _validate(data: dict[str, Any], unset: dict[Loc, Unset], path: Path) -> OceanSettings:
+    """The settings of ``data``. A field left out for an unset variable that the model then
+    misses is that variable's problem; in ``api`` (needed only to serve it) it is no problem
+    now: the section is left out, and ``LoadedConfig.require("api")`` raises it."""
     try:
-        settings = OceanSettings(**data)
+        return OceanSettings(**data)
     except ValidationError as exc:
-        raise ConfigError(
-            [
-                ConfigProblem(field_path(e["loc"]), _describe(e), str(path))
-                for e in exc.errors()
-            ]
-        ) from exc
+        errors = exc.errors()
+        if "api" in data and any(tuple(e["loc"])[:1] == ("api",) and tuple(e["loc"]) in unset
+                                 for e in errors):
+            return _validate({k: v for k, v in data.items() if k != "api"}, unset, path)
+        problems = [
+            ConfigProblem(field_path(e["loc"]),
+                          f"environment variable {unset[tuple(e['loc'])].name} is not set",
+                          str(path))
+            if tuple(e["loc"]) in unset
+            else validation_problems(OceanSettings, [e], source=str(path))[0]
+            for e in errors
+        ]
+        raise ConfigError(problems) from None  # pydantic's text would repeat the inputs
     except SettingsError as exc:  # an environment variable that is not valid JSON
         raise ConfigError(ConfigProblem("", f"environment override: {exc}", str(path))) from exc
-    _check_unique_ids(settings, path)
-    token = os.environ.get("OCEAN_API_TOKEN")
-    if token:
-        settings.api.token = SecretStr(token)
-    read_token = os.environ.get("OCEAN_API_READ_TOKEN")
-    if read_token:
-        settings.api.read_token = SecretStr(read_token)
-    return LoadedConfig(settings=settings, path=path)
 
 
-_VARIABLE = re.compile(r"\$\$\{|\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+def _from_environment() -> dict[str, Any]:
+    """What the environment sets (``OCEAN_...``), as nested settings."""
+    provided: dict[str, Any] = EnvSettingsSource(OceanSettings)()
+    api = provided.setdefault("api", {}) if isinstance(provided.get("api", {}), dict) else {}
+    for name in ("token", "read_token"):
+        if os.environ.get(f"OCEAN_API_{name.upper()}"):
+            api[name] = True
+    return provided
 
 
-def expand_environment(data: Any, source: str, where: tuple[int | str, ...] = ()) -> Any:
-    """``data`` with ``${NAME}`` / ``${NAME:-default}`` replaced in every string value."""
-    if isinstance(data, dict):
-        return {k: expand_environment(value, source, (*where, k)) for k, value in data.items()}
-    if isinstance(data, list):
-        return [expand_environment(value, source, (*where, i)) for i, value in enumerate(data)]
-    if not isinstance(data, str) or "${" not in data:
-        return data
-    missing: list[str] = []
-
-    def replace(match: re.Match[str]) -> str:
-        if match.group(0) == "$${":
-            return "${"
-        value = os.environ.get(match.group(1), match.group(2))
-        if value is None:
-            missing.append(match.group(1))
-            return ""
-        return value
-
-    expanded = _VARIABLE.sub(replace, data)
-    if missing:
-        names = ", ".join(missing)
-        message = f"environment variable {names} is not set (in {data!r})"
-        raise ConfigError(ConfigProblem(field_path(where), message, source))
-    return expanded
+def _provided(provided: Any, loc: Loc) -> bool:
+    """Whether the environment sets the field at ``loc`` (or a section holding it)."""
+    for part in loc:
+        if not isinstance(provided, dict):
+            return True
+        if part not in provided:
+            return False
+        provided = provided[part]
+    return True
 
 
 def _check_unique_ids(settings: OceanSettings, path: Path) -> None:
@@ -218,22 +311,3 @@ def _check_unique_ids(settings: OceanSettings, path: Path) -> None:
         first.setdefault(item.id, index)
     if problems:
         raise ConfigError(problems)
-
-
-def _yaml_problem(exc: yaml.YAMLError) -> str:
-    """One line: what is wrong and where (line and column are 1-based)."""
-    if isinstance(exc, yaml.MarkedYAMLError):
-        mark = exc.problem_mark
-        what = exc.problem or exc.context or "syntax error"
-        if mark is not None:
-            return f"{what} at line {mark.line + 1}, column {mark.column + 1}"
-        return what
-    return " ".join(str(exc).split())
-
-
-def _describe(error: Any) -> str:
-    if error["type"] == "extra_forbidden":
-        return f"unknown key (value {error['input']!r})"
-    if error["type"] == "missing":
-        return "required"
-    return str(error["msg"]) + shown_input(OceanSettings, error)

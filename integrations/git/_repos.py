@@ -40,11 +40,11 @@ class Repository:
         return self.default_ref != "HEAD" or self.head_sha is not None
 
 
-def _absolute(path: str) -> Path:
+def _absolute(path: str | Path) -> Path:
     return Path(path).expanduser().absolute()
 
 
-def _resolve(paths: Sequence[str], root: str | None) -> list[Path]:
+def _resolve(paths: Sequence[str | Path], root: str | Path | None) -> list[Path]:
     found = [_absolute(path) for path in paths]
     if root is not None:
         top = _absolute(root)
@@ -54,11 +54,12 @@ def _resolve(paths: Sequence[str], root: str | None) -> list[Path]:
     return found
 
 
-async def folders(paths: Sequence[str], root: str | None) -> list[Path]:
+async def folders(paths: Sequence[str | Path], root: str | Path | None) -> list[Path]:
     """The configured folders: ``paths`` in order, then the repositories directly in ``root``
     (the folders holding a ``.git``), by name.
 
-    Relative paths are relative to the process's working directory.
+    Relative paths left here are relative to the process's working directory (in a config
+    file, the runtime has already made them relative to the file's folder).
     """
     return await to_thread.run_sync(_resolve, paths, root)
 

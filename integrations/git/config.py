@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -13,7 +14,7 @@ class GitConfig(BaseModel):
     Example (the ``config:`` of an integration instance)::
 
         config:
-          paths: [/srv/src/api, ../web]     # relative to the process's working directory
+          paths: [/srv/src/api, ../web]     # relative to the config file's folder
           root: /srv/mirrors                # and every repository directly inside it
           max_commits: 100
           include_remote_branches: true
@@ -23,12 +24,12 @@ class GitConfig(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    paths: list[str] = Field(
+    paths: list[Path] = Field(
         default_factory=list,
         description="Repository folders (a folder inside a work tree means its repository); "
-        "relative paths are relative to the working directory of the ocean process.",
+        "in a config file, relative paths are relative to the file's folder.",
     )
-    root: str | None = Field(
+    root: Path | None = Field(
         default=None,
         description="A folder whose direct children that are git work trees are all read.",
     )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import BaseModel, ConfigDict, Field
 
 
@@ -29,9 +31,10 @@ class PackagesConfig(BaseModel):
         default_factory=list,
         description="Glob patterns of distribution names to leave out, applied after include.",
     )
-    paths: list[str] = Field(
+    paths: list[Path] = Field(
         default_factory=list,
         description="Directories to search (e.g. another venv's site-packages); "
-        "empty means this interpreter's sys.path.",
+        "empty means this interpreter's sys.path. In a config file, relative paths are "
+        "relative to the file's folder.",
     )
     batch_size: int = Field(default=100, ge=1, description="Raw items per yielded batch.")

@@ -57,7 +57,8 @@ class PackagesIntegration(Integration):
     async def _discover(self) -> Installed:
         # Discovery reads every METADATA file once: off the event loop, like the batches.
         cfg = self.config
-        return await to_thread.run_sync(discover, cfg.paths, cfg.include, cfg.exclude)
+        paths = [str(path) for path in cfg.paths]
+        return await to_thread.run_sync(discover, paths, cfg.include, cfg.exclude)
 
     @kind("package")
     async def packages(self) -> AsyncIterator[list[RawItem]]:

@@ -72,7 +72,9 @@ def create_app(
 
 
 def require_token(config: LoadedConfig) -> str:
-    """The API's token; ``ConfigError`` naming ``api.token`` if none is set."""
+    """The API's token; ``ConfigError`` naming ``api.token`` if none is set, or naming each
+    unset ``${NAME}`` of the ``api`` section."""
+    config.require("api")
     token = config.settings.api.token
     if token is None or not token.get_secret_value():
         raise ConfigError.single(

@@ -13,6 +13,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
+from ocean_core._describe import describe_validation_error
 from ocean_core.errors import (
     CatalogError,
     ConfigError,
@@ -50,7 +51,7 @@ def install_error_handlers(app: FastAPI) -> None:
             return error_response(400, f"the body is not valid JSON: {where}".rstrip(": "))
         problems = [
             {"loc": list(e["loc"]), "field": ".".join(str(p) for p in e["loc"][1:]),
-             "msg": e["msg"], "type": e["type"]}
+             "msg": describe_validation_error(None, e), "type": e["type"]}
             for e in exc.errors()
         ]
         return error_response(422, problems)

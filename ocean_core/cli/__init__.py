@@ -124,6 +124,8 @@ def resync(
     async def work() -> list[ResyncResult]:
         loaded = load_config(config)
         indexes = _selected(loaded, integration)
+        # Every unset variable these runs need, at once; none of the API or other integrations.
+        loaded.require("catalog", *(f"integrations[{i}]" for i in indexes))
         catalog = open_catalog(loaded)
         oceans = [build_ocean(loaded, i, catalog) for i in indexes]  # validate all first
         results = []
@@ -171,11 +173,12 @@ def sail(
 
     async def work() -> None:
         loaded = load_config(config)
-        require_token(loaded)
         everything = list(range(len(loaded.settings.integrations)))
         _valid, problems = validate_integrations(loaded, everything)
+        problems = list(dict.fromkeys([*loaded.problems_for(), *problems]))  # unset variables too
         if problems:  # every problem of every integration, before anything starts
             raise ConfigError(problems)
+        require_token(loaded)
         await serve(loaded, host, port)
 
     _run(work)
@@ -191,7 +194,10 @@ def validate(
 
     async def work() -> tuple[list[ValidatedIntegration], list[ConfigProblem]]:
         loaded = load_config(config)
-        return validate_integrations(loaded, _selected(loaded, integration))
+        valid, problems = validate_integrations(loaded, _selected(loaded, integration))
+        # The whole file's unset variables; of one integration, those it and its catalog need.
+        unset = loaded.problems_for(*(() if integration is None else ("catalog",)))
+        return valid, list(dict.fromkeys([*unset, *problems]))
 
     valid, problems = _run(work)
     if as_json:

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
 
+from ocean_core._describe import field_path, input_phrase
+from ocean_core._yaml import read_yaml
 from ocean_core.errors import ConfigProblem, MappingError
 from ocean_core.mapping._compile import (
     CompiledResource,
@@ -65,14 +66,6 @@ __all__ = [
     "parse_mapping",
     "validate_for",
 ]
-
-
-def field_path(loc: tuple[int | str, ...]) -> str:
-    """``("resources", 0, "port")`` -> ``resources[0].port``."""
-    text = ""
-    for part in loc:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
-    return text
 
 
 _UNION_TAGS = {"jq", "search", "rule", "query"}
@@ -156,8 +149,10 @@ def _validation_problems(
         inside, kind = _resource_kind(data, loc)
         if inside:
             details.append(kind_label(kind))
-        if "input" in error and error["type"] not in ("missing", "jq_expression", "relation"):
-            details.append(f"got {error['input']!r}")
+        # The one rendering of inputs (ocean_core._describe): no whole values, no unknown's.
+        shown = input_phrase(selector_model if prefix else MappingSpec, error)
+        if shown is not None and error["type"] not in ("jq_expression", "relation"):
+            details.append(shown)
         if details:
             message = f"{message} ({', '.join(details)})"
         problems.append(ConfigProblem(field_path(loc), message + hint, source))
@@ -330,13 +325,9 @@ def validate_for(
 
 
 def load_mapping_file(path: Path) -> Any:
-    """Read a mapping file's YAML; raise ``MappingError`` naming the file on bad YAML."""
-    try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise MappingError(ConfigProblem("", f"cannot read mapping: {exc}", str(path))) from exc
-    except yaml.YAMLError as exc:
-        raise MappingError(ConfigProblem("", f"invalid YAML: {exc}", str(path))) from exc
+    """Read a mapping file's YAML; raise ``MappingError`` naming the file (and the line) on
+    bad YAML or aliases that expand beyond a bound (``ocean_core._yaml``)."""
+    return read_yaml(path, "mapping", MappingError)
 
 
 @dataclass(frozen=True)

@@ -45,8 +45,9 @@ def _plain(value: Any) -> Any:
 
 
 def file_digest(item: IntegrationSettings) -> str:
-    """What the file says of the changeable settings, as a digest."""
-    values = {name: getattr(item, name) for name in CHANGEABLE}
+    """What the file says of the changeable settings, as a digest: of the text as written
+    (``${NAME}`` unexpanded), so that a secret rotated in the environment is no file change."""
+    values = item.as_written(*CHANGEABLE)
     text = orjson.dumps(values, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
     return hashlib.sha256(text).hexdigest()
 

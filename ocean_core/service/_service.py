@@ -49,6 +49,7 @@ class OceanService:
     ) -> None:
         if isinstance(config, OceanSettings):
             config = LoadedConfig(settings=config, path=Path.cwd() / "ocean.yaml")
+        config.require("takeover_interval")  # an unset ${NAME} there is no default of 5s
         self.config = config
         self._catalog = catalog
         self._runners: dict[str, IntegrationRunner] = {}

@@ -41,7 +41,8 @@ def test_unknown_top_level_key(conf: Path) -> None:
 
     result = invoke("resync", "--config", config)
 
-    assert_one_config_error(result, str(config), "bogus", "unknown key", "42")
+    line = assert_one_config_error(result, str(config), "bogus", "unknown key")
+    assert "42" not in line  # an unknown key's value is never shown: it may be a secret
 
 
 def test_unknown_nested_key_names_its_path(conf: Path) -> None:
@@ -49,7 +50,8 @@ def test_unknown_nested_key_names_its_path(conf: Path) -> None:
 
     result = invoke("resync", "--config", config)
 
-    assert_one_config_error(result, str(config), "integrations[0].colour", "unknown key", "blue")
+    line = assert_one_config_error(result, str(config), "integrations[0].colour", "unknown key")
+    assert "blue" not in line
 
 
 def test_two_problems_give_two_lines(conf: Path) -> None:
@@ -89,7 +91,9 @@ def test_unknown_integration_config_key(conf: Path) -> None:
 
     result = invoke("resync", "--config", config)
 
-    assert_one_config_error(result, str(config), "integrations[0].config.colour", "blue")
+    line = assert_one_config_error(result, str(config), "integrations[0].config.colour",
+                                   "unknown key; expected one of: kinds, batch_size")
+    assert "blue" not in line
 
 
 def test_invalid_jq_expression_is_one_line_naming_field_and_value(conf: Path) -> None:
@@ -197,7 +201,7 @@ def test_env_override_value_is_validated(conf: Path) -> None:
 
     result = invoke("status", "--config", config, env={"OCEAN_API__PORT": "abc"})
 
-    assert_one_config_error(result, "api.port", "'abc'")
+    assert_one_config_error(result, "api.port", '"abc"')
 
 
 @pytest.mark.parametrize("command", ["entities", "status"])

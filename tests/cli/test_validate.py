@@ -38,7 +38,7 @@ def test_every_problem_one_line_each_with_exit_2(conf: Path) -> None:
     lines = error_lines(result)
     where = f"error: {config}: integrations[1].mapping: "
     assert lines == [
-        where + "resources[0].colour: unknown key (kind \"service\", got 'red');"
+        where + "resources[0].colour: unknown key (kind \"service\");"
         " resources[] takes: kind, selector, port",
         where + "resources[0].port.entity.mappings.identifier: jq compile error: syntax error,"
         " unexpected end of file at <top-level>, line 1, column 5 (kind \"service\","

@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from ocean_core.assembly import build_ocean, open_catalog
-from ocean_core.catalog import SQLiteCatalog
+from ocean_core.catalog import MemoryCatalog, SQLiteCatalog
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, MappingError, OceanError
 
@@ -246,7 +246,7 @@ def test_env_value_is_validated_naming_the_field(
     with pytest.raises(ConfigError) as exc:
         load_config(_write(tmp_path, {}))
 
-    assert "'not-a-port'" in _problems(exc)["api.port"]
+    assert '"not-a-port"' in _problems(exc)["api.port"]
 
 
 # -- errors name the file, the field and the value -----------------------------------------
@@ -282,8 +282,11 @@ def test_top_level_must_be_a_mapping(tmp_path: Path) -> None:
     assert "expected a mapping at the top, got list" in str(exc.value)
 
 
-def test_unknown_keys_named_with_value(tmp_path: Path) -> None:
-    path = _write(tmp_path, {"bogus": 7, "api": {"prot": 1}, "integrations": [{**FAKE, "x": "y"}]})
+def test_unknown_keys_are_named_never_their_value(tmp_path: Path) -> None:
+    """The value of an unknown key is likely the secret meant for a misspelt key: the message
+    names the key and the close known one (or the known keys), never the value."""
+    path = _write(tmp_path, {"bogus": 7777, "api": {"prot": 1},
+                             "integrations": [{**FAKE, "x": "open-sesame"}]})
 
     with pytest.raises(ConfigError) as exc:
         load_config(path)
@@ -291,7 +294,11 @@ def test_unknown_keys_named_with_value(tmp_path: Path) -> None:
     problems = _problems(exc)
     assert set(problems) == {"bogus", "api.prot", "integrations[0].x"}
     assert all("unknown key" in m for m in problems.values())
-    assert "7" in problems["bogus"] and "'y'" in problems["integrations[0].x"]
+    assert "7777" not in str(exc.value) and "open-sesame" not in str(exc.value)
+    assert problems["api.prot"] == "unknown key; did you mean 'port'?"
+    assert problems["bogus"] == (
+        "unknown key; expected one of: catalog, api, takeover_interval, integrations"
+    )
     assert {p.source for p in exc.value.problems} == {str(path)}
     assert len(str(exc.value).splitlines()) == 1
 
@@ -310,9 +317,9 @@ def test_missing_required_fields(tmp_path: Path) -> None:
         ({"integrations": [{**FAKE, "deletion_threshold": 2}]},
          "integrations[0].deletion_threshold", "2"),
         ({"integrations": [{**FAKE, "resync_on_start": "maybe"}]},
-         "integrations[0].resync_on_start", "'maybe'"),
-        ({"integrations": [{**FAKE, "id": ""}]}, "integrations[0].id", "''"),
-        ({"integrations": "demo"}, "integrations", "'demo'"),
+         "integrations[0].resync_on_start", '"maybe"'),
+        ({"integrations": [{**FAKE, "id": ""}]}, "integrations[0].id", '""'),
+        ({"integrations": "demo"}, "integrations", '"demo"'),
         ({"catalog": 5}, "catalog", "5"),
     ],
 )
@@ -424,8 +431,9 @@ def test_a_missing_environment_variable_names_the_field(
     path.write_text(yaml.safe_dump({"integrations": [{
         "id": "demo", "type": "fake", "config": {"token": "Bearer ${NO_SUCH_TOKEN}"},
     }]}), encoding="utf-8")
+    loaded = load_config(path)  # an error only where the field is used: building demo
     with pytest.raises(ConfigError) as caught:
-        load_config(path)
+        build_ocean(loaded, 0, MemoryCatalog())
     (problem,) = caught.value.problems
     assert problem.field == "integrations[0].config.token"
     assert "NO_SUCH_TOKEN is not set" in problem.message and problem.source == str(path)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from ocean_core._secrets import is_secret_field, shown_input
+from ocean_core._describe import shown_input
+from ocean_core._secrets import is_secret_field
 
 
 class Auth(BaseModel):

@@ -124,7 +124,7 @@ async def test_an_invalid_config_is_422_naming_the_field(tmp_path: Path) -> None
     problems = response.json()["detail"]
     assert response.status_code == 422
     assert [p["field"] for p in problems] == ["config.items", "config.colour"]
-    assert "'many'" in problems[0]["msg"]
+    assert '"many"' in problems[0]["msg"]
     assert generation == 1
 
 

@@ -88,5 +88,5 @@ def test_the_runtime_names_the_field_in_the_config_file() -> None:
         build_integration(item, "integrations[0]", "ocean.yaml")
     assert str(caught.value) == (
         "ocean.yaml: integrations[0].config.user: "
-        "Value error, set either org or user, not both (got 'octocat')"
+        "Value error, set either org or user, not both (got \"octocat\")"
     )
