@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from loguru import logger
 
+from ocean_core._paths import ConfigPath
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.entity import Entity
 from ocean_core.errors import (
@@ -45,6 +46,7 @@ logger.disable("ocean_core")
 __all__ = [
     "CatalogError",
     "ConfigError",
+    "ConfigPath",
     "ConfigProblem",
     "Entity",
     "ErrorDetail",

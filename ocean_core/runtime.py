@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from ocean_core._paths import validate_config
 from ocean_core._secrets import shown_input
 from ocean_core.catalog import Catalog, MemoryCatalog, catalog_from_url
 from ocean_core.config import IntegrationSettings, LoadedConfig
@@ -40,9 +41,12 @@ def resolve_mapping(
     return load_mapping_file(path), str(path)
 
 
-def build_integration(item: IntegrationSettings, where: str, source: str) -> Integration:
+def build_integration(
+    item: IntegrationSettings, where: str, source: str, base: Path | None = None
+) -> Integration:
     """An instance of ``item``'s type with its validated config; ``ConfigError`` names each
-    bad field as ``{where}.config.<field>``."""
+    bad field as ``{where}.config.<field>``. A ``ConfigPath`` of the config is relative to
+    ``base``, the config file's folder."""
     prefix = f"{where}." if where else ""
     try:
         cls = load_type(item.type, f"{prefix}type")
@@ -51,7 +55,7 @@ def build_integration(item: IntegrationSettings, where: str, source: str) -> Int
         exc.args = ("; ".join(str(p) for p in exc.problems),)
         raise  # keep the class: UnknownIntegrationType carries the installed types
     try:
-        return cls(item.config)
+        return cls(validate_config(cls.config_model, item.config, base))
     except ValidationError as exc:
         raise ConfigError(
             [
@@ -77,7 +81,7 @@ def build_ocean_for(
     changed through the API)."""
     where = f"integrations[{index}]"
     source = str(config.path)
-    integration = build_integration(item, where, source)
+    integration = build_integration(item, where, source, config.base)
     mapping, mapping_source = resolve_mapping(item, config.base, where, source)
     return Ocean(
         integration,

@@ -213,7 +213,7 @@ class OceanService:
         problems: list[ConfigProblem] = []
         integration: Integration | None = None
         try:
-            integration = build_integration(item, "", "")
+            integration = build_integration(item, "", "", self.config.base)
         except ConfigError as exc:
             problems.extend(exc.problems)
         where, path = f"integrations[{instance.index}]", str(self.config.path)
