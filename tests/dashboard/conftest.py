@@ -63,6 +63,17 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def start_runs_ended(sail: SailProcess, *integration_ids: str) -> None:
+    """Wait for the resyncs on start of these integrations to end."""
+    for integration_id in integration_ids:
+        state = sail.client.get(f"/api/integrations/{integration_id}").json()
+        if state["current_run"] is not None:
+            sail.ended({"integration_id": integration_id, "run_id": state["current_run"]["id"]})
+        elif state["pending_run"] is not None:
+            sail.ended({"integration_id": integration_id,
+                        "run_id": state["pending_run"]["run_id"]})
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SailProcess]:
     """One ``ocean sail`` for the module: three ``fake`` integrations (one slow, one whose
@@ -74,14 +85,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SailProcess]:
         "integrations": INTEGRATIONS,
     }), encoding="utf-8")
     with sail_process(config) as sail:
-        for integration_id in ("payments", "billing"):  # their resyncs on start
-            state = sail.client.get(f"/api/integrations/{integration_id}").json()
-            if state["current_run"] is not None:
-                sail.ended({"integration_id": integration_id,
-                            "run_id": state["current_run"]["id"]})
-            elif state["pending_run"] is not None:
-                sail.ended({"integration_id": integration_id,
-                            "run_id": state["pending_run"]["run_id"]})
+        start_runs_ended(sail, "payments", "billing")
         kb = sail.client.post("/api/knowledge-bases", json={"name": "Platform", "id": "platform"})
         assert kb.status_code == 201, kb.text
         for integration_id in ("payments", "inventory"):
