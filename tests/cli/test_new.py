@@ -235,6 +235,18 @@ async def test_the_guides_minimal_integration_works() -> None:
     ]
 
 
+def test_the_guides_config_model_example_types_self_config(tmp_path: Path) -> None:
+    namespace: dict[str, Any] = {}
+    code = _guide_block("python", "The config model and")
+    exec(compile(code, str(GUIDE), "exec", dont_inherit=True), namespace)  # as a module would
+    shop, config_model = namespace["Shop"], namespace["ShopConfig"]
+    assert shop.config_model is config_model
+    assert shop.__annotations__["config"] in ("ShopConfig", config_model)
+    instance = shop({"folder": str(tmp_path)})
+    assert isinstance(instance.config, config_model) and instance.config.folder == tmp_path
+    assert shop({"folder": "data"}).config.folder == Path("data")
+
+
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OCEAN_", "PYTEST_", "VIRTUAL_ENV", "PYTHON"))}

@@ -18,6 +18,7 @@ import yaml
 from fastapi import FastAPI
 
 from ocean_core.api import create_app
+from tests.dashboard.conftest import opened
 from tests.service.process import SailProcess
 from tests.service.support import TOKEN
 
@@ -246,10 +247,7 @@ def test_the_knowledge_base_view_lists_its_integrations_and_resyncs_one(
 def test_times_show_the_date_in_the_browsers_locale_and_the_iso_time_on_hover(
     browser: Any, server: SailProcess, locale: str, date: str
 ) -> None:
-    context = browser.new_context(locale=locale, viewport={"width": 1280, "height": 900})
-    try:
-        page = context.new_page()
-        page.goto(server.url + "/#/integrations/payments")
+    with opened(browser, server.url + "/#/integrations/payments", locale=locale) as page:
         login(page)
         run = server.client.get("/api/integrations/payments/resyncs?limit=1").json()["items"][0]
         started = detail(page).locator(f"#runs > li[data-run='{run['id']}'] summary time")
@@ -259,8 +257,6 @@ def test_times_show_the_date_in_the_browsers_locale_and_the_iso_time_on_hover(
         expect(started).to_have_attribute("title", run["started_at"])
         last = detail(page).locator("dd time").last  # "Last ended", with how long ago
         expect(last).to_have_text(re.compile(date + r".* ago\)$"))
-    finally:
-        context.close()
 
 
 @pytest.mark.parametrize("width", [1280, 375])

@@ -115,7 +115,7 @@ function renderList() {
   if (!items.length) list.append(h("li", { class: "muted" }, "No entities match."));
   const first = page * PAGE + 1;
   const text = items.length
-    ? `Page ${page + 1}: ${entities(items.length)} (${first}–${first + items.length - 1})`
+    ? `Page ${page + 1}: ${entities(items.length)}, ${first} to ${first + items.length - 1}`
     : page ? `Page ${page + 1}: no more entities` : "No entities match these filters.";
   $("entity-count").textContent = text;
   $("prev-page").disabled = page === 0;
