@@ -85,6 +85,7 @@ function showLive() {
 
 function skeleton(panel, integration) {
   runNodes.clear();
+  trend?.close();
   trend = new Trend("trend");
   panel.dataset.integration = integration.id;
   panel.replaceChildren(

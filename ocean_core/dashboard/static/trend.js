@@ -65,9 +65,14 @@ export class Trend {
           h("thead", {}, h("tr", {}, ["Generation", "Started", "Status", "Duration",
             ...SERIES.map((s) => s.key)].map((c) => h("th", { scope: "col" }, c)))),
           this.table))));
-    new ResizeObserver(() => { if (this.node.clientWidth !== this.width) this.draw(); })
-      .observe(this.node);
+    // Drawn to the pixel width it has (a scaled drawing would shrink its text at 375 px).
+    this.observer = new ResizeObserver(() => {
+      if (this.node.clientWidth !== this.width) this.draw();
+    });
+    this.observer.observe(this.node);
   }
+
+  close() { this.observer.disconnect(); }
 
   // `runs`: ended runs, newest first, as the API lists them.
   update(runs) {
