@@ -42,9 +42,12 @@ def resolve_mapping(
     return load_mapping_file(path), str(path)
 
 
-def build_integration(item: IntegrationSettings, where: str, source: str) -> Integration:
+def build_integration(
+    item: IntegrationSettings, where: str, source: str
+) -> Integration:
     """An instance of ``item``'s type with its validated config; ``ConfigError`` names each
-    bad field as ``{where}.config.<field>``."""
+    bad field as ``{where}.config.<field>``. A relative path in a path field of the config is
+    relative to the config file's folder (``IntegrationSettings.config_for``)."""
     prefix = f"{where}." if where else ""
     try:
         cls = load_type(item.type, f"{prefix}type")

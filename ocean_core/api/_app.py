@@ -13,6 +13,7 @@ from fastapi.responses import HTMLResponse, JSONResponse
 
 import ocean_core
 from ocean_core.api._auth import Access
+from ocean_core.api._entity_routes import router as entity_router
 from ocean_core.api._errors import install_error_handlers
 from ocean_core.api._integration_routes import router as api_router
 from ocean_core.api._kb_routes import router as knowledge_router
@@ -66,6 +67,7 @@ def create_app(
     ))
     app.include_router(api_router, dependencies=[auth])
     app.include_router(knowledge_router, dependencies=[auth])
+    app.include_router(entity_router, dependencies=[auth])
     app.include_router(_system_routes(service, service.metrics, auth))
     app.include_router(dashboard_router)  # `/`: a page over the API; holds no data itself
     return app

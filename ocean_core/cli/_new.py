@@ -11,7 +11,7 @@ from rich.text import Text
 
 from ocean_core.cli._console import error
 from ocean_core.errors import ConfigError
-from ocean_core.scaffold import Names, Scaffold, check_name, scaffold
+from ocean_core.scaffold import Names, Scaffold, Template, check_name, scaffold
 
 out = Console()
 
@@ -28,11 +28,15 @@ def new(
         "--force", help="Write into an existing non-empty NAME folder, replacing the generated "
         "files and keeping any other.",
     )] = False,
+    template: Annotated[Template, typer.Option(
+        "--template", "-t", help="What the integration reads: a REST API (http), JSON and CSV "
+        "files in a folder (file), or the rows of a SQLite database (sql).",
+    )] = Template.HTTP,
 ) -> None:
     """Scaffold a new integration package, with tests that pass from the start."""
     try:
         names = check_name(name)
-        made = scaffold(names, directory / name, force=force)
+        made = scaffold(names, directory / name, force=force, template=template)
     except ConfigError as exc:
         for problem in exc.problems:
             error(str(problem))
@@ -40,10 +44,10 @@ def new(
     except OSError as exc:
         error(f"cannot write {exc.filename or directory / name}: {exc.strerror or exc}")
         raise typer.Exit(1) from None
-    out.print(Text(_report(names, made)), soft_wrap=True)
+    out.print(Text(_report(names, made, template)), soft_wrap=True)
 
 
-def _report(names: Names, made: Scaffold) -> str:
+def _report(names: Names, made: Scaffold, template: Template) -> str:
     folder = made.target.as_posix()
     files = "\n".join(f"  {folder}/{path.as_posix()}" for path in made.files)
     return f"""Created the integration type {names.name!r} ({names.dist}):
@@ -56,8 +60,8 @@ Next steps:
     integrations:
       - id: {names.name}
         type: {names.name}
-        config: {{base_url: "https://api.example.com"}}
+        config: {template.example_config}
   ocean validate --config ocean.yaml
   ocean resync --config ocean.yaml
-Then replace the example kinds (team, user) with your API's: see docs/writing-an-integration.md.
+Then replace the example kinds (team, user) with your source's: see docs/writing-an-integration.md.
 """

@@ -24,8 +24,13 @@ import ocean_core
 
 __all__ = ["router"]
 
+_JS = "text/javascript; charset=utf-8"
+# The script is a set of ES modules (dashboard.js imports the others), so no bundler is needed.
 _STATIC = {
-    "dashboard.js": "text/javascript; charset=utf-8",
+    **{f"{name}.js": _JS for name in (
+        "dashboard", "api", "detail", "dom", "entities", "kbs", "resync", "runs", "state",
+        "trend",
+    )},
     "dashboard.css": "text/css; charset=utf-8",
 }
 _SECURITY = {

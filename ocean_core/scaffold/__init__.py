@@ -2,10 +2,13 @@
 
     names = check_name("my-shop")              # raises ConfigError with one problem if invalid
     made = scaffold(names, Path("my-shop"))    # writes the files, returns what it wrote
+    made = scaffold(names, Path("my-shop"), template=Template.SQL)
 
-Templates are ``templates/**/*.tmpl`` files rendered with ``string.Template`` (``$name``-style
-placeholders, so Python braces and jq need no escaping); a folder named ``__package__`` and the
-``__package__`` part of a file name become the package name.
+A package is the files of ``templates/common`` and those of one template (``http``, ``file``,
+``sql``; a template's file replaces a common one of the same path). Each is a ``*.tmpl`` file
+rendered with ``string.Template`` (``$name``-style placeholders, so Python braces and jq need
+no escaping); a folder named ``__package__`` and the ``__package__`` part of a file name become
+the package name.
 """
 
 from __future__ import annotations
@@ -14,9 +17,10 @@ import keyword
 import re
 import sys
 from dataclasses import asdict, dataclass
+from enum import StrEnum
 from importlib.util import find_spec
 from pathlib import Path, PurePath
-from string import Template
+from string import Template as TextTemplate
 
 from ocean_core.errors import ConfigError
 from ocean_core.plugins import installed_types
@@ -26,6 +30,26 @@ SUFFIX = ".tmpl"
 PACKAGE_PLACEHOLDER = "__package__"
 
 _ALLOWED = re.compile(r"[a-z0-9_-]+")
+
+
+class Template(StrEnum):
+    """What the integration reads: the starting point ``ocean new --template`` writes."""
+
+    HTTP = "http"  # a REST API through HTTPIntegration
+    FILE = "file"  # JSON and CSV files in a folder
+    SQL = "sql"  # rows of a database (SQLite, from the standard library)
+
+    @property
+    def example_config(self) -> str:
+        """An instance's ``config:`` for the next steps, as YAML flow text."""
+        return _EXAMPLE_CONFIG[self]
+
+
+_EXAMPLE_CONFIG = {
+    Template.HTTP: '{base_url: "https://api.example.com"}',
+    Template.FILE: "{folder: data}             # relative to ocean.yaml",
+    Template.SQL: "{database: shop.db}         # relative to ocean.yaml",
+}
 
 
 @dataclass(frozen=True)
@@ -105,23 +129,26 @@ def check_target(target: Path, force: bool) -> None:
         )
 
 
-def render(names: Names) -> dict[PurePath, str]:
+def render(names: Names, template: Template = Template.HTTP) -> dict[PurePath, str]:
     """Every file of the package, by path relative to its folder, rendered for ``names``."""
     values = asdict(names)
     files: dict[PurePath, str] = {}
-    for template in sorted(TEMPLATES.rglob(f"*{SUFFIX}")):
-        relative = template.relative_to(TEMPLATES).as_posix().removesuffix(SUFFIX)
-        path = PurePath(relative.replace(PACKAGE_PLACEHOLDER, names.package))
-        files[path] = Template(template.read_text(encoding="utf-8")).substitute(values)
-    return files
+    for root in (TEMPLATES / "common", TEMPLATES / template.value):
+        for source in sorted(root.rglob(f"*{SUFFIX}")):
+            relative = source.relative_to(root).as_posix().removesuffix(SUFFIX)
+            path = PurePath(relative.replace(PACKAGE_PLACEHOLDER, names.package))
+            files[path] = TextTemplate(source.read_text(encoding="utf-8")).substitute(values)
+    return dict(sorted(files.items()))
 
 
-def scaffold(names: Names, target: Path, *, force: bool = False) -> Scaffold:
+def scaffold(
+    names: Names, target: Path, *, force: bool = False, template: Template = Template.HTTP
+) -> Scaffold:
     """Write the package for ``names`` into ``target``. Everything is rendered and checked
     before the first write, so a refused call creates nothing; with ``force`` the generated
     files are replaced and any other file in ``target`` is left alone."""
     check_target(target, force)
-    files = render(names)
+    files = render(names, template)
     for relative, text in files.items():
         path = target / relative
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from loguru import logger
 from typer.testing import CliRunner, Result
 
 from ocean_core.cli import app
@@ -40,7 +41,12 @@ def write_config(
 
 def invoke(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
     """Run ``ocean ARGS`` in this process; an unexpected exception fails the test."""
-    result = CliRunner().invoke(app, [str(a) for a in args], env=env)
+    try:
+        result = CliRunner().invoke(app, [str(a) for a in args], env=env)
+    finally:
+        # A command that configured logging left a handler on CliRunner's streams, which close
+        # with the invocation: the next test's lines must not go there.
+        logger.remove()
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result

@@ -7,6 +7,8 @@ import fnmatch
 import json
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 import sysconfig
@@ -25,7 +27,7 @@ from tests.cli._helpers import assert_one_config_error, flat, invoke
 ROOT = Path(__file__).resolve().parents[2]
 GUIDE = ROOT / "docs" / "writing-an-integration.md"
 
-FILES = {
+COMMON = {
     "README.md",
     "pyproject.toml",
     "src/my_shop/__init__.py",
@@ -34,8 +36,13 @@ FILES = {
     "src/my_shop/mapping.yaml",
     "src/my_shop/py.typed",
     "tests/conftest.py",
-    "tests/fixtures/responses.json",
     "tests/test_my_shop.py",
+}
+FILES = COMMON | {"tests/fixtures/responses.json"}
+FIXTURES = {
+    "http": {"tests/fixtures/responses.json"},
+    "file": {"tests/fixtures/data/teams.json", "tests/fixtures/data/users.csv"},
+    "sql": {"tests/fixtures/schema.sql"},
 }
 
 
@@ -75,6 +82,40 @@ def test_new_writes_the_package_and_prints_next_steps(cwd: Path) -> None:
     for step in ("my-shop/src/my_shop/integration.py", "pip install -e my-shop",
                  "pytest my-shop", "type: my-shop", "ocean validate", "ocean resync"):
         assert step in text, step
+
+
+@pytest.mark.parametrize(
+    ("template", "base", "config_line"),
+    [("file", "ocean_core import Integration", "config: {folder: data}"),
+     ("sql", "ocean_core import Integration", "config: {database: shop.db}")],
+)
+def test_template_option_writes_a_non_http_package(
+    cwd: Path, template: str, base: str, config_line: str
+) -> None:
+    result = invoke("new", "my-shop", "--template", template)
+
+    assert result.exit_code == 0, result.output
+    target = cwd / "my-shop"
+    assert _files(target) == COMMON | FIXTURES[template]
+    integration = (target / "src/my_shop/integration.py").read_text(encoding="utf-8")
+    assert base in integration and "class MyShopIntegration(Integration):" in integration
+    assert "anyio.to_thread.run_sync" in integration and "$" not in integration
+    assert ": Path = Field(" in (target / "src/my_shop/config.py").read_text(encoding="utf-8")
+    pyproject = tomllib.loads((target / "pyproject.toml").read_text(encoding="utf-8"))
+    assert pyproject["project"]["entry-points"]["ocean_core.integrations"] == {
+        "my-shop": "my_shop.integration:MyShopIntegration"}
+    assert config_line in flat(result.stdout)
+
+
+def test_the_default_template_is_http_and_an_unknown_one_is_refused(cwd: Path) -> None:
+    assert invoke("new", "shop", "-t", "http").exit_code == 0
+    assert invoke("new", "plain").exit_code == 0
+    for name in ("shop", "plain"):
+        assert "HTTPIntegration" in (cwd / name / f"src/{name}/integration.py").read_text(
+            encoding="utf-8")
+    refused = invoke("new", "other", "--template", "ftp")
+    assert refused.exit_code == 2
+    assert "ftp" in flat(refused.output) and not (cwd / "other").exists()
 
 
 def test_directory_option_creates_parents(tmp_path: Path) -> None:
@@ -194,6 +235,18 @@ async def test_the_guides_minimal_integration_works() -> None:
     ]
 
 
+def test_the_guides_config_model_example_types_self_config(tmp_path: Path) -> None:
+    namespace: dict[str, Any] = {}
+    code = _guide_block("python", "The config model and")
+    exec(compile(code, str(GUIDE), "exec", dont_inherit=True), namespace)  # as a module would
+    shop, config_model = namespace["Shop"], namespace["ShopConfig"]
+    assert shop.config_model is config_model
+    assert shop.__annotations__["config"] in ("ShopConfig", config_model)
+    instance = shop({"folder": str(tmp_path)})
+    assert isinstance(instance.config, config_model) and instance.config.folder == tmp_path
+    assert shop({"folder": "data"}).config.folder == Path("data")
+
+
 def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items()
            if not k.startswith(("OCEAN_", "PYTEST_", "VIRTUAL_ENV", "PYTHON"))}
@@ -217,42 +270,93 @@ def _fresh_venv(folder: Path) -> Path:
     return python
 
 
-@pytest.mark.slow
-def test_generated_package_installs_registers_and_passes_its_tests(tmp_path: Path) -> None:
-    assert invoke("new", "acme-store", "--directory", tmp_path).exit_code == 0
-    package = tmp_path / "acme-store"
-    python = _fresh_venv(tmp_path / "venv")
-
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """One package of each template, all installed offline into one fresh venv (set up once:
+    one venv and one ``pip install`` for the three)."""
+    folder = tmp_path_factory.mktemp("generated")
+    for name, template in PACKAGES.items():
+        assert invoke("new", name, "--template", template, "--directory", folder).exit_code == 0
+    python = _fresh_venv(folder / "venv")
+    editable = [arg for name in PACKAGES for arg in ("-e", folder / name)]
     install = _run(python, "-m", "pip", "install", "--no-deps", "--no-build-isolation",
-                   "--no-index", "-e", package, cwd=tmp_path)
+                   "--no-index", *editable, cwd=folder)
     assert install.returncode == 0, (
         "pip install -e failed; building an editable wheel offline needs `wheel` or "
         f"setuptools>=70.1 in the test environment:\n{install.stdout}\n{install.stderr}"
     )
+    return folder, python
 
-    tests = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", "acme-store",
-                 cwd=tmp_path)
+
+PACKAGES = {"acme-store": "http", "acme-files": "file", "acme-db": "sql"}
+PASSED = {"acme-store": "4 passed", "acme-files": "5 passed", "acme-db": "5 passed"}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", PACKAGES)
+def test_generated_package_passes_its_tests_and_lint(
+    generated: tuple[Path, Path], name: str
+) -> None:
+    folder, python = generated
+    tests = _run(python, "-m", "pytest", "-q", "-p", "no:cacheprovider", name, cwd=folder)
     assert tests.returncode == 0, tests.stdout + tests.stderr
-    assert "4 passed" in tests.stdout
+    assert PASSED[name] in tests.stdout
 
     lint = _run(Path(sys.executable).with_name("ruff"), "check", "--select",
-                "E,F,W,I,B,UP,SIM,RUF,ASYNC", ".", cwd=package)
+                "E,F,W,I,B,UP,SIM,RUF,ASYNC", ".", cwd=folder / name)
     assert lint.returncode == 0, lint.stdout
 
+
+@pytest.mark.slow
+def test_generated_packages_pass_mypy_strict(generated: tuple[Path, Path]) -> None:
+    folder, _ = generated
+    sources = [folder / name / "src" / name.replace("-", "_") for name in PACKAGES]
+    env = {**os.environ, "MYPYPATH": str(ROOT)}  # ocean_core, as an editable install hides it
+    checked = subprocess.run(
+        [Path(sys.executable).with_name("mypy"), "--strict", "--follow-imports=silent",
+         "--cache-dir", folder / ".mypy_cache", *sources],
+        cwd=folder, env=env, capture_output=True, text=True, timeout=100, check=False,
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+@pytest.mark.slow
+def test_generated_packages_register_validate_and_resync(
+    generated: tuple[Path, Path], tmp_path: Path
+) -> None:
+    folder, python = generated
     ocean = (python, "-c", "from ocean_core.cli import main; main()")
     listed = _run(*ocean, "list", "--json", cwd=tmp_path)
     assert listed.returncode == 0, listed.stderr
     types = {row["type"]: row for row in json.loads(listed.stdout)}
-    assert types["acme-store"]["kinds"] == ["team", "user"]
+    for name in PACKAGES:
+        assert types[name]["kinds"] == ["team", "user"]
     assert types["acme-store"]["class"] == "acme_store.integration.AcmeStoreIntegration"
 
-    config = tmp_path / "ocean.yaml"
-    config.write_text(yaml.safe_dump({"catalog": "sqlite:///ocean.db", "integrations": [{
-        "id": "store-1", "type": "acme-store",
-        "config": {"base_url": "https://api.example.com", "token": "t0ken"},
-    }]}), encoding="utf-8")
+    # The file and database instances name their data relative to the config file, which
+    # is not in the working directory.
+    conf = tmp_path / "conf"
+    shutil.copytree(folder / "acme-files" / "tests" / "fixtures" / "data", conf / "data")
+    with sqlite3.connect(conf / "shop.db") as db:
+        db.executescript((folder / "acme-db/tests/fixtures/schema.sql").read_text("utf-8"))
+    db.close()
+    store = {"id": "store-1", "type": "acme-store",
+             "config": {"base_url": "https://api.example.com", "token": "t0ken"}}
+    sources = [{"id": "files-1", "type": "acme-files", "config": {"folder": "data"}},
+               {"id": "db-1", "type": "acme-db", "config": {"database": "shop.db"}}]
+    config, local = conf / "ocean.yaml", conf / "local.yaml"
+    for path, integrations in ((config, [store, *sources]), (local, sources)):
+        path.write_text(yaml.safe_dump({"catalog": "sqlite:///ocean.db",
+                                        "integrations": integrations}), encoding="utf-8")
     validated = _run(*ocean, "validate", "--config", config, cwd=tmp_path)
     assert validated.returncode == 0, validated.stderr
-    assert "ok store-1 (acme-store): mapping default, 2 resource(s), kinds: team, user" in (
-        validated.stdout
-    )
+    for line in ("ok store-1 (acme-store): mapping default, 2 resource(s), kinds: team, user",
+                 "ok files-1 (acme-files)", "ok db-1 (acme-db)"):
+        assert line in validated.stdout
+    resync = _run(*ocean, "resync", "--config", local, cwd=tmp_path)  # no network: no store
+    assert resync.returncode == 0, resync.stdout + resync.stderr
+    catalog = sqlite3.connect(conf / "ocean.db")
+    rows = catalog.execute(
+        "SELECT integration_id, count(*) FROM entities GROUP BY 1 ORDER BY 1").fetchall()
+    catalog.close()
+    assert rows == [("db-1", 5), ("files-1", 5)]

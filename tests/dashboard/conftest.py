@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -63,25 +64,47 @@ def browser() -> Iterator[Any]:
             chromium.close()
 
 
+def write_config(folder: Path, integrations: list[dict[str, Any]]) -> Path:
+    """A config file of ``integrations`` with a SQLite catalog beside it."""
+    config = folder / "ocean.yaml"
+    config.write_text(yaml.safe_dump({
+        "catalog": "sqlite:///catalog.db", "api": {"token": TOKEN},
+        "integrations": integrations,
+    }), encoding="utf-8")
+    return config
+
+
+@contextmanager
+def opened(browser: Any, url: str, width: int = 1280, **options: Any) -> Iterator[Any]:
+    """A page of a fresh browser context ``width`` px wide (and other context options) at
+    ``url``; closed at the end."""
+    context = browser.new_context(viewport={"width": width, "height": 900}, **options)
+    try:
+        page = context.new_page()
+        page.goto(url)
+        yield page
+    finally:
+        context.close()
+
+
+def start_runs_ended(sail: SailProcess, *integration_ids: str) -> None:
+    """Wait for the resyncs on start of these integrations to end."""
+    for integration_id in integration_ids:
+        state = sail.client.get(f"/api/integrations/{integration_id}").json()
+        if state["current_run"] is not None:
+            sail.ended({"integration_id": integration_id, "run_id": state["current_run"]["id"]})
+        elif state["pending_run"] is not None:
+            sail.ended({"integration_id": integration_id,
+                        "run_id": state["pending_run"]["run_id"]})
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[SailProcess]:
     """One ``ocean sail`` for the module: three ``fake`` integrations (one slow, one whose
     kind ``team`` fails) and a knowledge base ``platform`` with two of them attached."""
-    folder = tmp_path_factory.mktemp("dashboard")
-    config = folder / "ocean.yaml"
-    config.write_text(yaml.safe_dump({
-        "catalog": "sqlite:///catalog.db", "api": {"token": TOKEN},
-        "integrations": INTEGRATIONS,
-    }), encoding="utf-8")
+    config = write_config(tmp_path_factory.mktemp("dashboard"), INTEGRATIONS)
     with sail_process(config) as sail:
-        for integration_id in ("payments", "billing"):  # their resyncs on start
-            state = sail.client.get(f"/api/integrations/{integration_id}").json()
-            if state["current_run"] is not None:
-                sail.ended({"integration_id": integration_id,
-                            "run_id": state["current_run"]["id"]})
-            elif state["pending_run"] is not None:
-                sail.ended({"integration_id": integration_id,
-                            "run_id": state["pending_run"]["run_id"]})
+        start_runs_ended(sail, "payments", "billing")
         kb = sail.client.post("/api/knowledge-bases", json={"name": "Platform", "id": "platform"})
         assert kb.status_code == 201, kb.text
         for integration_id in ("payments", "inventory"):

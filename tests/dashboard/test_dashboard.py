@@ -18,6 +18,7 @@ import yaml
 from fastapi import FastAPI
 
 from ocean_core.api import create_app
+from tests.dashboard.conftest import opened
 from tests.service.process import SailProcess
 from tests.service.support import TOKEN
 
@@ -160,11 +161,20 @@ def test_resync_shows_the_run_start_progress_and_end_with_its_counts(
     expect(line).to_have_attribute("data-status", "running")
     # live counts: some of the 100 items fetched, the run still in flight
     expect(line).to_have_text(re.compile(r"^Running · [1-9]\d? fetched"))
+    # both kinds of the plan count, the second before it starts
+    expect(line).to_contain_text("0/2 kinds done")
     live = panel.locator(".live")
     expect(live.get_by_role("heading", name="Current run")).to_be_visible()
     expect(live.locator("tr[data-kind='service'] td[data-col='fetched']")).to_have_text(
         re.compile(r"^[1-9]\d?$")
     )
+    expect(live.locator("tr[data-kind='team']")).to_contain_text("not yet")
+    # the run in flight under Recent runs shows the same live counts, not an empty table
+    in_flight = panel.locator("#runs > li[data-status='running']")
+    expect(in_flight.locator("tr[data-kind='service'] td[data-col='fetched']")).to_have_text(
+        re.compile(r"^[1-9]\d?$")
+    )
+    expect(in_flight.locator("tr[data-kind='team'] td[data-col='fetched']")).to_have_text("0")
 
     expect(line).to_have_attribute("data-status", "succeeded", timeout=20_000)
     expect(line).to_have_text(re.compile(
@@ -228,6 +238,25 @@ def test_the_knowledge_base_view_lists_its_integrations_and_resyncs_one(
     newest = server.client.get("/api/integrations/payments/resyncs?limit=1").json()["items"][0]
     assert newest["trigger"] == "kb" and newest["generation"] > before
     no_horizontal_scroll(page)
+
+
+@pytest.mark.parametrize(
+    ("locale", "date"),
+    [("en-US", r"[A-Z][a-z]{2} \d{1,2}, \d{4}"), ("de-DE", r"\d{2}\.\d{2}\.\d{4}")],
+)
+def test_times_show_the_date_in_the_browsers_locale_and_the_iso_time_on_hover(
+    browser: Any, server: SailProcess, locale: str, date: str
+) -> None:
+    with opened(browser, server.url + "/#/integrations/payments", locale=locale) as page:
+        login(page)
+        run = server.client.get("/api/integrations/payments/resyncs?limit=1").json()["items"][0]
+        started = detail(page).locator(f"#runs > li[data-run='{run['id']}'] summary time")
+        expect(started).to_have_text(re.compile(date))
+        expect(started).to_have_text(re.compile(run["started_at"][:4]))  # the year
+        expect(started).to_have_attribute("datetime", run["started_at"])
+        expect(started).to_have_attribute("title", run["started_at"])
+        last = detail(page).locator("dd time").last  # "Last ended", with how long ago
+        expect(last).to_have_text(re.compile(date + r".* ago\)$"))
 
 
 @pytest.mark.parametrize("width", [1280, 375])
