@@ -32,7 +32,7 @@ from ocean_core.errors import (
     TransientHTTPError,
     UnknownIntegrationType,
 )
-from ocean_core.integration import Integration, KindSpec, current_selector, kind
+from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
 from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
 
@@ -49,6 +49,7 @@ __all__ = [
     "Entity",
     "ErrorDetail",
     "ErrorStage",
+    "FetchRequest",
     "HTTPError",
     "Integration",
     "IntegrationError",

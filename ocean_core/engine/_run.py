@@ -109,7 +109,7 @@ class ResyncRun:
             stats = self.record.kinds.setdefault(name, KindStats())
             kind_run = KindRun(
                 self.integration, self.catalog, self.record.integration_id,
-                self.record.generation, step, stats, seqs.get(name, 0),
+                self.record.generation, step, stats, step.request(), seqs.get(name, 0),
             )
             with logger.contextualize(kind=name):
                 seqs[name] = await kind_run.run()

@@ -12,7 +12,7 @@ import anyio
 from ocean_core._types import ResyncStatus
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import MappingError
-from ocean_core.integration import Batch, Integration
+from ocean_core.integration import Batch, Fetcher, Integration
 from ocean_core.mapping import MappingSpec
 from ocean_core.ocean import Ocean
 from ocean_core.results import ResyncResult
@@ -82,9 +82,10 @@ def _probe(integration: Integration, tracker: _Tracker, fail: str | None) -> Int
     """A copy of ``integration`` whose fetchers report to ``tracker``; its class untouched."""
     base = type(integration)
 
-    def fetcher(self: Integration, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
+    def fetcher(self: Integration, kind_name: str) -> Fetcher:
         inner = base.fetcher(self, kind_name)
-        return lambda: tracker.watch(kind_name, inner(), fail == kind_name)
+        # Whatever the fetcher takes (its KindSpec's parameters) passes through untouched.
+        return lambda **request: tracker.watch(kind_name, inner(**request), fail == kind_name)
 
     probe_class = type(f"Probe{base.__name__}", (base,), {"fetcher": fetcher})
     probe = copy.copy(integration)
