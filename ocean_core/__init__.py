@@ -34,7 +34,8 @@ from ocean_core.errors import (
 )
 from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
 from ocean_core.ocean import Ocean
-from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
+from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult, RunRecord
+from ocean_core.selector import Selector
 
 __version__ = "0.1.0"
 
@@ -61,7 +62,9 @@ __all__ = [
     "OceanError",
     "ResyncResult",
     "ResyncStatus",
+    "RunRecord",
     "RunnerLockedError",
+    "Selector",
     "Terminal",
     "TerminalHTTPError",
     "Transient",

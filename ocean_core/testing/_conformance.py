@@ -15,7 +15,7 @@ from ocean_core.errors import MappingError
 from ocean_core.integration import Batch, Fetcher, Integration
 from ocean_core.mapping import MappingSpec
 from ocean_core.ocean import Ocean
-from ocean_core.results import ResyncResult
+from ocean_core.results import RunRecord
 
 Mapping = dict[str, Any] | MappingSpec | None
 ID = "conformance"
@@ -93,7 +93,7 @@ def _probe(integration: Integration, tracker: _Tracker, fail: str | None) -> Int
     return probe
 
 
-async def _run(ocean: Ocean, time_limit: float) -> ResyncResult | None:
+async def _run(ocean: Ocean, time_limit: float) -> RunRecord | None:
     try:
         with anyio.fail_after(time_limit):
             return await ocean.resync()
@@ -154,7 +154,7 @@ def _fetch_check(kind: str, tracker: _Tracker) -> CheckResult:
     return CheckResult(f"fetch:{kind}", True, f"{count} items")
 
 
-def _mapping_check(result: ResyncResult) -> CheckResult:
+def _mapping_check(result: RunRecord) -> CheckResult:
     if result.status is ResyncStatus.SUCCEEDED and result.errors == 0:
         return CheckResult("mapping", True, "the resync succeeded without errors")
     details = [
@@ -169,7 +169,7 @@ def _mapping_check(result: ResyncResult) -> CheckResult:
 
 
 def _failure_check(
-    kind: str, result: ResyncResult | None, lost: set[tuple[str, str]], time_limit: float
+    kind: str, result: RunRecord | None, lost: set[tuple[str, str]], time_limit: float
 ) -> CheckResult:
     name = f"failure:{kind}"
     if result is None:
