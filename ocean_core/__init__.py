@@ -32,9 +32,10 @@ from ocean_core.errors import (
     TransientHTTPError,
     UnknownIntegrationType,
 )
-from ocean_core.integration import Integration, KindSpec, current_selector, kind
+from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
 from ocean_core.ocean import Ocean
-from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
+from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult, RunRecord
+from ocean_core.selector import Selector
 
 __version__ = "0.1.0"
 
@@ -49,6 +50,7 @@ __all__ = [
     "Entity",
     "ErrorDetail",
     "ErrorStage",
+    "FetchRequest",
     "HTTPError",
     "Integration",
     "IntegrationError",
@@ -60,7 +62,9 @@ __all__ = [
     "OceanError",
     "ResyncResult",
     "ResyncStatus",
+    "RunRecord",
     "RunnerLockedError",
+    "Selector",
     "Terminal",
     "TerminalHTTPError",
     "Transient",

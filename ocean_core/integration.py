@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import builtins
+import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, ClassVar, TypeVar
@@ -12,36 +14,75 @@ from typing import Any, ClassVar, TypeVar
 from pydantic import BaseModel, ConfigDict
 
 from ocean_core.entity import Entity
-from ocean_core.mapping._model import Selector
+from ocean_core.selector import Selector
 
 Batch = Sequence[dict[str, Any] | Entity]
 """What a fetcher yields: a list of raw items (mapped) or entities (stored as they are)."""
 
-Fetcher = Callable[[Any], AsyncIterator[Batch]]
+Fetcher = Callable[..., AsyncIterator[Batch]]
+"""A kind's fetcher, called with the keyword arguments its ``KindSpec.parameters`` name."""
 F = TypeVar("F", bound=Callable[..., AsyncIterator[Any]])
 
 _KIND_ATTR = "__ocean_kind__"
 
-_SELECTOR: ContextVar[Selector | None] = ContextVar("ocean_core_selector", default=None)
-"""The selector of the step whose kind is being fetched; set by the engine around a fetch."""
+
+@dataclass(frozen=True, slots=True)
+class FetchRequest:
+    """What the engine hands the fetcher of one step of a run. A fetcher receives, by keyword,
+    the fields it names as parameters (read once, by ``@kind``)::
+
+        @kind("ticket")
+        async def tickets(self, selector: TicketSelector | None): ...
+
+    ``selector`` is the selector of the step's mapping resource, an instance of the
+    integration's ``selector_model``, or ``None`` when the kind runs without one. A new field
+    (say, an incremental run's ``since``) reaches exactly the fetchers that ask for it.
+    """
+
+    selector: Selector | None = None
+
+    def arguments(self, parameters: Iterable[str]) -> dict[str, Any]:
+        """The keyword arguments of a fetcher that takes ``parameters``."""
+        return {name: getattr(self, name) for name in parameters}
+
+
+FETCH_PARAMETERS = tuple(field.name for field in dataclasses.fields(FetchRequest))
+"""The parameter names a fetcher may declare, each filled from its ``FetchRequest``."""
+
+_CURRENT: ContextVar[FetchRequest | None] = ContextVar("ocean_core_fetch", default=None)
+"""The request of the kind being fetched in this task: only for ``current_selector()``. A
+fetcher's own arguments never come from here."""
 
 
 def current_selector() -> Selector | None:
-    """The selector of the resource whose items are being fetched: an instance of the
-    integration's ``selector_model``, or ``None`` when the kind runs without a mapping resource
-    (or outside a resync). The same object a fetcher receives in a ``selector`` parameter."""
-    return _SELECTOR.get()
+    """The selector of the resource whose items are being fetched: the same object the
+    fetcher receives in its ``selector`` parameter, for a helper deep inside the fetch that
+    is not handed it. ``None`` when the kind runs without a mapping resource, and outside a
+    resync."""
+    request = _CURRENT.get()
+    return request.selector if request is not None else None
 
 
-def _takes_selector(function: Callable[..., Any]) -> bool:
+@contextmanager
+def fetching(request: FetchRequest) -> Iterator[None]:
+    """Make ``request`` the current one (``current_selector()``) while a kind is fetched."""
+    token = _CURRENT.set(request)
+    try:
+        yield
+    finally:
+        _CURRENT.reset(token)
+
+
+def _declared_parameters(function: Callable[..., Any]) -> tuple[str, ...]:
+    """The ``FetchRequest`` fields a fetcher takes, by name, in the request's order."""
     try:
         parameters = inspect.signature(function).parameters
     except (TypeError, ValueError):
-        return False
-    parameter = parameters.get("selector")
-    return parameter is not None and parameter.kind in (
-        inspect.Parameter.POSITIONAL_OR_KEYWORD,
-        inspect.Parameter.KEYWORD_ONLY,
+        return ()
+    by_name = (inspect.Parameter.POSITIONAL_OR_KEYWORD, inspect.Parameter.KEYWORD_ONLY)
+    return tuple(
+        name for name in FETCH_PARAMETERS
+        if name in parameters and parameters[name].kind in by_name
     )
 
 
@@ -52,6 +93,10 @@ class KindSpec:
     name: str
     attribute: str
     may_be_empty: bool = False
+    parameters: tuple[str, ...] = ()
+    """The ``FetchRequest`` fields the fetcher takes as keyword arguments (``("selector",)``):
+    read from the method's signature once, by ``@kind``. A ``KindSpec`` built by hand (a
+    ``kinds()`` override) names them itself; by default its fetcher is called with none."""
 
 
 def kind(name: str, *, may_be_empty: bool = False) -> Callable[[F], F]:
@@ -59,11 +104,12 @@ def kind(name: str, *, may_be_empty: bool = False) -> Callable[[F], F]:
 
     ``may_be_empty=True`` says the kind may legitimately return nothing; otherwise a kind that
     had entities and now returns none is an error (the empty-kind guard), so a broken fetch can
-    never empty the catalog.
+    never empty the catalog. What the method takes (a ``selector`` parameter, see
+    ``FetchRequest``) is read here, once.
     """
 
     def mark(fn: F) -> F:
-        setattr(fn, _KIND_ATTR, (name, may_be_empty))
+        setattr(fn, _KIND_ATTR, (name, may_be_empty, _declared_parameters(fn)))
         return fn
 
     return mark
@@ -90,11 +136,10 @@ class Integration:
     Class attributes an integration may set:
 
     - ``config_model``: the pydantic model that validates ``config`` (default: no keys).
-    - ``selector_model``: a subclass of ``ocean_core.mapping.Selector`` declaring the
-      integration's own selector keys (default: ``Selector``, only ``query``). A ``@kind``
-      method with a parameter named ``selector`` is called with its resource's validated
-      selector (``None`` when the kind runs without a mapping resource); see also
-      ``current_selector()``.
+    - ``selector_model``: a subclass of ``ocean_core.Selector`` declaring the integration's
+      own selector keys (default: ``Selector``, only ``query``). A ``@kind`` method with a
+      parameter named ``selector`` is called with its resource's validated selector (``None``
+      when the kind runs without a mapping resource).
     - ``default_mapping``: a mapping (dict) used when the runtime is given none.
     - ``deletion_threshold``: the share of this integration's entities a clean run may delete
       at most (default 0.9, as in Port Ocean); a run that would delete more skips its delete.
@@ -120,8 +165,8 @@ class Integration:
             for attribute, value in vars(klass).items():
                 marker = getattr(value, _KIND_ATTR, None)
                 if marker is not None:
-                    name, may_be_empty = marker
-                    specs[name] = KindSpec(name, attribute, may_be_empty)
+                    name, may_be_empty, parameters = marker
+                    specs[name] = KindSpec(name, attribute, may_be_empty, parameters)
         return list(specs.values())
 
     def kinds(self) -> list[KindSpec]:
@@ -132,15 +177,17 @@ class Integration:
         """The mapping used when the runtime is given none; override to build it from config."""
         return self.default_mapping
 
-    def fetcher(self, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
-        """The bound fetcher of a kind, called with no arguments. A method with a ``selector``
-        parameter gets the current step's selector (``current_selector()``, read when the
-        returned callable is called)."""
+    def fetcher(self, kind_name: str) -> Fetcher:
+        """The fetcher of a kind: the bound ``@kind`` method, to be called with the keyword
+        arguments its ``KindSpec.parameters`` name. Override it, with ``kinds()``, for kinds
+        that depend on config; what it returns takes the parameters its spec declares."""
         for spec in self.kinds():
             if spec.name == kind_name:
-                method: Callable[..., AsyncIterator[Batch]] = getattr(self, spec.attribute)
-                if _takes_selector(method):
-                    return lambda: method(selector=current_selector())
-                bound: Callable[[], AsyncIterator[Batch]] = method
-                return bound
+                method: Fetcher = getattr(self, spec.attribute)
+                return method
         raise KeyError(kind_name)
+
+    def fetch_batches(self, spec: KindSpec, request: FetchRequest) -> AsyncIterator[Batch]:
+        """The batches of one step of a run: the kind's fetcher, called with what its spec
+        declares and nothing else. The engine's one call into an integration."""
+        return self.fetcher(spec.name)(**request.arguments(spec.parameters))

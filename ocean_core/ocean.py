@@ -15,14 +15,14 @@ from loguru import logger
 
 from ocean_core._signal import ChangeSignal
 from ocean_core._types import ResyncStatus, Trigger
-from ocean_core.catalog import Catalog, SQLiteCatalog
+from ocean_core.catalog import Catalog
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
 from ocean_core.engine._run import ResyncRun
-from ocean_core.errors import NotRunningError
+from ocean_core.errors import ConfigError, NotRunningError
 from ocean_core.integration import Integration
 from ocean_core.mapping import MappingSpec
-from ocean_core.results import ResyncResult
+from ocean_core.results import RunRecord
 
 COALESCE_WINDOW = 0.01
 """Seconds without a new trigger before a triggered run starts."""
@@ -30,7 +30,7 @@ COALESCE_LIMIT = 0.2
 """The longest a triggered run waits for triggers to stop coming."""
 
 
-RunListener = Callable[[ResyncResult], None]
+RunListener = Callable[[RunRecord], None]
 """Called with the record of every run that ends (``Ocean.add_listener``)."""
 
 
@@ -69,6 +69,8 @@ class Ocean:
             generation = ocean.trigger()
             result = await ocean.wait_idle()
 
+    ``catalog`` is required: without one, ``ConfigError`` says what to pass (there is no
+    default file, so a catalog never appears in whatever the current directory happens to be).
     The mapping is validated and compiled here: an invalid one raises ``MappingError`` naming
     the field. While a runtime runs (``async with``, or one ``resync()`` without it) it holds
     the integration's runner lock.
@@ -85,7 +87,7 @@ class Ocean:
         mapping_source: str | None = None,
     ) -> None:
         self.integration = integration
-        self.catalog: Catalog = catalog if catalog is not None else SQLiteCatalog("ocean.db")
+        self.catalog: Catalog = _required(catalog)
         self.integration_id = integration_id or integration.type or type(integration).__name__
         self.plan = build_plan(integration, mapping, mapping_source)
         self.deletion_threshold = _first_set(
@@ -96,8 +98,8 @@ class Ocean:
         self._generation = 0
         self._pending: _Pending | None = None
         self._active: _Active | None = None
-        self._last: ResyncResult | None = None
-        self._finished: dict[int, ResyncResult] = {}
+        self._last: RunRecord | None = None
+        self._finished: dict[int, RunRecord] = {}
         self._superseded: dict[str, tuple[RunTicket, RunTicket]] = {}
         self._listeners: list[RunListener] = []
         self._changed = ChangeSignal()
@@ -217,7 +219,7 @@ class Ocean:
 
     async def resync(
         self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
-    ) -> ResyncResult:
+    ) -> RunRecord:
         """Run one resync to its end and return its record.
 
         Inside ``async with`` this triggers and waits for that generation's run: its record
@@ -237,23 +239,23 @@ class Ocean:
             self._tell(record)
             return record
 
-    async def wait_idle(self) -> ResyncResult | None:
+    async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""
         while self._pending is not None or self._active is not None:
             await self._wait_change()
         return self._last
 
-    async def runs(self, limit: int = 50) -> list[ResyncResult]:
+    async def runs(self, limit: int = 50) -> list[RunRecord]:
         """This integration's run records, newest first."""
         return await self.catalog.runs(self.integration_id, limit=limit)
 
     @property
-    def current_run(self) -> ResyncResult | None:
+    def current_run(self) -> RunRecord | None:
         """The live record of the run in flight, if any."""
         return self._active.run.record if self._active is not None else None
 
     @property
-    def last_run(self) -> ResyncResult | None:
+    def last_run(self) -> RunRecord | None:
         return self._last
 
     # -- internals ----------------------------------------------------------------------------
@@ -290,7 +292,7 @@ class Ocean:
             self._tell(run.record)
             self._notify()
 
-    def _tell(self, record: ResyncResult) -> None:
+    def _tell(self, record: RunRecord) -> None:
         for listener in self._listeners:
             try:
                 listener(record)
@@ -319,7 +321,7 @@ class Ocean:
     def _newest_finished(self) -> int:
         return max(self._finished, default=0)
 
-    def _last_result(self) -> ResyncResult:
+    def _last_result(self) -> RunRecord:
         assert self._last is not None
         return self._last
 
@@ -335,3 +337,14 @@ def _first_set(*values: float | None) -> float:
         if value is not None:
             return value
     raise ValueError("no deletion threshold set")
+
+
+def _required(catalog: Catalog | None) -> Catalog:
+    if catalog is None:
+        raise ConfigError.single(
+            "catalog",
+            "Ocean(...) needs a catalog to keep entities and runs in: pass"
+            " catalog=SQLiteCatalog(\"catalog.db\") (a file), catalog=SQLiteCatalog(\":memory:\")"
+            " or catalog=MemoryCatalog() (this process only), or a PostgresCatalog",
+        )
+    return catalog

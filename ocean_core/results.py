@@ -47,8 +47,10 @@ class KindStats(BaseModel):
             self.error_details.append(ErrorDetail(stage=stage, message=message, item=item))
 
 
-class ResyncResult(BaseModel):
-    """The record of one resync run.
+class RunRecord(BaseModel):
+    """The record of one run: live and updated by the engine while the run runs (its counts,
+    then its status and end), and kept in the catalog afterwards. What ``ocean.resync()``
+    returns and ``ocean.runs()`` lists (also known as ``ResyncResult``, the contract's name).
 
     ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
     run deleted; when it deleted nothing because the delete phase was skipped,
@@ -73,7 +75,7 @@ class ResyncResult(BaseModel):
         """Errors over all kinds."""
         return sum(k.errors for k in self.kinds.values())
 
-    def interrupted(self) -> ResyncResult:
+    def interrupted(self) -> RunRecord:
         """This run as the next runner records it when the runner that ran it died."""
         return self.model_copy(
             update={
@@ -90,3 +92,8 @@ class ResyncResult(BaseModel):
         if self.ended_at is None:
             return None
         return (self.ended_at - self.started_at).total_seconds()
+
+
+ResyncResult = RunRecord
+"""The contract's name for a run record (``result = await ocean.resync()``): the same class,
+so ``isinstance(result, ResyncResult)`` holds. Kept without a warning: the contract uses it."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ocean_core
 import ocean_core.catalog
+import ocean_core.mapping
 
 
 def test_all_names_exist() -> None:
@@ -21,3 +22,9 @@ def test_contract_names_are_public() -> None:
 def test_every_error_is_an_ocean_error() -> None:
     errors = [getattr(ocean_core, n) for n in ocean_core.__all__ if n.endswith("Error")]
     assert errors and all(issubclass(e, ocean_core.OceanError) for e in errors)
+
+
+def test_renamed_names_keep_their_old_name_as_the_same_object() -> None:
+    assert {"RunRecord", "ResyncResult", "Selector", "FetchRequest"} <= set(ocean_core.__all__)
+    assert ocean_core.ResyncResult is ocean_core.RunRecord
+    assert ocean_core.mapping.Selector is ocean_core.Selector

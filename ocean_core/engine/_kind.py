@@ -28,7 +28,7 @@ from ocean_core.engine._plan import KindStep
 from ocean_core.engine._prepare import Prepared, prepare
 from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError
-from ocean_core.integration import _SELECTOR, Integration
+from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
 
 PAGE_SIZE = 1000
@@ -45,6 +45,8 @@ class KindRun:
     generation: int
     step: KindStep
     stats: KindStats
+    request: FetchRequest
+    """What the step's fetcher is called with."""
     first_seq: int = 0
 
     @property
@@ -52,17 +54,17 @@ class KindRun:
         return self.step.spec.name
 
     async def run(self) -> int:
-        """Sync the kind; return the next free page number. While it runs, the step's selector
-        is the current one (``current_selector()``; what a ``selector`` parameter receives)."""
-        token = _SELECTOR.set(self.step.selector)
+        """Sync the kind; return the next free page number. The fetcher is called with
+        ``request``; while it runs, ``current_selector()`` gives helpers the same selector."""
         try:
-            return await self._run()
+            with fetching(self.request):
+                return await self._run()
         except ExceptionGroup as group:  # the page-write task group: one failure is itself
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
-        finally:
-            _SELECTOR.reset(token)
+
+
 
     async def _run(self) -> int:
         seq = self.first_seq
@@ -94,7 +96,7 @@ class KindRun:
 
     async def _batches(self) -> AsyncGenerator[Sequence[Any], None]:
         """The fetcher's batches; a failure of the fetcher is recorded and ends the kind."""
-        batches = self.integration.fetcher(self.kind)()
+        batches = self.integration.fetch_batches(self.step.spec, self.request)
         try:
             while True:
                 try:

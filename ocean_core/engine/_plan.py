@@ -5,8 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from ocean_core.integration import Integration, KindSpec
-from ocean_core.mapping import CompiledResource, MappingSpec, Selector, validate_for
+from ocean_core.integration import FetchRequest, Integration, KindSpec
+from ocean_core.mapping import CompiledResource, MappingSpec, validate_for
+from ocean_core.selector import Selector
 
 
 @dataclass(frozen=True)
@@ -18,6 +19,11 @@ class KindStep:
     spec: KindSpec
     resource: CompiledResource | None
     selector: Selector | None = None
+
+    def request(self) -> FetchRequest:
+        """What the step's fetcher is called with in a run (``FetchRequest``); per-run values
+        (an incremental run's cursor) will join the selector here."""
+        return FetchRequest(selector=self.selector)
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import uuid
 from datetime import UTC, datetime
 
 from ocean_core._types import Trigger
-from ocean_core.results import ResyncResult
+from ocean_core.results import RunRecord
 
 
 def now() -> datetime:
@@ -15,8 +15,8 @@ def now() -> datetime:
 
 def new_run(
     integration_id: str, generation: int, trigger: Trigger, run_id: str | None = None
-) -> ResyncResult:
-    return ResyncResult(
+) -> RunRecord:
+    return RunRecord(
         id=run_id or uuid.uuid4().hex,
         integration_id=integration_id,
         generation=generation,

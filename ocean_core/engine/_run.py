@@ -14,7 +14,7 @@ from ocean_core.engine._kind import KindRun
 from ocean_core.engine._plan import ResyncPlan
 from ocean_core.engine._records import now
 from ocean_core.integration import Integration
-from ocean_core.results import KindStats, ResyncResult
+from ocean_core.results import KindStats, RunRecord
 
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between saves of a running record to a shared catalog (live progress elsewhere)."""
@@ -32,7 +32,7 @@ class ResyncRun:
     integration: Integration
     catalog: Catalog
     plan: ResyncPlan
-    record: ResyncResult
+    record: RunRecord
     deletion_threshold: float
     plan_only: bool = False
     newest_generation: Callable[[], int] | None = None
@@ -42,7 +42,7 @@ class ResyncRun:
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
 
-    async def execute(self) -> ResyncResult:
+    async def execute(self) -> RunRecord:
         # Every line logged while the run runs (the engine's, the integration's, its HTTP
         # client's) carries the run's identity; each kind adds its name.
         with logger.contextualize(
@@ -52,7 +52,7 @@ class ResyncRun:
         ):
             return await self._execute()
 
-    async def _execute(self) -> ResyncResult:
+    async def _execute(self) -> RunRecord:
         try:
             self.stored_generation = await self.catalog.advance_generation(
                 self.record.integration_id, self.record.generation
@@ -109,7 +109,7 @@ class ResyncRun:
             stats = self.record.kinds.setdefault(name, KindStats())
             kind_run = KindRun(
                 self.integration, self.catalog, self.record.integration_id,
-                self.record.generation, step, stats, seqs.get(name, 0),
+                self.record.generation, step, stats, step.request(), seqs.get(name, 0),
             )
             with logger.contextualize(kind=name):
                 seqs[name] = await kind_run.run()

@@ -16,7 +16,7 @@ import re
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, ClassVar, Protocol
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 from pydantic_core import ErrorDetails
@@ -41,12 +41,9 @@ from ocean_core.mapping._model import (
     Resource,
     SearchQuery,
     SearchRule,
-    Selector,
     allowed_keys,
 )
-
-if TYPE_CHECKING:
-    from ocean_core.integration import Integration
+from ocean_core.selector import Selector
 
 __all__ = [
     "CompiledMapping",
@@ -54,6 +51,7 @@ __all__ = [
     "ItemMappingError",
     "MappedItem",
     "MappingSpec",
+    "MappingTarget",
     "Resource",
     "SearchQuery",
     "SearchRule",
@@ -306,8 +304,22 @@ def load_mapping(
     return dataclasses.replace(compiled, selectors=checked)
 
 
+class _Named(Protocol):
+    @property
+    def name(self) -> str: ...
+
+
+class MappingTarget(Protocol):
+    """What ``validate_for`` reads of an integration (an ``Integration`` is one): the kinds it
+    provides and its selector model. A protocol, so that mapping never imports integration."""
+
+    selector_model: ClassVar[type[Selector]]
+
+    def kinds(self) -> Sequence[_Named]: ...
+
+
 def validate_for(
-    integration: Integration | None, mapping: Any, *, source: str | None = None
+    integration: MappingTarget | None, mapping: Any, *, source: str | None = None
 ) -> CompiledMapping:
     """Validate and compile a mapping for an integration: everything ``load_mapping`` checks,
     against the integration's kinds, and each resource's selector against its

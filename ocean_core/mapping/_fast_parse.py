@@ -3,31 +3,20 @@
 It parses only what ``_fast_eval`` can evaluate exactly; anything else raises ``Unsupported`` so
 that the caller falls back to the ``jq`` library. Being strict here is what keeps the fast path
 honest: an expression we do not fully understand must never be evaluated by us.
+
+This module is the grammar (operators and terms); ``_fast_scan`` reads tokens and string
+literals, and the builtin names come from ``_fast_builtins``, which evaluates them.
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from typing import Any
 
-MAX_SAFE_INT = 2**53
+from ocean_core.mapping._fast_builtins import NULLARY_NAMES, UNARY_NAMES
+from ocean_core.mapping._fast_scan import IDENT, IDENTITY, MAX_SAFE_INT, Node, Scanner, Unsupported
 
+__all__ = ["BUILTINS_0", "BUILTINS_1", "Node", "Unsupported", "parse"]
 
-class Unsupported(Exception):
-    """The expression is outside the fast subset (or not valid jq)."""
-
-
-@dataclass(frozen=True)
-class Node:
-    """One AST node: ``kind`` says what it is, ``value`` holds its datum, ``kids`` its operands."""
-
-    kind: str
-    value: Any = None
-    kids: tuple[Node, ...] = ()
-
-
-IDENTITY = Node("identity")
 KEYWORDS = frozenset(
     [
         "if",
@@ -53,38 +42,9 @@ KEYWORDS = frozenset(
         "null",
     ]
 )
-BUILTINS_0 = frozenset(
-    [
-        "tostring",
-        "tonumber",
-        "length",
-        "keys",
-        "ascii_downcase",
-        "ascii_upcase",
-        "not",
-        "type",
-        "first",
-        "last",
-        "add",
-    ]
-)
-BUILTINS_1 = frozenset(
-    [
-        "select",
-        "map",
-        "split",
-        "join",
-        "test",
-        "startswith",
-        "endswith",
-        "ltrimstr",
-        "rtrimstr",
-        "has",
-    ]
-)
-_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+BUILTINS_0 = NULLARY_NAMES
+BUILTINS_1 = UNARY_NAMES
 _NUMBER = re.compile(r"[0-9]+(\.[0-9]*)?([eE][+-]?[0-9]+)?")
-_ESCAPES = {'"': '"', "\\": "\\", "/": "/", "b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
 _COMPARISONS = ("==", "!=", "<=", ">=", "<", ">")
 
 
@@ -98,47 +58,8 @@ def parse(text: str) -> Node:
     return node
 
 
-class _Parser:
+class _Parser(Scanner):
     """Precedence, lowest first: ``|``, ``//``, ``or``, ``and``, comparisons, ``+ -``, ``* /``."""
-
-    def __init__(self, text: str) -> None:
-        self.text = text
-        self.pos = 0
-
-    # -- lexical helpers ------------------------------------------------------------------------
-
-    def skip(self) -> None:
-        while self.pos < len(self.text) and self.text[self.pos] in " \t\r\n":
-            self.pos += 1
-        if self.pos < len(self.text) and self.text[self.pos] == "#":
-            raise Unsupported("comments")
-
-    def peek(self, token: str) -> bool:
-        self.skip()
-        if not self.text.startswith(token, self.pos):
-            return False
-        if token[-1].isalpha():  # a keyword must not be the prefix of a longer identifier
-            end = self.pos + len(token)
-            return end >= len(self.text) or not (self.text[end].isalnum() or self.text[end] == "_")
-        return True
-
-    def take(self, token: str) -> bool:
-        if self.peek(token):
-            self.pos += len(token)
-            return True
-        return False
-
-    def expect(self, token: str) -> None:
-        if not self.take(token):
-            raise Unsupported(f"expected {token!r} at {self.pos}")
-
-    def ident(self) -> str | None:
-        self.skip()
-        match = _IDENT.match(self.text, self.pos)
-        if not match:
-            return None
-        self.pos = match.end()
-        return match.group()
 
     # -- binary levels --------------------------------------------------------------------------
 
@@ -289,7 +210,7 @@ class _Parser:
             self.pos += 1
             return Node("index", self.bracket_key(), (IDENTITY,))
         if self.pos < len(self.text) and (
-            self.text[self.pos] == '"' or _IDENT.match(self.text, self.pos)
+            self.text[self.pos] == '"' or IDENT.match(self.text, self.pos)
         ):
             return Node("index", self.field_name(), (IDENTITY,))
         return IDENTITY
@@ -379,69 +300,3 @@ class _Parser:
         if self.take("|"):
             return Node("pipe", None, (left, self.alternative_no_comma()))
         return left
-
-    # -- strings --------------------------------------------------------------------------------
-
-    def plain_string(self) -> str:
-        node = self.string()
-        if node.kind != "literal":
-            raise Unsupported("interpolation where a constant string is needed")
-        value: str = node.value
-        return value
-
-    def string(self) -> Node:
-        """A string literal; with ``\\(...)`` parts it becomes an ``interp`` node."""
-        self.pos += 1  # the opening quote
-        parts: list[str | Node] = []
-        chunk: list[str] = []
-        text = self.text
-        while True:
-            if self.pos >= len(text):
-                raise Unsupported("unterminated string")
-            char = text[self.pos]
-            self.pos += 1
-            if char == '"':
-                break
-            if char != "\\":
-                chunk.append(char)
-                continue
-            if self.pos >= len(text):
-                raise Unsupported("unterminated string")
-            code = text[self.pos]
-            self.pos += 1
-            if code in _ESCAPES:
-                chunk.append(_ESCAPES[code])
-            elif code == "u":
-                chunk.append(self.unicode_escape())
-            elif code == "(":
-                parts.append("".join(chunk))
-                chunk = []
-                parts.append(self.pipe())
-                self.expect(")")
-            else:
-                raise Unsupported("string escape")
-        parts.append("".join(chunk))
-        if len(parts) == 1:
-            return Node("literal", parts[0])
-        literals = tuple(p for p in parts if isinstance(p, str))
-        nodes = tuple(p for p in parts if isinstance(p, Node))
-        return Node("interp", literals, nodes)
-
-    def unicode_escape(self) -> str:
-        code = self.hex4()
-        if 0xD800 <= code < 0xDC00 and self.text.startswith("\\u", self.pos):
-            self.pos += 2
-            low = self.hex4()
-            if not 0xDC00 <= low < 0xE000:
-                raise Unsupported("bad surrogate pair")
-            return chr(0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00))
-        if 0xD800 <= code < 0xE000:
-            raise Unsupported("lone surrogate")
-        return chr(code)
-
-    def hex4(self) -> int:
-        digits = self.text[self.pos : self.pos + 4]
-        if len(digits) != 4 or not all(c in "0123456789abcdefABCDEF" for c in digits):
-            raise Unsupported("bad \\u escape")
-        self.pos += 4
-        return int(digits, 16)

@@ -279,3 +279,19 @@ def normalize(value: Any) -> Any:
     if value is None or kind is bool:
         return value
     raise NeedJq(f"not a JSON value: {kind.__name__}")
+
+
+def index_value(value: Any, key: str | int) -> Any:
+    """``.key`` / ``.[n]``: null gives null, a missing key or index gives null, and indexing the
+    wrong type is an error."""
+    if isinstance(key, str):
+        if type(value) is dict:
+            return value.get(key)
+    elif type(value) is list:
+        if -len(value) <= key < len(value):
+            return value[key]
+        return None
+    if value is None:
+        return None
+    type_name(value)
+    raise FastJqError(f"Cannot index {type_name(value)} with {type_name(key)}")

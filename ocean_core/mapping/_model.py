@@ -23,41 +23,10 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from ocean_core._expression import JqExpression, jq_text
+from ocean_core.selector import Selector
+
 _STRICT = ConfigDict(extra="forbid", populate_by_name=True)
-
-
-def _describe(value: Any) -> str:
-    if isinstance(value, bool):
-        return f"boolean {str(value).lower()}"
-    if value is None:
-        return "null"
-    if isinstance(value, list):
-        return "a list"
-    if isinstance(value, dict):
-        return "an object"
-    return f"{type(value).__name__} {value!r}"
-
-
-def _jq_text(value: Any) -> Any:
-    """A jq expression as Port Ocean reads one: a string, or a number taken as its text."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return str(value)  # pydantic v1 (Port Ocean) coerces numbers to str: a jq literal
-    hint = ""
-    if isinstance(value, bool):
-        hint = f"; quote it for YAML: '{str(value).lower()}'"
-    elif isinstance(value, list):
-        hint = "; to collect several values write one expression, e.g. '[.a, .b]'"
-    raise PydanticCustomError(
-        "jq_expression",
-        "must be a jq expression (a string), got {what}{hint}",
-        {"what": _describe(value), "hint": hint},
-    )
-
-
-JqExpression = Annotated[str, BeforeValidator(_jq_text)]
-"""A jq expression, e.g. ``.name``, ``'"service"'`` (a YAML-quoted jq string) or ``.a // 0``."""
 
 
 def _no_search_query(value: Any) -> Any:
@@ -67,33 +36,10 @@ def _no_search_query(value: Any) -> Any:
             "must be a jq expression; Port search-query identifiers ({combinator, rules})"
             " are not supported, since entities here are keyed by identifier",
         )
-    return _jq_text(value)
+    return jq_text(value)
 
 
 KeyExpression = Annotated[str, BeforeValidator(_no_search_query)]
-
-
-class Selector(BaseModel):
-    """A resource's selector: ``query`` (jq, must give true or false) picks the raw items of
-    the kind that become entities.
-
-    As in Port Ocean, an integration may add its own selector keys, read by its fetchers: it
-    subclasses ``Selector`` and names the class on the integration::
-
-        class JiraSelector(Selector):
-            jql: str | None = None
-
-        class JiraIntegration(Integration):
-            selector_model = JiraSelector
-
-    The mapping parser keeps extra selector keys as they are; a validation with the integration
-    (``Ocean(...)``, ``validate_for``) checks them against its ``selector_model`` and refuses a
-    key the model does not define.
-    """
-
-    model_config = ConfigDict(extra="allow", populate_by_name=True)
-
-    query: JqExpression = "true"
 
 
 class SearchRule(BaseModel):

@@ -12,10 +12,10 @@ import anyio
 from ocean_core._types import ResyncStatus
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import MappingError
-from ocean_core.integration import Batch, Integration
+from ocean_core.integration import Batch, Fetcher, Integration
 from ocean_core.mapping import MappingSpec
 from ocean_core.ocean import Ocean
-from ocean_core.results import ResyncResult
+from ocean_core.results import RunRecord
 
 Mapping = dict[str, Any] | MappingSpec | None
 ID = "conformance"
@@ -82,9 +82,10 @@ def _probe(integration: Integration, tracker: _Tracker, fail: str | None) -> Int
     """A copy of ``integration`` whose fetchers report to ``tracker``; its class untouched."""
     base = type(integration)
 
-    def fetcher(self: Integration, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
+    def fetcher(self: Integration, kind_name: str) -> Fetcher:
         inner = base.fetcher(self, kind_name)
-        return lambda: tracker.watch(kind_name, inner(), fail == kind_name)
+        # Whatever the fetcher takes (its KindSpec's parameters) passes through untouched.
+        return lambda **request: tracker.watch(kind_name, inner(**request), fail == kind_name)
 
     probe_class = type(f"Probe{base.__name__}", (base,), {"fetcher": fetcher})
     probe = copy.copy(integration)
@@ -92,7 +93,7 @@ def _probe(integration: Integration, tracker: _Tracker, fail: str | None) -> Int
     return probe
 
 
-async def _run(ocean: Ocean, time_limit: float) -> ResyncResult | None:
+async def _run(ocean: Ocean, time_limit: float) -> RunRecord | None:
     try:
         with anyio.fail_after(time_limit):
             return await ocean.resync()
@@ -153,7 +154,7 @@ def _fetch_check(kind: str, tracker: _Tracker) -> CheckResult:
     return CheckResult(f"fetch:{kind}", True, f"{count} items")
 
 
-def _mapping_check(result: ResyncResult) -> CheckResult:
+def _mapping_check(result: RunRecord) -> CheckResult:
     if result.status is ResyncStatus.SUCCEEDED and result.errors == 0:
         return CheckResult("mapping", True, "the resync succeeded without errors")
     details = [
@@ -168,7 +169,7 @@ def _mapping_check(result: ResyncResult) -> CheckResult:
 
 
 def _failure_check(
-    kind: str, result: ResyncResult | None, lost: set[tuple[str, str]], time_limit: float
+    kind: str, result: RunRecord | None, lost: set[tuple[str, str]], time_limit: float
 ) -> CheckResult:
     name = f"failure:{kind}"
     if result is None:

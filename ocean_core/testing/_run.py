@@ -11,14 +11,14 @@ from ocean_core.entity import Entity
 from ocean_core.integration import Integration
 from ocean_core.mapping import MappingSpec
 from ocean_core.ocean import Ocean
-from ocean_core.results import ResyncResult
+from ocean_core.results import RunRecord
 
 
 @dataclass(frozen=True)
 class ResyncOutcome:
     """The run record and the integration's entities in the catalog after the run."""
 
-    result: ResyncResult
+    result: RunRecord
     entities: list[Entity]
 
 

@@ -3,13 +3,24 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 
-from ocean_core import Integration, MappingError, Ocean, ResyncStatus, current_selector, kind
+from ocean_core import (
+    FetchRequest,
+    Integration,
+    KindSpec,
+    MappingError,
+    Ocean,
+    ResyncStatus,
+    current_selector,
+    kind,
+)
 from ocean_core.catalog import MemoryCatalog
+from ocean_core.integration import Batch, Fetcher
 from ocean_core.mapping import Selector
 from ocean_core.testing import assert_conforms
 from tests.support import Source, items, mapping_for
@@ -145,6 +156,92 @@ async def test_the_conformance_probe_passes_the_selector_through() -> None:
 
     assert all(s == TicketSelector(project="ABC") for t in made for s in t.seen)
     assert any(t.seen for t in made)
+
+
+def test_kind_records_what_each_fetcher_takes() -> None:
+    specs = {spec.name: spec for spec in Tickets.declared_kinds()}
+
+    assert specs["ticket"].parameters == ("selector",)
+    assert specs["note"].parameters == ()
+
+
+def test_keyword_only_and_defaulted_parameters_count_others_do_not() -> None:
+    class Several(Integration):
+        @kind("a")
+        async def a(self, *, selector: Selector | None = None) -> AsyncIterator[Batch]:
+            yield []
+
+        @kind("b")
+        async def b(self, page_size: int = 100, **extra: Any) -> AsyncIterator[Batch]:
+            yield []
+
+    assert [spec.parameters for spec in Several.declared_kinds()] == [("selector",), ()]
+
+
+async def test_what_a_fetcher_takes_is_read_when_it_is_declared_not_at_each_call() -> None:
+    class Late(Integration):
+        def __init__(self) -> None:
+            super().__init__()
+            self.seen: list[Selector | None] = []
+
+        @kind("ticket")
+        async def tickets(self, selector: Selector | None) -> AsyncIterator[list[Any]]:
+            self.seen.append(selector)
+            yield [{"id": "T-1"}]
+
+    # A signature that says "no selector" from now on: only a call-time check would see it.
+    Late.tickets.__signature__ = inspect.signature(lambda self: None)  # type: ignore[attr-defined]
+    late = Late()
+    ocean = Ocean(late, catalog=MemoryCatalog(), mapping={"resources": [resource("ticket")]})
+
+    result = await ocean.resync()
+
+    assert result.status is ResyncStatus.SUCCEEDED, result
+    assert late.seen == [Selector()]
+
+
+async def test_the_selector_is_an_argument_not_read_from_the_current_run() -> None:
+    tickets = Tickets()
+    spec = next(s for s in tickets.kinds() if s.name == "ticket")
+    chosen = TicketSelector(project="OPS")
+
+    batches = tickets.fetch_batches(spec, FetchRequest(selector=chosen))
+    got = [item async for batch in batches for item in batch]
+
+    assert tickets.seen == [chosen]
+    assert [item["id"] for item in got] == ["OPS-1"]
+    assert current_selector() is None  # no run set anything: it came from the request
+
+
+class Dynamic(Integration):
+    """Kinds from its data, not from ``@kind``: its spec asks for the selector by name."""
+
+    selector_model = TicketSelector
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.seen: list[Selector | None] = []
+
+    def kinds(self) -> list[KindSpec]:
+        return [KindSpec("ticket", "ticket", parameters=("selector",))]
+
+    def fetcher(self, kind_name: str) -> Fetcher:
+        return lambda selector: self._fetch(selector)
+
+    async def _fetch(self, selector: Selector | None) -> AsyncIterator[list[Any]]:
+        self.seen.append(selector)
+        yield ISSUES
+
+
+async def test_a_fetcher_from_a_kinds_override_gets_what_its_spec_names() -> None:
+    dynamic = Dynamic()
+    mapping = {"resources": [resource("ticket", project="ABC")]}
+    ocean = Ocean(dynamic, catalog=MemoryCatalog(), mapping=mapping)
+
+    result = await ocean.resync()
+
+    assert result.status is ResyncStatus.SUCCEEDED, result
+    assert dynamic.seen == [TicketSelector(project="ABC")]
 
 
 def problems(integration: Integration, mapping: dict[str, Any]) -> list[str]:
