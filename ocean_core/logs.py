@@ -35,13 +35,31 @@ def configure_logging(*, json: bool = False, level: LogLevel | str = LogLevel.IN
     logger.remove()
     logger.enable("ocean_core")
     if json:
-        logger.add(sys.stderr, level=level, serialize=True)
+        logger.add(STDERR, level=level, serialize=True)
     else:
-        logger.add(sys.stderr, level=level, format=_text_format, colorize=None)
+        logger.add(STDERR, level=level, format=_text_format, colorize=None)
     logging.basicConfig(handlers=[_ToLoguru()], level=level, force=True)
     for name in ("uvicorn", "uvicorn.error", "uvicorn.access"):
         std = logging.getLogger(name)
         std.handlers, std.propagate = [], True
+
+
+class _CurrentStderr:
+    """Whatever ``sys.stderr`` is when a line is written, not when logging was configured: a
+    caller that swaps the stream (a test runner capturing a command's output) and closes its
+    own afterwards never leaves a handler writing to a closed stream."""
+
+    def write(self, text: str) -> None:
+        sys.stderr.write(text)
+
+    def flush(self) -> None:
+        sys.stderr.flush()
+
+    def isatty(self) -> bool:
+        return sys.stderr.isatty()
+
+
+STDERR = _CurrentStderr()
 
 
 def _text_format(record: Record) -> str:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,7 +30,7 @@ from ocean_core.cli._remote import resync_remote
 from ocean_core.cli._sail import sail as serve
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, ConfigProblem
-from ocean_core.logs import LogLevel, configure_logging
+from ocean_core.logs import STDERR, LogLevel, configure_logging
 from ocean_core.ocean import Ocean
 from ocean_core.plugins import installed_types, load_type
 from ocean_core.results import ResyncResult
@@ -52,7 +51,7 @@ JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON instead of 
 def main() -> None:
     """Console-script entry point."""
     logger.remove()
-    logger.add(sys.stderr, level="WARNING")
+    logger.add(STDERR, level="WARNING")
     logger.enable("ocean_core")
     app()
 

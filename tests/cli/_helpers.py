@@ -11,7 +11,6 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from loguru import logger
 from typer.testing import CliRunner, Result
 
 from ocean_core.cli import app
@@ -41,12 +40,7 @@ def write_config(
 
 def invoke(*args: str | Path, env: dict[str, str | None] | None = None) -> Result:
     """Run ``ocean ARGS`` in this process; an unexpected exception fails the test."""
-    try:
-        result = CliRunner().invoke(app, [str(a) for a in args], env=env)
-    finally:
-        # A command that configured logging left a handler on CliRunner's streams, which close
-        # with the invocation: the next test's lines must not go there.
-        logger.remove()
+    result = CliRunner().invoke(app, [str(a) for a in args], env=env)
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         raise result.exception
     return result
