@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from loguru import logger
 
+from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.entity import Entity
 from ocean_core.errors import (
@@ -60,6 +61,7 @@ __all__ = [
     "OceanError",
     "ResyncResult",
     "ResyncStatus",
+    "RunContext",
     "RunnerLockedError",
     "Terminal",
     "TerminalHTTPError",
