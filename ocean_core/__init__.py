@@ -33,6 +33,7 @@ from ocean_core.errors import (
     TransientHTTPError,
     UnknownIntegrationType,
 )
+from ocean_core.fanout import fan_out
 from ocean_core.integration import Integration, KindSpec, current_selector, kind
 from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
@@ -70,5 +71,6 @@ __all__ = [
     "Trigger",
     "UnknownIntegrationType",
     "current_selector",
+    "fan_out",
     "kind",
 ]

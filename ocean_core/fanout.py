@@ -1,0 +1,172 @@
+"""Concurrency inside one kind: fetch the sub-resources of many parents at once, boundedly.
+
+    @kind("pull-request")
+    async def pull_requests(self):
+        async with aclosing(fan_out(repositories, pulls_of, limit=8)) as pages:
+            async for page in pages:          # pages of every repository, as they arrive
+                yield page
+
+Kinds still run one after the other (rule 3); inside one, ``fan_out`` runs up to ``limit``
+sub-fetches at once and hands their pages on as they come. Everything is structured:
+
+- **Back-pressure.** A page is handed over only when the consumer asks for the next one (a
+  zero-size memory object stream). A sub-fetch with a page in hand waits, and asks for no more,
+  so a slow catalog write slows the fetching, and memory holds at most ``limit`` pages plus the
+  one being written, however many parents there are. The parents themselves are read only as
+  sub-fetches free up.
+- **Cancellation.** The sub-fetches run in a task group inside the generator: cancelling the
+  consumer (a new trigger, a shutdown) cancels every request in flight at once, and the
+  generator does not finish before every one of them has unwound.
+- **Failure.** The first sub-fetch (or parent listing) to raise cancels all the others at once
+  and is raised, as itself, to the consumer when it next asks for a page. In a resync that
+  fails the kind as rule 3 says: what was written stays, the delete phase is skipped.
+
+Consume it to its end or close it (``contextlib.aclosing``) in the task that iterates it, as
+the engine does with every fetcher: its task group belongs to that task.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TypeVar
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+S = TypeVar("S")
+P = TypeVar("P")
+
+Sources = Iterable[S] | AsyncIterable[S]
+
+
+async def fan_out(
+    sources: Sources[S],
+    fetch: Callable[[S], AsyncIterator[P]],
+    *,
+    limit: int,
+) -> AsyncGenerator[P, None]:
+    """The pages of ``fetch(source)`` for every source, up to ``limit`` sources at a time.
+
+    ``sources`` is an iterable or an async iterable (a parent listing, read lazily);
+    ``fetch(source)`` an async iterator of pages (usually an async generator, closed when the
+    fan-out is). Pages come in the order they arrive; with ``limit=1`` that is the sequential
+    order.
+    """
+    if limit < 1:
+        raise ValueError(f"limit must be >= 1, got {limit}")
+    failure = _Failure()
+    thrown: BaseException | None = None
+    send, receive = anyio.create_memory_object_stream[P](0)
+    # No exception other than a cancellation may cross this task group: anyio would wrap it
+    # in an ExceptionGroup. The workers keep theirs in `failure`; ours is kept in `thrown`.
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(_produce, sources, fetch, limit, send, failure)
+        try:
+            async with receive:
+                async for page in receive:
+                    try:
+                        yield page
+                    except (GeneratorExit, Exception) as exc:  # closed early, or thrown in
+                        thrown = exc
+                        break
+        finally:
+            tasks.cancel_scope.cancel()
+    if thrown is not None:
+        raise thrown
+    failure.raise_first()
+
+
+@dataclass
+class _Failure:
+    """The first exception of a sub-fetch or of the sources, raised to the consumer."""
+
+    error: Exception | None = None
+    scope: anyio.CancelScope | None = field(default=None, repr=False)
+
+    def record(self, error: Exception) -> None:
+        if self.error is None:
+            self.error = error
+        if self.scope is not None:
+            self.scope.cancel()  # every other sub-fetch, at once
+
+    def raise_first(self) -> None:
+        if self.error is not None:
+            raise self.error
+
+
+async def _produce(
+    sources: Sources[S],
+    fetch: Callable[[S], AsyncIterator[P]],
+    limit: int,
+    pages: MemoryObjectSendStream[P],
+    failure: _Failure,
+) -> None:
+    """Start ``limit`` workers and the feeder; close ``pages`` when all have ended."""
+    jobs_in, jobs_out = anyio.create_memory_object_stream[S](0)
+    async with pages, anyio.create_task_group() as workers:
+        failure.scope = workers.cancel_scope
+        async with jobs_out:
+            for _ in range(limit):
+                workers.start_soon(_work, jobs_out.clone(), fetch, pages.clone(), failure)
+        workers.start_soon(_feed, sources, jobs_in, failure)
+
+
+async def _feed(
+    sources: Sources[S], jobs: MemoryObjectSendStream[S], failure: _Failure
+) -> None:
+    """Hand the sources to the workers one by one, reading them only as workers free up."""
+    async with jobs:
+        try:
+            if isinstance(sources, AsyncIterable):
+                iterator = aiter(sources)
+                try:
+                    async for source in iterator:
+                        await jobs.send(source)
+                finally:
+                    await _close(iterator)
+            else:
+                for source in sources:
+                    await jobs.send(source)
+        except anyio.BrokenResourceError:
+            return  # every worker has stopped: a failure is already recorded
+        except Exception as exc:  # the parent listing failed: the fan-out fails with it
+            failure.record(exc)
+
+
+async def _work(
+    jobs: MemoryObjectReceiveStream[S],
+    fetch: Callable[[S], AsyncIterator[P]],
+    pages: MemoryObjectSendStream[P],
+    failure: _Failure,
+) -> None:
+    """Fetch one source at a time; each page waits here until the consumer takes it."""
+    async with jobs, pages:
+        async for source in jobs:
+            try:
+                await _forward(fetch, source, pages)
+            except anyio.BrokenResourceError:
+                return  # the consumer has gone: the fan-out is being cancelled
+            except Exception as exc:  # integration code: the first failure ends them all
+                failure.record(exc)
+                return
+
+
+async def _forward(
+    fetch: Callable[[S], AsyncIterator[P]], source: S, pages: MemoryObjectSendStream[P]
+) -> None:
+    iterator = fetch(source)
+    try:
+        async for page in iterator:
+            await pages.send(page)
+    finally:
+        await _close(iterator)
+
+
+async def _close(iterator: AsyncIterator[object]) -> None:
+    """Close an async generator now, in this task, so its own cleanup runs here, cancelled or
+    not (as the engine closes a fetcher)."""
+    close = getattr(iterator, "aclose", None)
+    if close is not None:
+        with anyio.CancelScope(shield=True):
+            await close()
