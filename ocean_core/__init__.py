@@ -26,6 +26,7 @@ from ocean_core.errors import (
     MappingError,
     NotRunningError,
     OceanError,
+    ParentListingError,
     RunnerLockedError,
     Terminal,
     TerminalHTTPError,
@@ -35,6 +36,7 @@ from ocean_core.errors import (
 )
 from ocean_core.fanout import fan_out
 from ocean_core.integration import Integration, KindSpec, current_selector, kind
+from ocean_core.listings import RunListings
 from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult
 
@@ -60,9 +62,11 @@ __all__ = [
     "NotRunningError",
     "Ocean",
     "OceanError",
+    "ParentListingError",
     "ResyncResult",
     "ResyncStatus",
     "RunContext",
+    "RunListings",
     "RunnerLockedError",
     "Terminal",
     "TerminalHTTPError",

@@ -34,6 +34,8 @@ from typing import TypeVar
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
+from ocean_core._closing import close_now
+
 S = TypeVar("S")
 P = TypeVar("P")
 
@@ -124,7 +126,7 @@ async def _feed(
                     async for source in iterator:
                         await jobs.send(source)
                 finally:
-                    await _close(iterator)
+                    await close_now(iterator)
             else:
                 for source in sources:
                     await jobs.send(source)
@@ -160,13 +162,4 @@ async def _forward(
         async for page in iterator:
             await pages.send(page)
     finally:
-        await _close(iterator)
-
-
-async def _close(iterator: AsyncIterator[object]) -> None:
-    """Close an async generator now, in this task, so its own cleanup runs here, cancelled or
-    not (as the engine closes a fetcher)."""
-    close = getattr(iterator, "aclose", None)
-    if close is not None:
-        with anyio.CancelScope(shield=True):
-            await close()
+        await close_now(iterator)
