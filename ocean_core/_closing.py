@@ -4,13 +4,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 
-import anyio
-
 
 async def close_now(iterator: AsyncIterator[object]) -> None:
-    """Close an async generator now, in this task, so its own cleanup (closing its listings,
-    leaving its task groups) runs here, cancelled or not, as the engine closes a fetcher."""
+    """Close an async generator now, in this task, so its own cleanup runs here and not when
+    it is garbage-collected. Not shielded: the generator may hold cancel scopes of its own (a
+    fan-out's task group), which must be left before any scope entered after them."""
     close = getattr(iterator, "aclose", None)
     if close is not None:
-        with anyio.CancelScope(shield=True):
-            await close()
+        await close()

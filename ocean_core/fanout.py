@@ -29,9 +29,10 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TypeVar
+from typing import Generic, TypeVar
 
 import anyio
+from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from ocean_core._closing import close_now
@@ -42,11 +43,12 @@ P = TypeVar("P")
 Sources = Iterable[S] | AsyncIterable[S]
 
 
-async def fan_out(
+def fan_out(
     sources: Sources[S],
     fetch: Callable[[S], AsyncIterator[P]],
     *,
     limit: int,
+    tasks: TaskGroup | None = None,
 ) -> AsyncGenerator[P, None]:
     """The pages of ``fetch(source)`` for every source, up to ``limit`` sources at a time.
 
@@ -54,9 +56,41 @@ async def fan_out(
     ``fetch(source)`` an async iterator of pages (usually an async generator, closed when the
     fan-out is). Pages come in the order they arrive; with ``limit=1`` that is the sequential
     order.
+
+    ``tasks``: a task group that outlives the fan-out, such as the one a run scope holds
+    (``HTTPIntegration.fan_out`` passes its run's). The sub-fetches then run there and this
+    generator holds no cancel scope between its pages, so whoever closes it may do so from
+    inside a scope of its own, as the engine closes a fetcher (shielded). Without it the
+    sub-fetches run in a task group of the generator itself: fine for a consumer that closes it
+    in its own task with nothing entered in between (``aclosing``, as tests do), not for a
+    fetcher the engine may close while it waits at a yield.
     """
     if limit < 1:
         raise ValueError(f"limit must be >= 1, got {limit}")
+    if tasks is not None:
+        return _in_group(sources, fetch, limit, tasks)
+    return _in_own_group(sources, fetch, limit)
+
+
+async def _in_group(
+    sources: Sources[S], fetch: Callable[[S], AsyncIterator[P]], limit: int, tasks: TaskGroup
+) -> AsyncGenerator[P, None]:
+    failure = _Failure()
+    send, receive = anyio.create_memory_object_stream[P](0)
+    producer = _Producer(sources, fetch, limit, send, failure)
+    tasks.start_soon(producer.run)
+    try:
+        async with receive:
+            async for page in receive:
+                yield page
+    finally:
+        await producer.stop()
+    failure.raise_first()
+
+
+async def _in_own_group(
+    sources: Sources[S], fetch: Callable[[S], AsyncIterator[P]], limit: int
+) -> AsyncGenerator[P, None]:
     failure = _Failure()
     thrown: BaseException | None = None
     send, receive = anyio.create_memory_object_stream[P](0)
@@ -77,6 +111,40 @@ async def fan_out(
     if thrown is not None:
         raise thrown
     failure.raise_first()
+
+
+class _Producer(Generic[S, P]):
+    """The workers of one fan-out, run in a task group that is not the consumer's frame."""
+
+    def __init__(
+        self, sources: Sources[S], fetch: Callable[[S], AsyncIterator[P]], limit: int,
+        pages: MemoryObjectSendStream[P], failure: _Failure,
+    ) -> None:
+        self._sources, self._fetch, self._limit, self._pages = sources, fetch, limit, pages
+        self._failure = failure
+        self._scope = anyio.CancelScope()
+        self._started = False
+        self._stopped = anyio.Event()
+
+    async def run(self) -> None:
+        self._started = True
+        try:
+            with self._scope:
+                await _produce(
+                    self._sources, self._fetch, self._limit, self._pages, self._failure
+                )
+        except Exception as exc:  # never into the foreign task group: the consumer raises it
+            self._failure.record(exc)
+        finally:
+            self._stopped.set()
+
+    async def stop(self) -> None:
+        """Cancel the workers and wait until every one has unwound (shielded: a consumer that
+        is itself being cancelled still leaves no request behind)."""
+        self._scope.cancel()
+        if self._started:  # a task that never started has nothing in flight
+            with anyio.CancelScope(shield=True):
+                await self._stopped.wait()
 
 
 @dataclass

@@ -80,7 +80,7 @@ class RunListings:
             return _replay(list(entry.blobs))
         if entry.state is _State.FAILED:
             return _failed(ParentListingError(key, entry.reason))
-        return _passthrough(fetch)  # another reader is reading it now, or it is too big
+        return fetched(fetch)  # another reader is reading it now, or it is too big
 
     def clear(self) -> None:
         """Forget every listing (the run has ended)."""
@@ -141,7 +141,8 @@ async def _failed(error: ParentListingError) -> Pages:
     yield  # an async generator, like the others  # pragma: no cover
 
 
-async def _passthrough(fetch: Fetch) -> Pages:
+async def fetched(fetch: Fetch) -> Pages:
+    """The pages of ``fetch()``, kept nowhere (a listing outside a run)."""
     source = fetch()
     try:
         async for page in source:

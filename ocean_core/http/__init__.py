@@ -26,6 +26,7 @@ from ocean_core.http._integration import ClientOptions, HTTPIntegration
 from ocean_core.http._links import next_link, parse_link_header
 from ocean_core.http._meter import RequestMeter, RequestStats
 from ocean_core.http._paginate import (
+    DEFAULT_MAX_PAGES,
     Params,
     json_items,
     paginate_cursor,
@@ -38,6 +39,7 @@ from ocean_core.http._redact import Redactor
 from ocean_core.http._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
     "IDEMPOTENT_METHODS",
     "RETRY_STATUSES",
     "ClientOptions",

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, TypedDict, TypeVar
 
 import anyio
 import httpx
+from anyio.abc import TaskGroup
 from pydantic import BaseModel, SecretStr
 
 from ocean_core._run_context import RunContext
@@ -24,7 +25,7 @@ from ocean_core.http._meter import RequestMeter, RequestStats
 from ocean_core.http._ratelimit import RateLimiter
 from ocean_core.http._retry import RetryPolicy
 from ocean_core.integration import Integration
-from ocean_core.listings import RunListings
+from ocean_core.listings import RunListings, fetched
 from ocean_core.results import KindStats
 
 if TYPE_CHECKING:
@@ -112,33 +113,41 @@ class HTTPIntegration(Integration):
         self.meter = RequestMeter(self._fetching)
         self._run: RunContext | None = None
         self._listings: RunListings | None = None
+        self._tasks: TaskGroup | None = None
 
     @asynccontextmanager
     async def run_scope(self, run: RunContext) -> AsyncIterator[None]:
-        """While a run runs: its parent listings, and its requests counted per kind."""
-        listings = RunListings()
-        self._run, self._listings = run, listings
-        try:
-            yield
-        finally:
-            self._run, self._listings = None, None
-            listings.clear()
+        """While a run runs: its parent listings, the task group its fan-outs run in (so that
+        a fetcher holds no cancel scope between its pages), its requests counted per kind."""
+        failed: Exception | None = None
+        async with anyio.create_task_group() as tasks:
+            self._run, self._listings, self._tasks = run, RunListings(), tasks
+            try:
+                yield
+            except Exception as exc:  # kept out of the task group, which would wrap it
+                failed = exc
+            finally:
+                self._run, self._listings, self._tasks = None, None, None
+                tasks.cancel_scope.cancel()
+        if failed is not None:
+            raise failed
 
     def listing(
         self, key: str, fetch: Callable[[], AsyncIterator[list[Any]]]
-    ) -> AsyncIterator[list[Any]]:
+    ) -> AsyncGenerator[list[Any], None]:
         """The pages of a listing that several kinds read (a parent listing): in a run, fetched
         by the first kind that reads it and replayed to the others (``RunListings``); outside
         a run, simply ``fetch()``. Close it (``aclosing``) in the task that reads it."""
         if self._listings is None:
-            return fetch()
+            return fetched(fetch)
         return self._listings.pages(key, fetch)
 
     def fan_out(
         self, sources: Sources[S], fetch: Callable[[S], AsyncIterator[P]]
     ) -> AsyncGenerator[P, None]:
-        """``ocean_core.fanout.fan_out`` as wide as ``max_concurrency``."""
-        return fan_out(sources, fetch, limit=self.max_concurrency)
+        """``ocean_core.fanout.fan_out`` as wide as ``max_concurrency``; in a run, its tasks run
+        in the run's task group."""
+        return fan_out(sources, fetch, limit=self.max_concurrency, tasks=self._tasks)
 
     def request_stats(self) -> RequestStats:
         """What this instance's requests did since it was created (``/metrics`` shows it)."""

@@ -4,14 +4,14 @@ cancelled, what was written stays, nothing deleted), and a trigger cancels every
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from contextlib import aclosing
+from contextlib import aclosing, asynccontextmanager
 from typing import Any
 
 import anyio
 import pytest
 
-from ocean_core import Integration, Ocean, ResyncStatus, kind
-from ocean_core.catalog import Catalog
+from ocean_core import Integration, Ocean, ResyncStatus, RunContext, kind
+from ocean_core.catalog import Catalog, MemoryCatalog
 from ocean_core.fanout import fan_out
 from tests.support import identifiers, mapping_for
 
@@ -92,3 +92,56 @@ async def test_a_trigger_cancels_every_sub_fetch_in_flight(catalog: Catalog) -> 
     runs = await ocean.runs()
     assert [run.status for run in runs] == [ResyncStatus.SUCCEEDED, ResyncStatus.ABORTED]
     assert runs[1].deleted == 0
+
+
+class SlowWrites(MemoryCatalog):
+    """Holds the second page write until cancelled: the fetcher waits at its yield meanwhile."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.writing = anyio.Event()
+        self.pages = 0
+
+    async def write_page(self, *args: Any, **kwargs: Any) -> Any:
+        self.pages += 1
+        if self.pages == 2:
+            self.writing.set()
+            await anyio.sleep_forever()
+        return await super().write_page(*args, **kwargs)
+
+
+class ScopedShelves(Shelves):
+    """Its fan-out's tasks live in a task group of the run, not in the fetcher's frame."""
+
+    @asynccontextmanager
+    async def run_scope(self, run: RunContext) -> AsyncIterator[None]:
+        async with anyio.create_task_group() as tasks:
+            self.tasks = tasks
+            yield
+            tasks.cancel_scope.cancel()
+
+    @kind("book")
+    async def books(self) -> AsyncIterator[list[dict[str, Any]]]:
+        fan = fan_out(range(self.shelves), self._books, limit=4, tasks=self.tasks)
+        async with aclosing(fan) as pages:
+            async for page in pages:
+                yield page
+
+
+async def test_an_abort_while_a_page_is_written_unwinds_the_fan_out() -> None:
+    catalog = SlowWrites()
+    shelves = ScopedShelves(10)
+    runtime = Ocean(shelves, catalog=catalog, mapping=mapping_for("book"), integration_id="i")
+    async with runtime as ocean:
+        ocean.trigger()
+        with anyio.fail_after(5):
+            await catalog.writing.wait()
+        await anyio.wait_all_tasks_blocked()  # the sub-fetches wait with their pages
+        ocean.trigger()
+        catalog.pages = 100  # the next run writes freely
+        with anyio.fail_after(5):
+            last = await ocean.wait_idle()
+    assert last is not None and last.status is ResyncStatus.SUCCEEDED
+    runs = await ocean.runs()
+    assert [run.status for run in runs] == [ResyncStatus.SUCCEEDED, ResyncStatus.ABORTED]
+    assert runs[1].error is None
