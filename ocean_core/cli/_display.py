@@ -25,17 +25,27 @@ def status_text(status: ResyncStatus) -> Text:
     return Text(status.value, style=_STATUS_STYLE[status])
 
 
-def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
+_COUNTS = ("fetched", "upserted", "unchanged", "filtered")
+_REQUESTS = ("pages", "requests", "retries")
+"""Shown when a kind made HTTP requests: what makes sense of progress under concurrency."""
+
+
+def kinds_table(run: ResyncResult, title: str | None = None, *, live: bool = False) -> Table:
+    """One row per kind. With requests (HTTP integrations): pages done, requests and retries,
+    and while the run is live, requests in flight and rate-limit waits."""
+    requests = any(stats.requests for stats in run.kinds.values())
+    columns = [*_COUNTS, *(_REQUESTS if requests else ())]
+    live_columns = ("in_flight", "rate_limit_waits") if requests and live else ()
     table = Table(title=title, title_justify="left")
     table.add_column("kind")
-    for column in ("fetched", "upserted", "unchanged", "filtered", "errors"):
-        table.add_column(column, justify="right")
+    for column in (*columns, "errors", *live_columns):
+        table.add_column(column.replace("_", " "), justify="right")
     for name, stats in run.kinds.items():
         errors = Text(str(stats.errors), style="red" if stats.errors else "")
         table.add_row(
             Text(name + ("" if stats.finished else " …")),
-            f"{stats.fetched:,}", f"{stats.upserted:,}", f"{stats.unchanged:,}",
-            f"{stats.filtered:,}", errors,
+            *(f"{getattr(stats, column):,}" for column in columns), errors,
+            *(f"{getattr(stats, column):,}" for column in live_columns),
         )
     return table
 
@@ -43,7 +53,7 @@ def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
 def progress(run: ResyncResult | None, label: str) -> Table | Text:
     if run is None:
         return Text(f"{label}: starting…")
-    return kinds_table(run, title=f"{label}: generation {run.generation}, running")
+    return kinds_table(run, title=f"{label}: generation {run.generation}, running", live=True)
 
 
 def summary(run: ResyncResult) -> Group:
