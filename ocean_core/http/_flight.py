@@ -30,11 +30,14 @@ class Flight:
         """Wait for a place, then for the rate budget: the permit is checked last, right before
         the request goes out, so a pause that began meanwhile still holds it back."""
         if self._places is not None:
-            await self._places.acquire_on_behalf_of(self)
+            try:  # a free place is taken without a trip through the event loop
+                self._places.acquire_on_behalf_of_nowait(self)
+            except anyio.WouldBlock:
+                await self._places.acquire_on_behalf_of(self)
             self._holding = True
         try:
             if limiter is not None:
-                self.permit = await limiter.acquire()
+                self.permit = limiter.acquire_nowait() or await limiter.acquire()
         except BaseException:
             self.land()
             raise
@@ -61,11 +64,11 @@ class LandingStream(httpx.AsyncByteStream):
         self._inner = inner
         self._land = land
 
-    async def __aiter__(self) -> AsyncIterator[bytes]:
+    def __aiter__(self) -> AsyncIterator[bytes]:
+        # The body's own iterator: no extra generator frame for every chunk.
         if not isinstance(self._inner, httpx.AsyncByteStream):
             raise TypeError("an async transport returned a sync-only response body")
-        async for chunk in self._inner:
-            yield chunk
+        return self._inner.__aiter__()
 
     async def aclose(self) -> None:
         try:

@@ -94,6 +94,13 @@ class RateLimiter:
                 waited += delay
             return self._take(waited)
 
+    def acquire_nowait(self) -> Permit | None:
+        """A permit now if nothing holds the request back and nobody waits before it, else
+        None (then ``acquire``). Saves a trip through the event loop for most requests."""
+        if self._lock.locked() or self._delay(self._clock()) > 0:
+            return None
+        return self._take(0.0)
+
     def try_acquire(self) -> float:
         """Take a token if one is there and return 0; else take nothing and return the seconds
         until one will be (a server refusing with 429 and ``Retry-After`` uses this)."""
