@@ -39,6 +39,7 @@ from ocean_core._closing import close_now
 
 S = TypeVar("S")
 P = TypeVar("P")
+T = TypeVar("T")
 
 Sources = Iterable[S] | AsyncIterable[S]
 
@@ -189,12 +190,7 @@ async def _feed(
     async with jobs:
         try:
             if isinstance(sources, AsyncIterable):
-                iterator = aiter(sources)
-                try:
-                    async for source in iterator:
-                        await jobs.send(source)
-                finally:
-                    await close_now(iterator)
+                await _send_all(aiter(sources), jobs)
             else:
                 for source in sources:
                     await jobs.send(source)
@@ -214,7 +210,7 @@ async def _work(
     async with jobs, pages:
         async for source in jobs:
             try:
-                await _forward(fetch, source, pages)
+                await _send_all(fetch(source), pages)
             except anyio.BrokenResourceError:
                 return  # the consumer has gone: the fan-out is being cancelled
             except Exception as exc:  # integration code: the first failure ends them all
@@ -222,12 +218,10 @@ async def _work(
                 return
 
 
-async def _forward(
-    fetch: Callable[[S], AsyncIterator[P]], source: S, pages: MemoryObjectSendStream[P]
-) -> None:
-    iterator = fetch(source)
+async def _send_all(items: AsyncIterator[T], stream: MemoryObjectSendStream[T]) -> None:
+    """Send every item on, then close the iterator here, in this task."""
     try:
-        async for page in iterator:
-            await pages.send(page)
+        async for item in items:
+            await stream.send(item)
     finally:
-        await close_now(iterator)
+        await close_now(items)

@@ -84,8 +84,9 @@ class HTTPIntegration(Integration):
         @kind("pull-request")
         async def pull_requests(self):
             async with self.client() as client:
-                repos = self.listing("repositories", lambda: list_repos(client))
-                async with aclosing(self.fan_out(each_item(repos), pulls_of(client))) as pages:
+                repos = self.listing("repositories", lambda: paginate_link(client, "/repos"))
+                pulls = self.fan_out(each_item(repos), lambda repo: pulls_of(client, repo))
+                async with aclosing(pulls) as pages:
                     async for page in pages:
                         yield page
     """

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass, replace
+from typing import Any
 
 from ocean_core.results import KindStats
 
@@ -31,55 +32,48 @@ class RequestMeter:
 
     def __init__(self, current: Callable[[], KindStats | None] = lambda: None) -> None:
         self._current = current
-        self._counts = _Counts()
+        self._stats = RequestStats()
 
     def snapshot(self) -> RequestStats:
-        return RequestStats(**asdict(self._counts))
+        return self._stats
 
     def sent(self) -> Callable[[], None]:
         """One attempt goes on the wire; call what is returned when it has landed (once)."""
-        counts, stats = self._counts, self._current()
-        counts.requests += 1
-        counts.in_flight += 1
-        counts.max_in_flight = max(counts.max_in_flight, counts.in_flight)
-        if stats is not None:
-            stats.requests += 1
-            stats.in_flight += 1
+        stats, kind = self._stats, self._current()
+        self._count(requests=stats.requests + 1, in_flight=stats.in_flight + 1,
+                    max_in_flight=max(stats.max_in_flight, stats.in_flight + 1))
+        if kind is not None:
+            kind.requests += 1
+            kind.in_flight += 1
         landed = False
 
         def land() -> None:
             nonlocal landed
             if not landed:
                 landed = True
-                counts.in_flight -= 1
-                if stats is not None:
-                    stats.in_flight -= 1
+                self._count(in_flight=self._stats.in_flight - 1)
+                if kind is not None:
+                    kind.in_flight -= 1
 
         return land
 
     def retried(self) -> None:
-        self._counts.retries += 1
-        stats = self._current()
-        if stats is not None:
-            stats.retries += 1
+        self._count(retries=self._stats.retries + 1)
+        kind = self._current()
+        if kind is not None:
+            kind.retries += 1
 
     def rate_limited(self) -> None:
-        self._counts.rate_limited += 1
+        self._count(rate_limited=self._stats.rate_limited + 1)
 
     def waited(self, seconds: float) -> None:
-        self._counts.rate_limit_waits += 1
-        self._counts.rate_limit_wait_seconds += seconds
-        stats = self._current()
-        if stats is not None:
-            stats.rate_limit_waits += 1
+        stats = self._stats
+        self._count(rate_limit_waits=stats.rate_limit_waits + 1,
+                    rate_limit_wait_seconds=stats.rate_limit_wait_seconds + seconds)
+        kind = self._current()
+        if kind is not None:
+            kind.rate_limit_waits += 1
 
-
-@dataclass
-class _Counts:
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    rate_limit_waits: int = 0
-    rate_limit_wait_seconds: float = 0.0
-    in_flight: int = 0
-    max_in_flight: int = 0
+    def _count(self, **values: Any) -> None:
+        # A new frozen record per change: a snapshot handed out never changes under its reader.
+        self._stats = replace(self._stats, **values)
