@@ -4,8 +4,9 @@ consumer, structured cancellation, and one failure cancelling the rest."""
 from __future__ import annotations
 
 import random
-from collections.abc import AsyncIterable, AsyncIterator, Iterable
+from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Callable, Iterable
 from contextlib import aclosing
+from typing import Any
 
 import anyio
 import pytest
@@ -13,6 +14,20 @@ import pytest
 from ocean_core.fanout import fan_out
 
 pytestmark = pytest.mark.anyio
+
+Fan = Callable[..., AsyncGenerator[Any, None]]
+
+
+@pytest.fixture(params=["own task group", "a task group that outlives it"])
+async def fan(request: pytest.FixtureRequest) -> AsyncIterator[Fan]:
+    """``fan_out`` with its tasks in a task group of its own, or in one it is given (as in a
+    run): every property holds either way."""
+    if request.param == "own task group":
+        yield fan_out
+        return
+    async with anyio.create_task_group() as tasks:
+        yield lambda sources, fetch, *, limit: fan_out(sources, fetch, limit=limit, tasks=tasks)
+        tasks.cancel_scope.cancel()
 
 
 class Boom(RuntimeError):
@@ -68,44 +83,44 @@ class Probe:
 
 
 async def collect(
-    sources: Iterable[int] | AsyncIterable[int], probe: Probe, limit: int
+    sources: Iterable[int] | AsyncIterable[int], probe: Probe, limit: int, fan: Fan = fan_out
 ) -> list[str]:
     found: list[str] = []
-    async with aclosing(fan_out(sources, probe.fetch, limit=limit)) as pages:
+    async with aclosing(fan(sources, probe.fetch, limit=limit)) as pages:
         async for page in pages:
             found.extend(page)
     return found
 
 
-async def test_results_equal_the_sequential_ones_whatever_the_limit() -> None:
+async def test_results_equal_the_sequential_ones_whatever_the_limit(fan: Fan) -> None:
     sequential: list[str] = []
     for source in range(40):
         async for page in Probe(3).fetch(source):
             sequential.extend(page)
     for limit in (1, 3, 8, 100):
-        found = await collect(range(40), Probe(3, seed=limit), limit)
+        found = await collect(range(40), Probe(3, seed=limit), limit, fan=fan)
         assert sorted(found) == sorted(sequential), limit
         assert len(found) == len(set(found)) == 120
 
 
-async def test_limit_one_keeps_the_sequential_order() -> None:
-    assert await collect(range(5), Probe(2), 1) == [
+async def test_limit_one_keeps_the_sequential_order(fan: Fan) -> None:
+    assert await collect(range(5), Probe(2), 1, fan=fan) == [
         f"{source}.{page}" for source in range(5) for page in range(2)
     ]
 
 
-async def test_never_more_than_limit_sub_fetches_at_once() -> None:
+async def test_never_more_than_limit_sub_fetches_at_once(fan: Fan) -> None:
     for limit in (1, 4, 8):
         probe = Probe(3, seed=limit)
-        await collect(range(50), probe, limit)
+        await collect(range(50), probe, limit, fan=fan)
         assert probe.most_active == limit
         assert probe.finished == 50 and probe.active == 0
 
 
-async def test_a_blocked_consumer_stops_new_sub_fetches() -> None:
+async def test_a_blocked_consumer_stops_new_sub_fetches(fan: Fan) -> None:
     probe = Probe(pages_each=5)
     limit = 4
-    async with aclosing(fan_out(range(100), probe.fetch, limit=limit)) as pages:
+    async with aclosing(fan(range(100), probe.fetch, limit=limit)) as pages:
         first = await anext(pages)
         await anyio.wait_all_tasks_blocked()  # everything that can run without us has run
         # Each of the `limit` sub-fetches holds at most one page waiting for the consumer;
@@ -119,7 +134,7 @@ async def test_a_blocked_consumer_stops_new_sub_fetches() -> None:
     assert len(first) + len(rest) == 500
 
 
-async def test_the_sources_are_read_only_as_sub_fetches_free_up() -> None:
+async def test_the_sources_are_read_only_as_sub_fetches_free_up(fan: Fan) -> None:
     read: list[int] = []
 
     async def sources() -> AsyncIterator[int]:
@@ -128,13 +143,13 @@ async def test_the_sources_are_read_only_as_sub_fetches_free_up() -> None:
             yield source
 
     probe = Probe(pages_each=1)
-    async with aclosing(fan_out(sources(), probe.fetch, limit=3)) as pages:
+    async with aclosing(fan(sources(), probe.fetch, limit=3)) as pages:
         await anext(pages)
         await anyio.wait_all_tasks_blocked()
         assert len(read) <= 3 + 2  # one source per busy sub-fetch, one taken, one in hand
 
 
-async def test_cancellation_cancels_every_sub_fetch_in_flight_and_leaves_no_task() -> None:
+async def test_cancellation_cancels_every_sub_fetch_in_flight_and_leaves_no_task(fan: Fan) -> None:
     probe = Probe(pages_each=1)
     probe.block = set(range(6))
     before = {task.id for task in anyio.get_running_tasks()}
@@ -142,7 +157,7 @@ async def test_cancellation_cancels_every_sub_fetch_in_flight_and_leaves_no_task
         async with anyio.create_task_group() as group:
 
             async def consume() -> None:
-                await collect(range(6), probe, limit=6)
+                await collect(range(6), probe, limit=6, fan=fan)
 
             group.start_soon(consume)
             await probe.all_blocked.wait()
@@ -152,21 +167,21 @@ async def test_cancellation_cancels_every_sub_fetch_in_flight_and_leaves_no_task
     assert {task.id for task in anyio.get_running_tasks()} == before
 
 
-async def test_one_failure_cancels_the_others_and_is_raised_as_itself() -> None:
+async def test_one_failure_cancels_the_others_and_is_raised_as_itself(fan: Fan) -> None:
     probe = Probe(pages_each=2)
     probe.block = {0, 1, 2}
     probe.fail = 3
     with pytest.raises(Boom, match="source 3 failed"):
-        await collect(range(10), probe, limit=4)
+        await collect(range(10), probe, limit=4, fan=fan)
     assert probe.cancelled == 3 and probe.active == 0
     assert max(probe.started) == 3  # nothing after the failure was started
 
 
-async def test_a_failure_while_the_consumer_is_busy_stops_the_rest_at_once() -> None:
+async def test_a_failure_while_the_consumer_is_busy_stops_the_rest_at_once(fan: Fan) -> None:
     probe = Probe(pages_each=1)
     probe.block = {1, 2}
     probe.fail, probe.fail_when = 3, anyio.Event()
-    async with aclosing(fan_out(range(4), probe.fetch, limit=4)) as pages:
+    async with aclosing(fan(range(4), probe.fetch, limit=4)) as pages:
         assert await anext(pages) == ["0.0"]
         # While the consumer does something else, source 3 fails: the two blocked sub-fetches
         # are cancelled now, not when the consumer comes back.
@@ -177,7 +192,7 @@ async def test_a_failure_while_the_consumer_is_busy_stops_the_rest_at_once() -> 
             await anext(pages)
 
 
-async def test_a_failing_source_listing_fails_the_fan_out() -> None:
+async def test_a_failing_source_listing_fails_the_fan_out(fan: Fan) -> None:
     async def sources() -> AsyncIterator[int]:
         yield 0
         yield 1
@@ -185,26 +200,26 @@ async def test_a_failing_source_listing_fails_the_fan_out() -> None:
 
     probe = Probe(pages_each=1)
     with pytest.raises(Boom, match="parent listing"):
-        await collect(sources(), probe, limit=2)
+        await collect(sources(), probe, limit=2, fan=fan)
 
 
-async def test_closing_early_cancels_the_sub_fetches() -> None:
+async def test_closing_early_cancels_the_sub_fetches(fan: Fan) -> None:
     probe = Probe(pages_each=3)
-    async with aclosing(fan_out(range(20), probe.fetch, limit=5)) as pages:
+    async with aclosing(fan(range(20), probe.fetch, limit=5)) as pages:
         await anext(pages)
     assert probe.active == 0
     assert probe.finished == len(probe.started) <= 6
 
 
-async def test_an_exception_thrown_in_by_the_consumer_comes_back_as_itself() -> None:
+async def test_an_exception_thrown_in_by_the_consumer_comes_back_as_itself(fan: Fan) -> None:
     probe = Probe(pages_each=3)
-    pages = fan_out(range(10), probe.fetch, limit=3)
+    pages = fan(range(10), probe.fetch, limit=3)
     await anext(pages)
     with pytest.raises(KeyError, match="consumer"):
         await pages.athrow(KeyError("consumer"))
     assert probe.active == 0
 
 
-async def test_the_limit_must_be_at_least_one() -> None:
+async def test_the_limit_must_be_at_least_one(fan: Fan) -> None:
     with pytest.raises(ValueError, match="limit must be >= 1"):
-        await collect(range(3), Probe(), 0)
+        await collect(range(3), Probe(), 0, fan=fan)
