@@ -26,26 +26,31 @@ def status_text(status: ResyncStatus) -> Text:
 
 
 _COUNTS = ("fetched", "upserted", "unchanged", "filtered")
-_REQUESTS = ("pages", "requests", "retries")
-"""Shown when a kind made HTTP requests: what makes sense of progress under concurrency."""
+_HEADERS = {"in_flight": "in flight", "rate_limit_waits": "waits"}
 
 
 def kinds_table(run: ResyncResult, title: str | None = None, *, live: bool = False) -> Table:
-    """One row per kind. With requests (HTTP integrations): pages done, requests and retries,
-    and while the run is live, requests in flight and rate-limit waits."""
-    requests = any(stats.requests for stats in run.kinds.values())
-    columns = [*_COUNTS, *(_REQUESTS if requests else ())]
-    live_columns = ("in_flight", "rate_limit_waits") if requests and live else ()
+    """One row per kind. With requests (HTTP integrations), what makes sense of progress under
+    concurrency: pages done and requests (and retries, if any); while the run is live, the
+    requests in flight (and the rate-limit waits, if any)."""
+    kinds = run.kinds.values()
+    columns = list(_COUNTS)
+    trailing: list[str] = []
+    if any(stats.requests for stats in kinds):
+        columns += ["pages", "requests", *(["retries"] if any(s.retries for s in kinds) else [])]
+        if live:
+            trailing = ["in_flight", *(["rate_limit_waits"]
+                                       if any(s.rate_limit_waits for s in kinds) else [])]
     table = Table(title=title, title_justify="left")
     table.add_column("kind")
-    for column in (*columns, "errors", *live_columns):
-        table.add_column(column.replace("_", " "), justify="right")
+    for column in (*columns, "errors", *trailing):
+        table.add_column(_HEADERS.get(column, column), justify="right")
     for name, stats in run.kinds.items():
         errors = Text(str(stats.errors), style="red" if stats.errors else "")
         table.add_row(
             Text(name + ("" if stats.finished else " …")),
             *(f"{getattr(stats, column):,}" for column in columns), errors,
-            *(f"{getattr(stats, column):,}" for column in live_columns),
+            *(f"{getattr(stats, column):,}" for column in trailing),
         )
     return table
 

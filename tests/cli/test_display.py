@@ -36,11 +36,19 @@ def test_http_kinds_show_pages_requests_and_live_requests_in_flight() -> None:
     )
     live = _render(_display.progress(run, "gh"))
     assert live[0] == ["kind", "fetched", "upserted", "unchanged", "filtered", "pages",
-                       "requests", "retries", "errors", "in flight", "rate limit waits"]
+                       "requests", "retries", "errors", "in flight", "waits"]
     assert live[2] == ["pull-request …", "120", "0", "0", "0", "40", "48", "1", "0", "8", "2"]
     summary = _render(_display.kinds_table(run))
     assert summary[0][-1] == "errors" and "in flight" not in summary[0]
     assert summary[1] == ["repository", "300", "300", "0", "0", "3", "3", "0", "0"]
+
+
+def test_retries_and_waits_only_when_there_were_some() -> None:
+    run = _run(repository=KindStats(fetched=3, pages=1, requests=1, in_flight=1))
+    assert _render(_display.progress(run, "gh"))[0] == [
+        "kind", "fetched", "upserted", "unchanged", "filtered", "pages", "requests", "errors",
+        "in flight",
+    ]
 
 
 def test_kinds_without_requests_keep_the_entity_columns_only() -> None:
