@@ -21,7 +21,14 @@ heap, caches or open files; this process only orchestrates and prints the report
    a full resync of N entities into ``PostgresCatalog`` vs a floor of the same rows written by
    ONE ``COPY`` into the catalog's own table (<= 2.5), a no-op second resync vs the first
    (<= 0.5), and peak RSS of the resync process at N and N/10 (as 4). Each part writes a fresh
-   schema; every schema is dropped afterwards.
+   schema; every schema is dropped afterwards;
+8. and 9. (``--only github,gitlab``) the bundled github and gitlab integrations against a fake
+   API of their vendor's shape on 127.0.0.1 (its own subprocess): an organization of 300
+   repositories (projects) at 40 ms a request, wall <= 1.3x the floor computed from what the
+   run had to ask for, no listing twice, never more than max_concurrency in flight; the same
+   with a quota and two secondary refusals (no request before the time a refusal asked for);
+   peak RSS at 1,000 vs 100 repositories (<= 1.3x); a trigger during a fan-out closes every
+   request in flight (p99 of 20 <= 50 ms). See ``benchmarks/_api_phase.py``.
 """
 
 from __future__ import annotations
@@ -43,11 +50,12 @@ from benchmarks._common import RESULT_MARKER, progress
 from benchmarks._report import Line, Report, mib, ms, percentile, secs, write
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq", "pg")
-"""In the order run: the cheap ones first, the mapped resync then PostgreSQL last."""
+PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq", "pg", "github", "gitlab")
+"""In the order run: the cheap ones first, the mapped resync, PostgreSQL, then the real
+sources (each about 40 s, most of it the latency and quota the fake APIs impose)."""
 ITEMS = {
     "floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5", "mapping": "6",
-    "pg": "7",
+    "pg": "7", "github": "8", "gitlab": "9",
 }
 CHILD_TIMEOUT_BASE = 120.0
 CHILD_TIMEOUT_PER_MILLION = 300.0
@@ -94,8 +102,14 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     child = parser.add_argument_group("subprocess modes (used by the benchmark itself)")
     child.add_argument(
         "--child",
-        choices=("floor", "resync", "rss", "abort", "mapping", "pg-floor", "pg-resync", "pg-rss"),
+        choices=("floor", "resync", "rss", "abort", "mapping", "pg-floor", "pg-resync", "pg-rss",
+                 "api-run", "api-rss", "api-abort"),
     )
+    child.add_argument("--shape", choices=("github", "gitlab"), help="the fake API of api-*")
+    child.add_argument("--latency", type=float, default=0.0, help="seconds per API request")
+    child.add_argument("--quota", type=int, help="API requests per --window seconds")
+    child.add_argument("--window", type=float, default=1.0)
+    child.add_argument("--secondary", default="", help="numbers of requests refused, e.g. 9,90")
     child.add_argument("--db", help="the SQLite file a child writes")
     child.add_argument("--schema", help="the PostgreSQL schema a pg-* child writes")
     child.add_argument("--mode", choices=("entities", "jq"), default="entities")
@@ -113,6 +127,9 @@ def run_child(args: argparse.Namespace) -> int:
     """Run one ``--child`` mode in this process (in a temporary directory unless ``--db``)."""
     if args.child.startswith("pg-"):
         _pg_child_mode(args)
+        return 0
+    if args.child.startswith("api-"):
+        _api_child_mode(args)
         return 0
     if args.db:
         _child_mode(args, Path(args.db))
@@ -139,6 +156,18 @@ def _child_mode(args: argparse.Namespace, db: Path) -> None:
         _mapping.run_mapping(args.n)
     else:
         _abort.run_abort(db, args.trials)
+
+
+def _api_child_mode(args: argparse.Namespace) -> None:
+    from benchmarks import _api_bench
+
+    if args.child == "api-run":
+        _api_bench.run_api(args.shape, args.n, args.latency, args.quota, args.window,
+                           args.secondary)
+    elif args.child == "api-rss":
+        _api_bench.run_api_rss(args.shape, args.n, args.latency)
+    else:
+        _api_bench.run_api_abort(args.shape, args.n, args.trials)
 
 
 def _pg_child_mode(args: argparse.Namespace) -> None:
@@ -494,6 +523,18 @@ class Bench:
             f"<= {RSS_GROWTH_TARGET}",
             growth <= RSS_GROWTH_TARGET,
         )
+
+    def phase_github(self) -> None:
+        from benchmarks._api_phase import run_phase
+
+        progress("phase github: the github integration against a GitHub-shaped fake API")
+        run_phase("github", self.child, self.report)
+
+    def phase_gitlab(self) -> None:
+        from benchmarks._api_phase import run_phase
+
+        progress("phase gitlab: the gitlab integration against a GitLab-shaped fake API")
+        run_phase("gitlab", self.child, self.report)
 
     def phase_mapping(self) -> None:
         progress(f"phase mapping: {MAPPING_ITEMS:,} items, jq library vs fast path")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from loguru import logger
 
+from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.entity import Entity
 from ocean_core.errors import (
@@ -25,6 +26,7 @@ from ocean_core.errors import (
     MappingError,
     NotRunningError,
     OceanError,
+    ParentListingError,
     RunnerLockedError,
     Terminal,
     TerminalHTTPError,
@@ -32,7 +34,9 @@ from ocean_core.errors import (
     TransientHTTPError,
     UnknownIntegrationType,
 )
+from ocean_core.fanout import fan_out
 from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
+from ocean_core.listings import RunListings
 from ocean_core.ocean import Ocean
 from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult, RunRecord
 from ocean_core.selector import Selector
@@ -60,8 +64,11 @@ __all__ = [
     "NotRunningError",
     "Ocean",
     "OceanError",
+    "ParentListingError",
     "ResyncResult",
     "ResyncStatus",
+    "RunContext",
+    "RunListings",
     "RunRecord",
     "RunnerLockedError",
     "Selector",
@@ -72,5 +79,6 @@ __all__ = [
     "Trigger",
     "UnknownIntegrationType",
     "current_selector",
+    "fan_out",
     "kind",
 ]

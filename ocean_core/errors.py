@@ -16,7 +16,8 @@
         ├── HTTPError               an HTTP call to the third-party system failed (ocean_core.http)
         │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries
         │   └── TerminalHTTPError   any other 4xx: the request itself is wrong
-        └── PaginationError         a paginated listing looped or ran past its page limit
+        ├── PaginationError         a paginated listing looped or ran past its page limit
+        └── ParentListingError      a listing several kinds share failed earlier in the run
 
 ``Transient`` and ``Terminal`` are marker mix-ins: retry policy is ``isinstance(exc, Transient)``.
 Foreign errors (sqlite3, pydantic, yaml, jq, httpx) are translated into this tree at one boundary
@@ -190,3 +191,18 @@ class PaginationError(IntegrationError, Terminal):
         self.url = url
         self.reason = reason
         super().__init__(f"pagination of {url} stopped: {reason}")
+
+
+class ParentListingError(IntegrationError, Terminal):
+    """A listing that several kinds read (a parent listing, see ``ocean_core.listings``) failed
+    earlier in this run. A kind that needs it fails with this error rather than run on part of
+    it; the next run lists it again.
+    """
+
+    def __init__(self, listing: str, reason: str) -> None:
+        self.listing = listing
+        self.reason = reason
+        super().__init__(
+            f"the {listing!r} listing failed earlier in this run ({reason}): a kind that needs"
+            " it does not run on part of it"
+        )

@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 import builtins
+import contextlib
 import dataclasses
 import inspect
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
 from ocean_core.entity import Entity
 from ocean_core.selector import Selector
+
+if TYPE_CHECKING:
+    from ocean_core._run_context import RunContext
 
 Batch = Sequence[dict[str, Any] | Entity]
 """What a fetcher yields: a list of raw items (mapped) or entities (stored as they are)."""
@@ -172,6 +176,12 @@ class Integration:
     def kinds(self) -> list[KindSpec]:
         """The kinds this instance provides; override for kinds that depend on config."""
         return self.declared_kinds()
+
+    def run_scope(self, run: RunContext) -> AbstractAsyncContextManager[None]:
+        """Entered by the engine around the kinds of every run, and left when they end however
+        they end: the place for what lives exactly as long as one run, such as parent listings
+        fetched once for every kind that needs them (``HTTPIntegration``). Default: nothing."""
+        return contextlib.nullcontext()
 
     def get_default_mapping(self) -> dict[str, Any] | None:
         """The mapping used when the runtime is given none; override to build it from config."""

@@ -31,7 +31,14 @@ class ErrorDetail(BaseModel):
 
 
 class KindStats(BaseModel):
-    """Counts of one kind in one run. ``upserted`` counts new or changed entities only."""
+    """Counts of one kind in one run. ``upserted`` counts new or changed entities only.
+
+    Progress under concurrency: ``pages`` counts the batches the fetcher yielded; an HTTP
+    integration adds ``requests`` (attempts sent, retries included), ``in_flight`` (requests
+    on the wire now; 0 once the kind ends), ``retries`` and ``rate_limit_waits`` (requests
+    that waited for the instance's rate budget: a pause after a 429, a spent quota, the
+    ``requests_per_second`` cap).
+    """
 
     fetched: int = 0
     filtered: int = 0
@@ -40,6 +47,11 @@ class KindStats(BaseModel):
     errors: int = 0
     error_details: list[ErrorDetail] = Field(default_factory=list)
     finished: bool = False
+    pages: int = 0
+    requests: int = 0
+    in_flight: int = 0
+    retries: int = 0
+    rate_limit_waits: int = 0
 
     def add_error(self, stage: ErrorStage, message: str, item: str | None = None) -> None:
         self.errors += 1

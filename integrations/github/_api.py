@@ -1,14 +1,14 @@
 """The GitHub REST listings this integration reads, each an async generator of pages.
 
-Requests go one at a time, as GitHub asks of every client (concurrent requests from one token
-are what trips its secondary rate limits). Per-repository listings (pull requests, issues,
-workflows) walk the owner's repositories and tag every item with the repository's
-``full_name`` under ``__repository``, because their payloads do not name it in one field.
+Per-repository listings (pull requests, issues, workflows) walk the owner's repositories,
+``max_concurrency`` repositories at a time (``fan_out``), and tag every item with the
+repository's ``full_name`` under ``__repository``, because their payloads do not name it in one
+field. Each repository's own pages come one after the other: the next link is in the last page.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +17,7 @@ import httpx
 from loguru import logger
 
 from ocean_core.errors import IntegrationError, Terminal
+from ocean_core.fanout import fan_out
 from ocean_core.http import json_items, paginate_link
 
 from .config import GitHubConfig
@@ -103,17 +104,32 @@ WORKFLOWS = RepositoryListing(
 
 
 async def per_repository(
-    client: httpx.AsyncClient, config: GitHubConfig, what: RepositoryListing
+    client: httpx.AsyncClient,
+    config: GitHubConfig,
+    what: RepositoryListing,
+    repos: AsyncGenerator[Page, None],
+    limit: int,
 ) -> Pages:
-    """The pages of ``what`` for every selected repository, in repository order."""
-    async with aclosing(repositories(client, config)) as repos:
-        async for repo_page in repos:
-            for repo in repo_page:
-                if not what.applies(repo):
-                    continue
-                async with aclosing(_of_repository(client, config, what, repo)) as pages:
-                    async for page in pages:
-                        yield page
+    """The pages of ``what`` for every repository of ``repos`` (pages of the repository
+    listing), ``limit`` repositories at a time; pages come as they arrive (in repository order
+    when ``limit`` is 1)."""
+
+    def of_repository(repo: Item) -> Pages:
+        return _of_repository(client, config, what, repo)
+
+    async with aclosing(fan_out(_applicable(repos, what), of_repository, limit=limit)) as pages:
+        async for page in pages:
+            yield page
+
+
+async def _applicable(
+    repos: AsyncGenerator[Page, None], what: RepositoryListing
+) -> AsyncIterator[Item]:
+    async with aclosing(repos):
+        async for page in repos:
+            for repo in page:
+                if what.applies(repo):
+                    yield repo
 
 
 async def _of_repository(

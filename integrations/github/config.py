@@ -58,6 +58,13 @@ class GitHubConfig(BaseModel):
     requests_per_second: float = Field(
         default=10.0, gt=0, description="Client-side cap on the request rate, shared by all kinds."
     )
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        le=100,  # GitHub's secondary rate limit allows 100 concurrent requests at most
+        description="Requests in flight at most, shared by all kinds (per-repository listings"
+        " go this many repositories at a time); 1 follows GitHub's advice of serial requests.",
+    )
     max_retry_wait: float = Field(
         default=900.0,
         ge=0,

@@ -13,13 +13,23 @@ from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
 from ocean_core import KindSpec, kind
 from ocean_core.http import HTTPIntegration, RetryPolicy
 
 from . import _api
-from ._api import ISSUES, PULL_REQUESTS, WORKFLOWS, Page, organization_listing, per_repository
+from ._api import (
+    ISSUES,
+    PULL_REQUESTS,
+    WORKFLOWS,
+    Page,
+    Pages,
+    RepositoryListing,
+    organization_listing,
+    per_repository,
+)
 from ._client import github_headers, retry_policy
 from .config import GitHubConfig
 
@@ -47,6 +57,10 @@ class GitHubIntegration(HTTPIntegration):
 
     ``transport`` replaces the network in tests (``ocean_core.testing.recorded_transport``);
     ``retry`` replaces the retry policy (tests inject one whose ``sleep`` does not wait).
+
+    In a run the repository listing is fetched once, by the first kind that reads it, and
+    replayed to the others; per-repository listings go ``config.max_concurrency`` repositories
+    at a time.
     """
 
     type = "github"
@@ -82,33 +96,37 @@ class GitHubIntegration(HTTPIntegration):
         resources = [r for r in mapping["resources"] if r["kind"] not in ORGANIZATION_KINDS]
         return {**mapping, "resources": resources}
 
+    def _repositories(self, client: httpx.AsyncClient) -> Pages:
+        """The owner's repositories: listed once per run for every kind that needs them."""
+        return self.listing("repositories", lambda: _api.repositories(client, self.config))
+
+    async def _per_repository(self, what: RepositoryListing) -> Pages:
+        async with self.client() as client:
+            listing = per_repository(
+                client, self.config, what, self._repositories(client), self.max_concurrency
+            )
+            async with aclosing(listing) as pages:
+                async for page in pages:
+                    yield page
+
     @kind("repository")
     async def repositories(self) -> AsyncIterator[Page]:
         """The owner's repositories (``config.repositories`` restricts them by name)."""
-        async with (
-            self.client() as client,
-            aclosing(_api.repositories(client, self.config)) as pages,
-        ):
+        async with self.client() as client, aclosing(self._repositories(client)) as pages:
             async for page in pages:
                 yield page
 
     @kind("pull-request", may_be_empty=True)
     async def pull_requests(self) -> AsyncIterator[Page]:
         """Pull requests of every selected repository, in ``config.state``."""
-        async with (
-            self.client() as client,
-            aclosing(per_repository(client, self.config, PULL_REQUESTS)) as pages,
-        ):
+        async with aclosing(self._per_repository(PULL_REQUESTS)) as pages:
             async for page in pages:
                 yield page
 
     @kind("issue", may_be_empty=True)
     async def issues(self) -> AsyncIterator[Page]:
         """Issues (not pull requests) of every selected repository, in ``config.state``."""
-        async with (
-            self.client() as client,
-            aclosing(per_repository(client, self.config, ISSUES)) as pages,
-        ):
+        async with aclosing(self._per_repository(ISSUES)) as pages:
             async for page in pages:
                 yield page
 
@@ -135,9 +153,6 @@ class GitHubIntegration(HTTPIntegration):
     @kind("workflow", may_be_empty=True)
     async def workflows(self) -> AsyncIterator[Page]:
         """GitHub Actions workflows of every selected repository."""
-        async with (
-            self.client() as client,
-            aclosing(per_repository(client, self.config, WORKFLOWS)) as pages,
-        ):
+        async with aclosing(self._per_repository(WORKFLOWS)) as pages:
             async for page in pages:
                 yield page

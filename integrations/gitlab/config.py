@@ -54,6 +54,12 @@ class GitLabConfig(BaseModel):
     requests_per_second: float = Field(
         default=10.0, gt=0, description="Client-side rate limit, shared by every kind."
     )
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Requests in flight at most, shared by every kind: root groups, pages of a"
+        " listing whose page count is known, and per-project pipelines go this many at a time.",
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -6,7 +6,7 @@ instance can be split across integration instances by group.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
 from pathlib import Path
 from typing import Any
@@ -51,6 +51,10 @@ class GitLabIntegration(HTTPIntegration):
 
     ``transport`` replaces the network (tests pass a recorded transport) and ``retry`` the
     retry policy (tests give it a fake sleep); both default to the real thing.
+
+    In a run the project listing (and, without configured groups, the member groups) is
+    fetched once and replayed to every kind that needs it; root groups, pages of offset
+    listings and per-project pipelines go ``config.max_concurrency`` at a time.
     """
 
     type = "gitlab"
@@ -72,40 +76,53 @@ class GitLabIntegration(HTTPIntegration):
             return root_paths(self.config.groups)
         found: list[str] = []
         params: Params = {"min_access_level": MEMBER, "order_by": "path", "sort": "asc"}
-        async with aclosing(self._offset(client, "/groups", params)) as listing:
+        member = self.listing("member-groups", lambda: self._offset(client, "/groups", params))
+        async with aclosing(member) as listing:
             async for page in listing:
                 found.extend(group["full_path"] for group in page)
         return root_paths(sorted(found))
 
     def _offset(self, client: httpx.AsyncClient, url: str, params: Params) -> Pages:
-        return offset_pages(client, url, params, self.config.page_size)
+        return offset_pages(client, url, params, self.config.page_size, self.fan_out)
 
     @kind("group")
     async def groups(self) -> Batches:
-        """Each root group, then its descendant groups."""
+        """Each root group, then its descendant groups (``max_concurrency`` roots at a time)."""
         async with self.client() as client:
-            for path in await self._roots(client):
-                # with_projects=false: the group's own payload would list up to 100 projects.
-                url = f"/groups/{encode_path(path)}"
-                params = {"with_projects": False}
-                group = raise_for_status(await client.get(url, params=params)).json()
-                yield [group]
-                url = f"/groups/{group['id']}/descendant_groups"
-                async with aclosing(self._offset(client, url, {})) as listing:
-                    async for page in listing:
-                        yield page
+            roots = await self._roots(client)
+            tree = self.fan_out(roots, lambda path: self._group_tree(client, path))
+            async with aclosing(tree) as pages:
+                async for page in pages:
+                    yield page
 
-    async def _projects(self, client: httpx.AsyncClient) -> Batches:
+    async def _group_tree(self, client: httpx.AsyncClient, path: str) -> Batches:
+        # with_projects=false: the group's own payload would list up to 100 projects.
+        url = f"/groups/{encode_path(path)}"
+        group = raise_for_status(await client.get(url, params={"with_projects": False})).json()
+        yield [group]
+        url = f"/groups/{group['id']}/descendant_groups"
+        async with aclosing(self._offset(client, url, {})) as listing:
+            async for page in listing:
+                yield page
+
+    def _projects(self, client: httpx.AsyncClient) -> Batches:
+        """Every project of the groups: listed once per run for every kind that needs them."""
+        return self.listing("projects", lambda: self._list_projects(client))
+
+    async def _list_projects(self, client: httpx.AsyncClient) -> Batches:
         params: Params = {"include_subgroups": True, "with_shared": False}
-        seen: set[int] = set()
-        for path in await self._roots(client):
+
+        def of_root(path: str) -> Pages:
             url = f"/groups/{encode_path(path)}/projects"
-            async with aclosing(keyset_pages(client, url, params, self.config.page_size)) as pgs:
-                async for page in pgs:
-                    fresh = [p for p in page if p["id"] not in seen]
-                    seen.update(p["id"] for p in fresh)
-                    if fresh:
-                        yield fresh
+            return keyset_pages(client, url, params, self.config.page_size, self.fan_out)
+
+        seen: set[int] = set()
+        async with aclosing(self.fan_out(await self._roots(client), of_root)) as pages:
+            async for page in pages:
+                fresh = [p for p in page if p["id"] not in seen]
+                seen.update(p["id"] for p in fresh)
+                if fresh:
+                    yield fresh
 
     @kind("project")
     async def projects(self) -> Batches:
@@ -118,11 +135,13 @@ class GitLabIntegration(HTTPIntegration):
         """A group-level listing (merge requests, issues) of every root group, subgroups too."""
         params = {**params, "scope": "all", "non_archived": False}
         async with self.client() as client:
-            for path in await self._roots(client):
-                url = f"/groups/{encode_path(path)}/{resource}"
-                async with aclosing(self._offset(client, url, params)) as listing:
-                    async for page in listing:
-                        yield page
+
+            def of_root(path: str) -> Pages:
+                return self._offset(client, f"/groups/{encode_path(path)}/{resource}", params)
+
+            async with aclosing(self.fan_out(await self._roots(client), of_root)) as listing:
+                async for page in listing:
+                    yield page
 
     @kind("merge-request", may_be_empty=True)
     async def merge_requests(self) -> Batches:
@@ -141,7 +160,8 @@ class GitLabIntegration(HTTPIntegration):
 
     @kind("pipeline", may_be_empty=True)
     async def pipelines(self) -> Batches:
-        """The newest ``pipelines_per_project`` pipelines of each project with CI/CD enabled.
+        """The newest ``pipelines_per_project`` pipelines of each project with CI/CD enabled,
+        ``max_concurrency`` projects at a time.
 
         A pipeline does not name its project's path, so each item gets ``__project``
         (``id``, ``path_with_namespace``, ``web_url``) for the mapping.
@@ -149,23 +169,34 @@ class GitLabIntegration(HTTPIntegration):
         count = self.config.pipelines_per_project
         if count == 0:
             return
-        pending: list[RawItem] = []
-        async with self.client() as client, aclosing(self._projects(client)) as listing:
-            async for page in listing:
-                for project in page:
-                    if project.get("jobs_enabled") is False:
-                        continue  # CI/CD is off: the pipelines endpoint would refuse with 403
-                    pending.extend(await self._newest_pipelines(client, project, count))
-                if len(pending) >= self.config.page_size:
-                    yield pending
-                    pending = []
-        if pending:
-            yield pending
+        async with self.client() as client:
+            newest = self.fan_out(
+                _with_ci(self._projects(client)),
+                lambda project: self._newest_pipelines(client, project, count),
+            )
+            pending: list[RawItem] = []
+            async with aclosing(newest) as pages:
+                async for page in pages:
+                    pending.extend(page)
+                    if len(pending) >= self.config.page_size:
+                        yield pending
+                        pending = []
+            if pending:
+                yield pending
 
     async def _newest_pipelines(
         self, client: httpx.AsyncClient, project: RawItem, count: int
-    ) -> list[RawItem]:
+    ) -> Batches:
         params: Params = {"per_page": count, "order_by": "id", "sort": "desc"}
         response = await client.get(f"/projects/{project['id']}/pipelines", params=params)
         owner = {key: project.get(key) for key in ("id", "path_with_namespace", "web_url")}
-        return [{**pipeline, "__project": owner} for pipeline in raise_for_status(response).json()]
+        yield [{**pipeline, "__project": owner} for pipeline in raise_for_status(response).json()]
+
+
+async def _with_ci(projects: Batches) -> AsyncIterator[RawItem]:
+    """The projects whose pipelines can be read: with CI/CD off the endpoint refuses with 403."""
+    async with aclosing(projects):
+        async for page in projects:
+            for project in page:
+                if project.get("jobs_enabled") is not False:
+                    yield project

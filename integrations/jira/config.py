@@ -62,6 +62,12 @@ class JiraConfig(BaseModel):
     requests_per_second: float = Field(
         default=10.0, gt=0, description="Client-side rate limit, shared by every kind."
     )
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Requests in flight at most, shared by every kind and every request of the"
+        " instance (webhook handlers included).",
+    )
 
     @field_validator("base_url")
     @classmethod

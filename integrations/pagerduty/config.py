@@ -54,3 +54,8 @@ class PagerDutyConfig(BaseModel):
         gt=0,
         description="Client-side request rate, shared by every kind of this instance.",
     )
+    max_concurrency: int = Field(
+        default=4,
+        ge=1,
+        description="Requests in flight at most, shared by every kind of this instance.",
+    )

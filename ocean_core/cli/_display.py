@@ -25,17 +25,32 @@ def status_text(status: ResyncStatus) -> Text:
     return Text(status.value, style=_STATUS_STYLE[status])
 
 
-def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
+_COUNTS = ("fetched", "upserted", "unchanged", "filtered")
+_HEADERS = {"in_flight": "in flight", "rate_limit_waits": "waits"}
+
+
+def kinds_table(run: ResyncResult, title: str | None = None, *, live: bool = False) -> Table:
+    """One row per kind. With requests (HTTP integrations), what makes sense of progress under
+    concurrency: pages done and requests (and retries, if any); while the run is live, the
+    requests in flight (and the rate-limit waits, if any)."""
+    kinds = run.kinds.values()
+    columns = list(_COUNTS)
+    trailing: list[str] = []
+    if any(stats.requests for stats in kinds):
+        columns += ["pages", "requests", *(["retries"] if any(s.retries for s in kinds) else [])]
+        if live:
+            trailing = ["in_flight", *(["rate_limit_waits"]
+                                       if any(s.rate_limit_waits for s in kinds) else [])]
     table = Table(title=title, title_justify="left")
     table.add_column("kind")
-    for column in ("fetched", "upserted", "unchanged", "filtered", "errors"):
-        table.add_column(column, justify="right")
+    for column in (*columns, "errors", *trailing):
+        table.add_column(_HEADERS.get(column, column), justify="right")
     for name, stats in run.kinds.items():
         errors = Text(str(stats.errors), style="red" if stats.errors else "")
         table.add_row(
             Text(name + ("" if stats.finished else " …")),
-            f"{stats.fetched:,}", f"{stats.upserted:,}", f"{stats.unchanged:,}",
-            f"{stats.filtered:,}", errors,
+            *(f"{getattr(stats, column):,}" for column in columns), errors,
+            *(f"{getattr(stats, column):,}" for column in trailing),
         )
     return table
 
@@ -43,7 +58,7 @@ def kinds_table(run: ResyncResult, title: str | None = None) -> Table:
 def progress(run: ResyncResult | None, label: str) -> Table | Text:
     if run is None:
         return Text(f"{label}: starting…")
-    return kinds_table(run, title=f"{label}: generation {run.generation}, running")
+    return kinds_table(run, title=f"{label}: generation {run.generation}, running", live=True)
 
 
 def summary(run: ResyncResult) -> Group:

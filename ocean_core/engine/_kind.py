@@ -113,6 +113,7 @@ class KindRun:
                     )
                     return
                 self.stats.fetched += len(batch)
+                self.stats.pages += 1
                 yield batch
         finally:
             # Close the generator now, cancelled or not, so its own cleanup runs in this run.

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 import anyio
 from loguru import logger
 
+from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus
 from ocean_core.catalog import Catalog
 from ocean_core.engine._kind import KindRun
@@ -84,13 +85,19 @@ class ResyncRun:
         return self.record
 
     async def _sync_kinds(self) -> None:
+        record = self.record
+        context = RunContext(record.integration_id, record.id, record.generation)
+        async with self.integration.run_scope(context):
+            await self._sync_kinds_in(context)
+
+    async def _sync_kinds_in(self, context: RunContext) -> None:
         if not self.catalog.shared:
-            await self._each_kind()
+            await self._each_kind(context)
             return
         try:  # other processes read the live counts from the shared catalog
             async with anyio.create_task_group() as tasks:
                 tasks.start_soon(self._checkpoints)
-                await self._each_kind()
+                await self._each_kind(context)
                 tasks.cancel_scope.cancel()
         except ExceptionGroup as group:  # one failure: record it as itself
             if len(group.exceptions) == 1:
@@ -102,7 +109,7 @@ class ResyncRun:
             await anyio.sleep(CHECKPOINT_INTERVAL)
             await self.catalog.save_run(self.record)
 
-    async def _each_kind(self) -> None:
+    async def _each_kind(self, context: RunContext) -> None:
         seqs: dict[str, int] = {}
         for step in self.plan.steps:
             name = step.spec.name
@@ -111,8 +118,12 @@ class ResyncRun:
                 self.integration, self.catalog, self.record.integration_id,
                 self.record.generation, step, stats, step.request(), seqs.get(name, 0),
             )
-            with logger.contextualize(kind=name):
-                seqs[name] = await kind_run.run()
+            context.kind, context.stats = name, stats
+            try:
+                with logger.contextualize(kind=name):
+                    seqs[name] = await kind_run.run()
+            finally:
+                context.kind, context.stats = None, None
             stats.finished = True
 
     async def _delete_phase(self) -> None:

@@ -24,18 +24,22 @@ from ocean_core.http._client import ResilientTransport, create_client
 from ocean_core.http._errors import raise_for_status
 from ocean_core.http._integration import ClientOptions, HTTPIntegration
 from ocean_core.http._links import next_link, parse_link_header
+from ocean_core.http._meter import RequestMeter, RequestStats
 from ocean_core.http._paginate import (
+    DEFAULT_MAX_PAGES,
     Params,
     json_items,
     paginate_cursor,
     paginate_link,
     paginate_offset,
 )
-from ocean_core.http._ratelimit import RateLimiter
+from ocean_core.http._quota import Quota, read_quota
+from ocean_core.http._ratelimit import Permit, RateLimiter
 from ocean_core.http._redact import Redactor
 from ocean_core.http._retry import IDEMPOTENT_METHODS, RETRY_STATUSES, RetryPolicy
 
 __all__ = [
+    "DEFAULT_MAX_PAGES",
     "IDEMPOTENT_METHODS",
     "RETRY_STATUSES",
     "ClientOptions",
@@ -43,8 +47,12 @@ __all__ = [
     "HTTPIntegration",
     "PaginationError",
     "Params",
+    "Permit",
+    "Quota",
     "RateLimiter",
     "Redactor",
+    "RequestMeter",
+    "RequestStats",
     "ResilientTransport",
     "RetryPolicy",
     "TerminalHTTPError",
@@ -57,4 +65,5 @@ __all__ = [
     "paginate_offset",
     "parse_link_header",
     "raise_for_status",
+    "read_quota",
 ]

@@ -16,7 +16,7 @@ from email.utils import parsedate_to_datetime
 import anyio
 import httpx
 
-_EPOCH_THRESHOLD = 1e9
+EPOCH_THRESHOLD = 1e9
 """A reset value this large is a Unix time (2001 on), not a delay in seconds."""
 
 IDEMPOTENT_METHODS = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
@@ -77,13 +77,13 @@ def server_hint(headers: httpx.Headers, now: float, limited: bool = False) -> fl
     retry_after = _retry_after(headers.get("Retry-After"), now)
     if retry_after is not None:
         return retry_after
-    reset = _number(headers.get("X-RateLimit-Reset"))
+    reset = number(headers.get("X-RateLimit-Reset"))
     if reset is not None and headers.get("X-RateLimit-Remaining") == "0":
         return max(0.0, reset - now)  # epoch seconds (GitHub, and many others)
-    reset = _number(headers.get("RateLimit-Reset"))
+    reset = number(headers.get("RateLimit-Reset"))
     if reset is None or not (limited or headers.get("RateLimit-Remaining") == "0"):
         return None  # sent on every response (GitLab): a hint only when the quota is spent
-    if reset > _EPOCH_THRESHOLD:
+    if reset > EPOCH_THRESHOLD:
         return max(0.0, reset - now)  # an epoch time (GitLab)
     return max(0.0, reset)  # delta seconds (IETF draft)
 
@@ -92,7 +92,7 @@ def _retry_after(value: str | None, now: float) -> float | None:
     """``Retry-After`` is either delay seconds or an HTTP date (RFC 9110, section 10.2.3)."""
     if value is None:
         return None
-    seconds = _number(value)
+    seconds = number(value)
     if seconds is not None:
         return max(0.0, seconds)
     try:
@@ -102,7 +102,7 @@ def _retry_after(value: str | None, now: float) -> float | None:
     return max(0.0, when.timestamp() - now)
 
 
-def _number(value: str | None) -> float | None:
+def number(value: str | None) -> float | None:
     if value is None:
         return None
     try:

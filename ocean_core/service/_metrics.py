@@ -9,15 +9,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
+from ocean_core.http import HTTPIntegration
 from ocean_core.results import ResyncResult
 from ocean_core.service._runner import IntegrationRunner
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _PROGRESS = ("fetched", "upserted", "unchanged", "errors")
 _DURATION_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, float("inf"))
+_HTTP_COUNTERS = {
+    "requests": "HTTP requests sent to the integration's API, retries included.",
+    "retries": "HTTP requests sent again after a failure.",
+    "rate_limited": "Rate-limit answers (429, or GitHub's 403) received.",
+    "rate_limit_waits": "Requests held back by the integration's rate budget (a pause after a"
+    " rate-limit answer, a spent quota, the requests_per_second cap).",
+    "rate_limit_wait_seconds": "Seconds requests spent held back by the rate budget.",
+}
 
 
 class ServiceMetrics:
@@ -94,3 +103,24 @@ class _LiveCollector(Collector):
                     for count in _PROGRESS:
                         progress.add_metric([name, kind, count], getattr(stats, count))
         yield from (generation, running, skipped, due, progress)
+        yield from _http_metrics(self.runners())
+
+
+def _http_metrics(runners: Iterable[IntegrationRunner]) -> Iterator[Metric]:
+    """Each HTTP integration's requests, retries and rate-limit waits (since its instance was
+    made: a reconfigured integration starts again from 0, which Prometheus reads as a reset)."""
+    counters = {
+        field: CounterMetricFamily(f"ocean_http_{field}", doc, labels=["integration"])
+        for field, doc in _HTTP_COUNTERS.items()
+    }
+    in_flight = GaugeMetricFamily(
+        "ocean_http_requests_in_flight", "HTTP requests on the wire now.", labels=["integration"])
+    for runner in runners:
+        integration = runner.ocean.integration
+        if not isinstance(integration, HTTPIntegration):
+            continue
+        stats = integration.request_stats()
+        for field, family in counters.items():
+            family.add_metric([runner.id], getattr(stats, field))
+        in_flight.add_metric([runner.id], stats.in_flight)
+    yield from (*counters.values(), in_flight)

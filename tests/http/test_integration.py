@@ -98,8 +98,10 @@ def test_one_limiter_per_instance_from_requests_per_second() -> None:
     assert first.limiter is not None and second.limiter is not None
     assert first.limiter is not second.limiter
     assert (first.limiter.rate, first.limiter.burst) == (2.5, 3)
-    assert Shop({"requests_per_second": None}).limiter is None
-    assert NoConfig().limiter is None
+    # Without requests_per_second there is no client-side cap; the limiter is still there, for
+    # the API's quota and its rate-limit answers, which hold back every request of the instance.
+    assert Shop({"requests_per_second": None}).limiter.rate is None
+    assert NoConfig().limiter.rate is None
 
 
 @pytest.mark.anyio

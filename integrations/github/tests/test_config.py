@@ -54,6 +54,8 @@ def test_org_and_user_are_exclusive() -> None:
         ({"org": "acme-corp", "page_size": 0}, "page_size"),
         ({"org": "acme-corp", "page_size": 101}, "page_size"),
         ({"org": "acme-corp", "requests_per_second": 0}, "requests_per_second"),
+        ({"org": "acme-corp", "max_concurrency": 0}, "max_concurrency"),
+        ({"org": "acme-corp", "max_concurrency": 101}, "max_concurrency"),
         ({"org": "acme-corp", "max_retry_wait": -1}, "max_retry_wait"),
         ({"org": "acme-corp", "base_url": "api.github.com"}, "base_url"),
         ({"org": "acme-corp", "repositories": ["acme-corp/api"]}, "repositories"),

@@ -85,3 +85,33 @@ async def test_an_unknown_org_fails_without_deleting(make_github: MakeGitHub) ->
     assert outcome.result.status is ResyncStatus.FAILED
     details = outcome.result.kinds["repository"].error_details
     assert "404" in details[0].message
+
+
+@pytest.mark.anyio
+async def test_one_or_eight_at_a_time_give_the_same_catalog(make_github: MakeGitHub) -> None:
+    serial_github, serial_transport = make_github(max_concurrency=1)
+    concurrent_github, concurrent_transport = make_github(max_concurrency=8)
+    serial = await run_resync(serial_github)
+    concurrent = await run_resync(concurrent_github)
+    assert serial.result.status is concurrent.result.status is ResyncStatus.SUCCEEDED
+    assert len(serial.entities) == 23
+    assert sorted(map(repr, concurrent.entities)) == sorted(map(repr, serial.entities))
+    assert sorted(concurrent_transport.requested_paths()) == sorted(
+        serial_transport.requested_paths()
+    )
+
+
+@pytest.mark.anyio
+async def test_a_run_lists_the_repositories_once_for_every_kind(make_github: MakeGitHub) -> None:
+    integration, transport = make_github()
+    outcome = await run_resync(integration)
+    assert outcome.result.status is ResyncStatus.SUCCEEDED
+    paths = transport.requested_paths()
+    assert [p for p in paths if p.startswith("/orgs/acme-corp/repos")] == [
+        "/orgs/acme-corp/repos?per_page=100&sort=full_name&type=all",
+        "/orgs/acme-corp/repos?per_page=100&sort=full_name&type=all&page=2",
+    ]
+    assert len(paths) == len(set(paths))  # no listing, and no page of one, asked twice
+    kinds = outcome.result.kinds
+    assert kinds["pull-request"].requests == 5 and kinds["repository"].requests == 2
+    assert all(stats.in_flight == 0 for stats in kinds.values())

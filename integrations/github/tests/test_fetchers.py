@@ -50,7 +50,7 @@ async def test_page_size_is_sent_as_per_page(make_github: MakeGitHub) -> None:
 
 @pytest.mark.anyio
 async def test_pull_requests_of_every_repository_in_pages(make_github: MakeGitHub) -> None:
-    integration, transport = make_github()
+    integration, transport = make_github(max_concurrency=1)  # one repository at a time: in order
     batches = await _collect(integration.pull_requests())
     assert [[(pr["__repository"], pr["number"]) for pr in batch] for batch in batches] == [
         [("acme-corp/api", 42), ("acme-corp/api", 41)],
@@ -66,6 +66,19 @@ async def test_pull_requests_of_every_repository_in_pages(make_github: MakeGitHu
         ("/repos/acme-corp/legacy-portal/pulls", {"state": "open", "per_page": "100"}),
         ("/repos/acme-corp/web/pulls", {"state": "open", "per_page": "100"}),
     ]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("fetch", ["pull_requests", "issues", "workflows"])
+async def test_eight_repositories_at_a_time_give_the_same_pages(
+    make_github: MakeGitHub, fetch: str
+) -> None:
+    one, one_transport = make_github(max_concurrency=1)
+    eight, eight_transport = make_github(max_concurrency=8)
+    serial = await _collect(getattr(one, fetch)())
+    concurrent = await _collect(getattr(eight, fetch)())
+    assert sorted(map(repr, concurrent)) == sorted(map(repr, serial))
+    assert sorted(one_transport.requested_paths()) == sorted(eight_transport.requested_paths())
 
 
 @pytest.mark.anyio
@@ -85,7 +98,7 @@ async def test_state_selects_pull_requests(make_github: MakeGitHub) -> None:
 async def test_issues_exclude_pull_requests_and_disabled_trackers(
     make_github: MakeGitHub,
 ) -> None:
-    integration, transport = make_github()
+    integration, transport = make_github(max_concurrency=1)
     batches = await _collect(integration.issues())
     items = [item for batch in batches for item in batch]
     assert [(i["__repository"], i["number"]) for i in items] == [
@@ -100,7 +113,7 @@ async def test_issues_exclude_pull_requests_and_disabled_trackers(
 
 @pytest.mark.anyio
 async def test_workflows_are_unwrapped_from_their_envelope(make_github: MakeGitHub) -> None:
-    integration, _ = make_github()
+    integration, _ = make_github(max_concurrency=1)
     batches = await _collect(integration.workflows())
     assert [[(w["__repository"], w["id"], w["name"]) for w in batch] for batch in batches] == [
         [("acme-corp/api", 161335, "CI"), ("acme-corp/api", 161336, "Release")],

@@ -33,6 +33,7 @@ def test_defaults_and_normalisation() -> None:
         ({"groups": ["acme"], "base_url": "gitlab.example.com"}, "base_url"),
         ({"groups": ["acme", ""]}, "groups"),
         ({"groups": ["acme"], "requests_per_second": 0}, "requests_per_second"),
+        ({"groups": ["acme"], "max_concurrency": 0}, "max_concurrency"),
         ({"groups": ["acme"], "private_token": "x"}, "private_token"),
         ({}, "groups"),
     ],

@@ -51,3 +51,23 @@ async def test_a_failing_listing_deletes_nothing() -> None:
     assert run.result.kinds["issue"].errors >= 1
     assert run.result.deleted == 0
     assert len(run.entities) == 13
+
+
+@pytest.mark.anyio
+async def test_one_or_eight_at_a_time_give_the_same_catalog() -> None:
+    serial = await run_resync(make(max_concurrency=1)[0])
+    concurrent = await run_resync(make(max_concurrency=8)[0])
+    assert serial.result.status is concurrent.result.status is ResyncStatus.SUCCEEDED
+    assert len(serial.entities) == 13
+    assert sorted(map(repr, concurrent.entities)) == sorted(map(repr, serial.entities))
+
+
+@pytest.mark.anyio
+async def test_a_run_lists_the_projects_once_for_projects_and_pipelines() -> None:
+    integration, transport = make()
+    outcome = await run_resync(integration)
+    assert outcome.result.status is ResyncStatus.SUCCEEDED
+    paths = transport.requested_paths()
+    assert len([p for p in paths if p.startswith(f"{API}/groups/acme/projects")]) == 2
+    assert len(paths) == len(set(paths))  # nothing asked twice
+    assert outcome.result.kinds["pipeline"].requests == 2  # only the per-project listings

@@ -88,7 +88,7 @@ async def test_state_all_sends_no_state_filter() -> None:
 
 @pytest.mark.anyio
 async def test_pipelines_are_the_newest_per_project_with_their_project() -> None:
-    integration, transport = make(pipelines_per_project=5)
+    integration, transport = make(pipelines_per_project=5, max_concurrency=1)
     items = [item for batch in await collect(integration.pipelines()) for item in batch]
     assert [(p["__project"]["path_with_namespace"], p["id"]) for p in items] == [
         ("acme/api", 90012),
@@ -143,7 +143,7 @@ async def test_without_groups_the_member_groups_are_read() -> None:
             }
         )
     )
-    integration, _ = make(transport, groups=[])
+    integration, _ = make(transport, groups=[], max_concurrency=1)  # one root at a time: in order
     assert ids(await collect(integration.groups()), "full_path") == [
         "acme",
         "acme/platform",
@@ -206,3 +206,57 @@ async def test_errors_name_the_path_and_hide_the_token() -> None:
     assert caught.value.status == 401
     assert "glpat-s3cr3t-t0ken-value" not in str(caught.value)
     assert "/api/v4/groups/acme" in str(caught.value)
+
+
+def _numbered(pages: int, *, total: bool) -> Any:
+    """An offset listing of ``pages`` pages of two merge requests, with or without
+    ``X-Total-Pages``."""
+    payloads = [[{"iid": 2 * n + i, "project_id": 101} for i in range(2)] for n in range(pages)]
+    serve = offset(*payloads)
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        response = serve(request)
+        if not total:
+            del response.headers["X-Total-Pages"]
+        return response
+
+    return answer
+
+
+@pytest.mark.anyio
+async def test_with_the_page_count_known_the_other_pages_are_fetched_at_once() -> None:
+    transport = recorded_transport(
+        routes(**{f"{API}/groups/acme/merge_requests": _numbered(5, total=True)})
+    )
+    integration, _ = make(transport, max_concurrency=8)
+    batches = await collect(integration.merge_requests())
+    assert sorted(ids(batches, "iid")) == list(range(10))
+    asked = [r.url.params.get("page") for r in transport.requests]
+    assert asked[0] is None and sorted(asked[1:]) == ["2", "3", "4", "5"]
+
+
+@pytest.mark.anyio
+async def test_without_the_page_count_the_listing_follows_x_next_page() -> None:
+    transport = recorded_transport(
+        routes(**{f"{API}/groups/acme/merge_requests": _numbered(4, total=False)})
+    )
+    integration, _ = make(transport, max_concurrency=8)
+    assert ids(await collect(integration.merge_requests()), "iid") == list(range(8))
+    assert [r.url.params.get("page") for r in transport.requests] == [None, "2", "3", "4"]
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(
+    "fetch", ["groups", "projects", "merge_requests", "issues", "pipelines"]
+)
+async def test_eight_at_a_time_give_the_same_pages_as_one(fetch: str) -> None:
+    serial, serial_transport = make(max_concurrency=1)
+    concurrent, concurrent_transport = make(max_concurrency=8)
+    one = await collect(getattr(serial, fetch)())
+    eight = await collect(getattr(concurrent, fetch)())
+    assert sorted(map(repr, [i for b in eight for i in b])) == sorted(
+        map(repr, [i for b in one for i in b])
+    )
+    assert sorted(concurrent_transport.requested_paths()) == sorted(
+        serial_transport.requested_paths()
+    )

@@ -39,6 +39,7 @@ def test_basic_and_bearer_are_accepted() -> None:
         ({**BASIC, "page_size": 101}, "page_size"),
         ({**BASIC, "issue_fields": []}, "issue_fields"),
         ({**BASIC, "requests_per_second": 0}, "requests_per_second"),
+        ({**BASIC, "max_concurrency": 0}, "max_concurrency"),
         ({**BASIC, "password": "x"}, "password"),
     ],
 )

@@ -50,3 +50,15 @@ async def test_a_failing_listing_deletes_nothing() -> None:
     assert run.result.kinds["user"].errors >= 1
     assert run.result.deleted == 0
     assert len(run.entities) == 9
+
+
+@pytest.mark.anyio
+async def test_one_or_eight_requests_in_flight_give_the_same_catalog() -> None:
+    serial_jira, _ = make(max_concurrency=1)
+    concurrent_jira, _ = make(max_concurrency=8)
+    assert concurrent_jira.in_flight is not None and concurrent_jira.in_flight.total_tokens == 8
+    serial = await run_resync(serial_jira)
+    concurrent = await run_resync(concurrent_jira)
+    assert serial.result.status is concurrent.result.status is ResyncStatus.SUCCEEDED
+    assert len(serial.entities) == 9
+    assert sorted(map(repr, concurrent.entities)) == sorted(map(repr, serial.entities))

@@ -29,6 +29,7 @@ def test_defaults() -> None:
         ({"token": TOKEN, "incident_statuses": []}, "incident_statuses"),
         ({"token": TOKEN, "incidents_since_days": 0}, "incidents_since_days"),
         ({"token": TOKEN, "requests_per_second": 0}, "requests_per_second"),
+        ({"token": TOKEN, "max_concurrency": 0}, "max_concurrency"),
         ({"token": TOKEN, "subdomain": "acme"}, "subdomain"),
     ],
 )

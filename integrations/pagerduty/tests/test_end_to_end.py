@@ -61,3 +61,15 @@ async def test_a_failing_kind_fails_the_run_and_deletes_nothing() -> None:
     assert failed.result.deleted == 0
     assert failed.result.delete_skipped_reason
     assert len(failed.entities) == len(first.entities)
+
+
+@pytest.mark.anyio
+async def test_one_or_eight_requests_in_flight_give_the_same_catalog() -> None:
+    concurrent_pagerduty = make(max_concurrency=8)
+    assert concurrent_pagerduty.in_flight is not None
+    assert concurrent_pagerduty.in_flight.total_tokens == 8
+    serial = await run_resync(make(max_concurrency=1))
+    concurrent = await run_resync(concurrent_pagerduty)
+    assert serial.result.status is concurrent.result.status is ResyncStatus.SUCCEEDED
+    assert serial.entities
+    assert sorted(map(repr, concurrent.entities)) == sorted(map(repr, serial.entities))
