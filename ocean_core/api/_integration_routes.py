@@ -112,5 +112,9 @@ async def get_resync(
 async def list_entities(
     request: Request, filters: Annotated[EntityFilters, Query()]
 ) -> Page[EntityOut]:
-    """Entities in key order (integration, blueprint, identifier), filtered and paged."""
-    return await entity_page(service_of(request), filters)
+    """Entities in key order (integration, blueprint, identifier), filtered and paged; an
+    `integration` that is not configured is 404 (naming those that are)."""
+    service = service_of(request)
+    if filters.integration is not None:
+        service.get(filters.integration)
+    return await entity_page(service, filters)
