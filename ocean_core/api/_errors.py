@@ -25,7 +25,8 @@ from ocean_core.errors import (
 
 _CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "too_many_requests",
+    405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large",
+    422: "invalid", 429: "too_many_requests",
     500: "internal", 503: "unavailable",
 }
 
