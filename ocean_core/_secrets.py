@@ -20,6 +20,15 @@ def is_secret_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -
     return annotation is not None and _contains_secret(annotation, set())
 
 
+def is_secret_leaf(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> bool:
+    """Whether the value at ``loc`` is itself a secret (a ``SecretStr``/``SecretBytes`` field
+    or item), not a list, dict or model around one: where a secret's own value sits."""
+    return any(
+        isinstance(option, type) and issubclass(option, _SECRETS)
+        for option in options(annotation_at(model, loc))
+    )
+
+
 def is_opaque_field(model: type[BaseModel] | None, loc: tuple[int | str, ...]) -> bool:
     """Whether ``loc`` points at a value ``model`` does not describe (``Any``, or a dict or
     list of it), such as an integration's ``config`` before its type's model validates it:

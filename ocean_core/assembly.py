@@ -84,7 +84,7 @@ def build_ocean_for(
         catalog=catalog,
         mapping=mapping,
         integration_id=item.id,
-        deletion_threshold=item.deletion_threshold,
+        configured_deletion_threshold=item.deletion_threshold,
         mapping_source=mapping_source or (f"{source}: {where}.mapping" if mapping else None),
     )
 

@@ -66,6 +66,12 @@ class ApiSettings(BaseModel):
     read_token: SecretStr | None = None
     """A second token that may only read (GET): for dashboards and monitoring."""
     rate_limit: RateLimitSettings | None = None
+    max_body_bytes: int = Field(default=1_048_576, ge=1)
+    """The largest request body the API reads (413 beyond it); 1 MiB."""
+    read_timeout: float = Field(default=30.0, gt=0)
+    """Seconds a client may take to send a request's head, and then its body (408)."""
+    public_docs: bool = False
+    """Serve ``/docs`` and ``/openapi.json`` without the token (every data route keeps it)."""
 
 
 Interval = Annotated[timedelta, BeforeValidator(parse_interval)]

@@ -14,6 +14,7 @@ from anyio.abc import TaskGroup
 from loguru import logger
 
 from ocean_core._signal import ChangeSignal
+from ocean_core._threshold import decide_deletion_threshold
 from ocean_core._types import ResyncStatus, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.engine._plan import build_plan
@@ -85,14 +86,15 @@ class Ocean:
         integration_id: str | None = None,
         deletion_threshold: float | None = None,
         mapping_source: str | None = None,
+        configured_deletion_threshold: float | None = None,
     ) -> None:
         self.integration = integration
         self.catalog: Catalog = _required(catalog)
         self.integration_id = integration_id or integration.type or type(integration).__name__
         self.plan = build_plan(integration, mapping, mapping_source)
-        self.deletion_threshold = _first_set(
-            deletion_threshold, self.plan.deletion_threshold, integration.deletion_threshold
-        )
+        # ``deletion_threshold`` beats the mapping's; ``configured_deletion_threshold`` (the
+        # config file's) does not. Kept apart so that ``reconfigure`` decides again.
+        self._thresholds = (deletion_threshold, configured_deletion_threshold)
         self._stack: AsyncExitStack | None = None
         self._tasks: TaskGroup | None = None
         self._generation = 0
@@ -135,6 +137,15 @@ class Ocean:
     @property
     def running(self) -> bool:
         return self._tasks is not None
+
+    @property
+    def deletion_threshold(self) -> float:
+        """The share of the integration's entities the next clean run may delete."""
+        explicit, configured = self._thresholds
+        return decide_deletion_threshold(
+            explicit=explicit, mapping=self.plan.deletion_threshold, configured=configured,
+            type_default=self.integration.deletion_threshold,
+        )
 
     @property
     def state(self) -> Literal["running", "pending", "idle"]:
@@ -280,9 +291,11 @@ class Ocean:
                 self._active = _Active(run, scope)
                 try:
                     await run.execute()
-                except Exception:  # the runtime outlives any one run, even an unrecordable one
+                except Exception as exc:  # the runtime outlives any run, even an unrecordable one
                     logger.exception("resync of generation {} could not be recorded", generation)
                     run.record.status = ResyncStatus.FAILED
+                    run.record.error = run.record.error or (
+                        f"the run could not be recorded: {type(exc).__name__}: {exc}")
             stored = run.stored_generation
             self._generation = max(self._generation, stored or 0)
             self._active = None
@@ -330,13 +343,6 @@ class Ocean:
 
     async def _wait_change(self) -> None:
         await self._changed.wait()
-
-
-def _first_set(*values: float | None) -> float:
-    for value in values:
-        if value is not None:
-            return value
-    raise ValueError("no deletion threshold set")
 
 
 def _required(catalog: Catalog | None) -> Catalog:

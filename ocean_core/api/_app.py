@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -12,12 +12,14 @@ from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.responses import HTMLResponse, JSONResponse
 
 import ocean_core
-from ocean_core.api._auth import Access
+from ocean_core.api._auth import Access, Tokens
 from ocean_core.api._entity_routes import router as entity_router
 from ocean_core.api._errors import install_error_handlers
+from ocean_core.api._guard import OpenRoute, RequestGuard
 from ocean_core.api._integration_routes import router as api_router
 from ocean_core.api._kb_routes import router as knowledge_router
 from ocean_core.api._models import Health
+from ocean_core.api._validation import refuse_nul
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
 from ocean_core.dashboard import router as dashboard_router
 from ocean_core.errors import ConfigError
@@ -60,17 +62,33 @@ def create_app(
     )
     app.state.ocean_service = service
     install_error_handlers(app)
-    read_token = config.settings.api.read_token
-    auth = Depends(Access(
-        token, read_token.get_secret_value() if read_token else None,
-        config.settings.api.rate_limit,
-    ))
-    app.include_router(api_router, dependencies=[auth])
-    app.include_router(knowledge_router, dependencies=[auth])
-    app.include_router(entity_router, dependencies=[auth])
-    app.include_router(_system_routes(service, service.metrics, auth))
+    api = config.settings.api
+    read_token = api.read_token
+    tokens = Tokens(token, read_token.get_secret_value() if read_token else None)
+    auth = Depends(Access(tokens, api.rate_limit))
+    checked = [auth, Depends(refuse_nul)]  # the token first: an anonymous body is never read
+    app.include_router(api_router, dependencies=checked)
+    app.include_router(knowledge_router, dependencies=checked)
+    app.include_router(entity_router, dependencies=checked)
+    docs_auth = () if api.public_docs else (auth,)
+    app.include_router(_system_routes(service, service.metrics, auth, docs_auth))
     app.include_router(dashboard_router)  # `/`: a page over the API; holds no data itself
+    app.add_middleware(
+        RequestGuard, tokens=tokens, max_body_bytes=api.max_body_bytes,
+        read_timeout=api.read_timeout,
+        open_routes=OPEN_ROUTES + (DOCS_ROUTES if api.public_docs else ()),
+    )
     return app
+
+
+OPEN_ROUTES = (
+    OpenRoute("GET", "/health"),
+    OpenRoute("GET", "/"),  # the dashboard's shell and assets: no data (their calls need it)
+    OpenRoute("GET", "/dashboard/{name:path}"),  # its handler serves two files, else 404
+)
+"""The routes served without the token (their bodies are still limited)."""
+DOCS_ROUTES = (OpenRoute("GET", "/docs"), OpenRoute("GET", "/openapi.json"))
+"""Open too with ``api.public_docs: true``."""
 
 
 def require_token(config: LoadedConfig) -> str:
@@ -94,7 +112,9 @@ def _loaded(settings: LoadedConfig | OceanSettings | str | Path) -> LoadedConfig
     return load_config(settings)
 
 
-def _system_routes(service: OceanService, metrics: ServiceMetrics, auth: Any) -> APIRouter:
+def _system_routes(
+    service: OceanService, metrics: ServiceMetrics, auth: Any, docs_auth: Sequence[Any]
+) -> APIRouter:
     router = APIRouter()
 
     @router.get("/health", response_model=Health, tags=["system"],
@@ -117,11 +137,11 @@ def _system_routes(service: OceanService, metrics: ServiceMetrics, auth: Any) ->
         run durations, and the progress of runs in flight."""
         return Response(metrics.render(), media_type=metrics.content_type)
 
-    @router.get("/openapi.json", include_in_schema=False, dependencies=[auth])
+    @router.get("/openapi.json", include_in_schema=False, dependencies=list(docs_auth))
     async def openapi(request: Request) -> JSONResponse:
         return JSONResponse(request.app.openapi())
 
-    @router.get("/docs", include_in_schema=False, dependencies=[auth])
+    @router.get("/docs", include_in_schema=False, dependencies=list(docs_auth))
     async def docs(request: Request) -> HTMLResponse:
         root = request.scope.get("root_path", "")
         return get_swagger_ui_html(openapi_url=f"{root}/openapi.json", title="ocean_core API")

@@ -31,8 +31,10 @@ MAX_TARGETS = 100
 def _just_below(text: str) -> str:
     """A string below ``text`` with no practical string between them (see module doc)."""
     head, last = text[:-1], ord(text[-1])
-    if last == 0:
-        return head  # nothing lies between a string and itself followed by NUL
+    if last <= 1:
+        # Only strings holding NUL lie between ``head`` and ``text``, and no catalog stores
+        # NUL; nor may a key sent to one hold it (PostgreSQL refuses the query).
+        return head
     previous = last - 1
     if 0xD800 <= previous <= 0xDFFF:  # surrogates cannot be stored: step over them
         previous = 0xD7FF

@@ -26,7 +26,8 @@ from ocean_core.errors import (
 
 _CODES = {
     400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found",
-    405: "method_not_allowed", 409: "conflict", 422: "invalid", 429: "too_many_requests",
+    405: "method_not_allowed", 408: "request_timeout", 409: "conflict", 413: "too_large",
+    422: "invalid", 429: "too_many_requests",
     500: "internal", 503: "unavailable",
 }
 
@@ -82,6 +83,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CatalogError)
     async def catalog_failed(_: Request, exc: CatalogError) -> JSONResponse:
-        status = 503 if isinstance(exc, TransientCatalogError) else 500
-        return error_response(status, str(exc), headers={"Retry-After": "1"} if status == 503
-                              else None)
+        # The catalog, not the request, is at fault (a read-only file, a full disk, a server
+        # away): 503 with the reason; Retry-After only when trying again may succeed.
+        retry = {"Retry-After": "1"} if isinstance(exc, TransientCatalogError) else None
+        return error_response(503, f"the catalog could not complete the request: {exc}", retry)

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
 
-from ocean_core.api._cursor import decode_cursor, encode_cursor
+from ocean_core.api._cursor import decode_run_cursor, encode_cursor
 from ocean_core.api._entities import EntityFilters, entity_page
 from ocean_core.api._models import (
     EntityOut,
@@ -82,10 +81,7 @@ async def list_resyncs(
     """Run history, newest first, with per-kind counts, errors and why a delete was skipped."""
     service = service_of(request)
     service.get(integration_id)
-    before = None
-    if cursor is not None:
-        started_at, run_id = decode_cursor(cursor, 2)
-        before = (datetime.fromisoformat(started_at), run_id)
+    before = decode_run_cursor(cursor) if cursor is not None else None
     runs = await service.catalog.runs(integration_id, limit=limit + 1, before=before)
     more = len(runs) > limit
     runs = runs[:limit]
@@ -112,5 +108,9 @@ async def get_resync(
 async def list_entities(
     request: Request, filters: Annotated[EntityFilters, Query()]
 ) -> Page[EntityOut]:
-    """Entities in key order (integration, blueprint, identifier), filtered and paged."""
-    return await entity_page(service_of(request), filters)
+    """Entities in key order (integration, blueprint, identifier), filtered and paged; an
+    `integration` that is not configured is 404 (naming those that are)."""
+    service = service_of(request)
+    if filters.integration is not None:
+        service.get(filters.integration)
+    return await entity_page(service, filters)

@@ -64,6 +64,11 @@ class IntegrationState(BaseModel):
     last_started_at: datetime | None
     last_ended_at: datetime | None
     changed_through_api: bool
+    catalog_error: str | None = Field(
+        default=None,
+        description="Why the catalog refused to record the last trigger or change (answered"
+        " 503); null once a write succeeds.",
+    )
 
 
 class IntegrationDetail(IntegrationState):
@@ -109,7 +114,10 @@ class IntegrationPatch(BaseModel):
 
     name: str | None = None
     config: dict[str, Any] | None = Field(
-        default=None, description="Replaces the whole config of the integration."
+        default=None, description="A JSON merge patch (RFC 7396) over the config in effect:"
+        " objects merge, null removes a key, other values replace. `**********` (a masked"
+        " secret, as GET shows it) keeps the current value; a secret may be set only as a"
+        " reference to an environment variable of the server, `${NAME}`.",
     )
     mapping: dict[str, Any] | None = Field(
         default=None, description="Replaces the mapping (Port Ocean resource-mapping format)."

@@ -42,6 +42,7 @@ def _state_fields(state: IntegrationSnapshot) -> dict[str, Any]:
         "last_started_at": state.last_started_at,
         "last_ended_at": state.last_ended_at,
         "changed_through_api": state.changed_through_api,
+        "catalog_error": state.catalog_error,
     }
 
 

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import asyncio
+import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
+from types import FrameType
+from typing import Any
 
 import anyio
 import uvicorn
 from loguru import logger
+from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ocean_core.api import create_app
 from ocean_core.config import LoadedConfig
@@ -32,13 +37,43 @@ class ServerFailed(OceanError):
     """The HTTP server could not start (the port is taken, say)."""
 
 
+class _HeadTimedH11(H11Protocol):
+    """uvicorn's h11 protocol with a deadline on each request's head: uvicorn times out only
+    idle keep-alive connections, so a client that sent its headers slowly, or never, would
+    hold a connection forever. The connection is closed when no complete head has arrived
+    ``head_timeout`` seconds after it opened (or after the last response)."""
+
+    head_timeout = 30.0
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self._arm_head_deadline()
+
+    def on_response_complete(self) -> None:
+        super().on_response_complete()
+        self._arm_head_deadline()
+
+    def _arm_head_deadline(self) -> None:
+        self.loop.call_later(self.head_timeout, self._head_late, self.cycle)
+
+    def _head_late(self, waited_on: Any) -> None:
+        # Another head has come since (a new cycle), or a request is being answered: not late.
+        idle = waited_on is None or waited_on.response_complete
+        if self.cycle is waited_on and idle and not self.transport.is_closing():
+            self.transport.close()
+
+
+def _timed_h11(seconds: float) -> type[H11Protocol]:
+    return type("HeadTimedH11", (_HeadTimedH11,), {"head_timeout": seconds})
+
+
 async def sail(config: LoadedConfig, host: str | None, port: int | None) -> None:
     """Start every integration and serve the API until the first SIGTERM or SIGINT.
 
     Then, in this order: the server stops accepting connections; the runs in flight are
     aborted (recorded ``aborted``, nothing deleted), which also answers the clients waiting on
-    them; open requests get ``GRACE_SECONDS`` to finish. A second signal stops the server at
-    once.
+    them; open requests get ``GRACE_SECONDS`` to finish. A second signal ends the process at
+    once, with exit code 128 + the signal's number, without waiting for any of that.
     """
     try:
         await _sail(config, host, port)
@@ -60,6 +95,7 @@ async def _sail(config: LoadedConfig, host: str | None, port: int | None) -> Non
                 host=host or api.host, port=api.port if port is None else port,
                 # The service runs here, around the server: the app has no lifespan of its own.
                 log_config=None, timeout_graceful_shutdown=GRACE_SECONDS, lifespan="off",
+                http=_timed_h11(api.read_timeout),
             ))
             tasks.start_soon(_watch_signals, server, stop)
             tasks.start_soon(_serve, server, stop, served)
@@ -85,10 +121,24 @@ async def _serve(server: uvicorn.Server, stop: anyio.Event, served: anyio.Event)
 async def _watch_signals(server: uvicorn.Server, stop: anyio.Event) -> None:
     with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
         async for received in signals:
-            name = signal.Signals(received).name
-            if stop.is_set():
-                logger.warning("{} again: stopping now", name)
-                server.force_exit = True
-            else:
-                logger.info("{}: shutting down", name)
-                stop.set()
+            if stop.is_set():  # came in before the handler below was in place
+                _exit_now(received, None)
+            # From now on a signal ends the process in its handler: even if the event loop
+            # is held (a fetcher that blocks, or ignores its cancellation), the second
+            # signal does not wait for the drain.
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                signal.signal(sig, _exit_now)
+            logger.info("{}: shutting down (a second signal exits at once)",
+                        signal.Signals(received).name)
+            stop.set()
+            server.should_exit = True
+
+
+def _exit_now(received: int, _: FrameType | None) -> None:
+    """The second signal: exit at once with 128 + its number (143 for SIGTERM, 130 for
+    SIGINT), as a process killed by it; the runs in flight stay ``running`` and the next start
+    records them ``interrupted``, as after any crash (nothing is half-written)."""
+    name = signal.Signals(received).name
+    # os.write, not the logger or sys.stderr: the handler may interrupt either mid-write.
+    os.write(2, f"{name} again: exiting now, without waiting for the runs to stop\n".encode())
+    os._exit(128 + received)

@@ -103,7 +103,11 @@ class KindRun:
                     batch = await anext(batches)
                 except StopAsyncIteration:
                     return
-                except Exception as exc:  # integration code: any failure ends this kind only
+                except anyio.get_cancelled_exc_class():
+                    raise
+                except BaseException as exc:  # integration code: any failure ends this kind
+                    # only; even SystemExit or KeyboardInterrupt, which would otherwise end
+                    # the whole process (every integration of `ocean sail` with it)
                     self._fetch_failed(f"{type(exc).__name__}: {exc}")
                     return
                 if not isinstance(batch, list | tuple):

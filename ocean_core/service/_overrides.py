@@ -3,23 +3,33 @@ outlive a restart.
 
 They are kept in the catalog's state store, next to a digest of the config file's values they
 replaced (a digest, so that secrets the file takes from the environment are not copied into
-the catalog). On start, a change is applied again only if the file still says what it said
-then: an operator who edits the file afterwards has the last word, and the stored change is
-dropped (logged).
+the catalog). ``name`` and ``mapping`` replace the file's; the config is kept as a merge patch
+over the file's config (``_config_patch``), with secrets as ``${NAME}`` references only. On
+start, a change is applied again only if the file still says what it said then: an operator
+who edits the file afterwards has the last word, and the stored change is dropped (logged).
 """
 
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 from loguru import logger
+from pydantic import BaseModel
 
 from ocean_core.catalog import Catalog
 from ocean_core.config import IntegrationSettings
+from ocean_core.service._config_patch import (
+    REFERENCE,
+    diff_patch,
+    merge_patch,
+    refuse_plain_secrets,
+    resolve_secrets,
+    secret_leaves,
+)
 
 STATE_KEY = "api_changes"
 CHANGEABLE = ("name", "config", "mapping")
@@ -28,15 +38,56 @@ CHANGEABLE = ("name", "config", "mapping")
 
 @dataclass(frozen=True)
 class IntegrationChange:
-    """What a ``PATCH`` may change; ``None`` leaves a value as it is."""
+    """What a ``PATCH`` may change; ``None`` leaves a value as it is. ``config`` is a JSON
+    merge patch over the config in effect (see ``_config_patch``); ``name`` and ``mapping``
+    replace."""
 
     name: str | None = None
     config: dict[str, Any] | None = None
     mapping: dict[str, Any] | None = None
 
-    def applied_to(self, item: IntegrationSettings) -> IntegrationSettings:
-        updates = {k: v for k, v in vars(self).items() if v is not None}
-        return item.model_copy(update=updates)
+
+@dataclass(frozen=True)
+class Overrides:
+    """The API's changes to one integration, as kept in the catalog."""
+
+    name: str | None = None
+    mapping: dict[str, Any] | None = None
+    config_patch: dict[str, Any] = field(default_factory=dict)
+    """Over the file's config; secrets only as ``${NAME}`` references."""
+
+    def raw_config(self, file_item: IntegrationSettings) -> dict[str, Any]:
+        """The config in effect with the references unresolved (what a new patch merges into)."""
+        merged: dict[str, Any] = merge_patch(file_item.config, self.config_patch)
+        return merged
+
+    def then(self, change: IntegrationChange, file_item: IntegrationSettings,
+             model: type[BaseModel]) -> Overrides:
+        """These overrides with ``change`` made on top; ``ConfigError`` for a plain secret."""
+        patch = self.config_patch
+        if change.config is not None:
+            patch = diff_patch(file_item.config, merge_patch(self.raw_config(file_item),
+                                                             change.config))
+            refuse_plain_secrets(model, patch)
+        return Overrides(
+            name=change.name if change.name is not None else self.name,
+            mapping=change.mapping if change.mapping is not None else self.mapping,
+            config_patch=patch,
+        )
+
+    def settings(self, file_item: IntegrationSettings, model: type[BaseModel]
+                 ) -> IntegrationSettings:
+        """The settings in effect: the file's, with these overrides (references resolved from
+        the environment; ``ConfigError`` naming the field of one that is not set)."""
+        updates: dict[str, Any] = {}
+        if self.config_patch:
+            updates["config"] = merge_patch(
+                file_item.config, resolve_secrets(model, self.config_patch))
+        if self.name is not None:
+            updates["name"] = self.name
+        if self.mapping is not None:
+            updates["mapping"] = self.mapping
+        return file_item.model_copy(update=updates)
 
 
 def _plain(value: Any) -> Any:
@@ -52,33 +103,62 @@ def file_digest(item: IntegrationSettings) -> str:
     return hashlib.sha256(text).hexdigest()
 
 
-async def apply_stored(catalog: Catalog, item: IntegrationSettings) -> IntegrationSettings:
-    """``item`` with the API's stored changes applied, if the file has not moved since."""
+async def load_overrides(
+    catalog: Catalog, item: IntegrationSettings, model: type[BaseModel]
+) -> Overrides:
+    """The API's stored changes of ``item``, if the file has not moved since (else none)."""
     stored = await catalog.get_state(item.id, STATE_KEY)
     if stored is None:
-        return item
+        return Overrides()
     if stored.get("file") != file_digest(item):
         logger.warning(
             "integration {}: the config file changed after the API change of {}; the file wins",
             item.id, stored.get("changed_at"),
         )
         await catalog.set_state(item.id, STATE_KEY, None)
-        return item
-    return item.model_copy(update=stored["values"])
+        return Overrides()
+    values = stored.get("values", {})
+    patch = stored.get("config_patch", {})
+    if "config" in values:  # kept by an older version: the whole config, as it was then
+        patch = _without_plain_secrets(item, model, diff_patch(item.config, values["config"]))
+    return Overrides(values.get("name"), values.get("mapping"), patch)
 
 
-async def store_change(
-    catalog: Catalog, file_item: IntegrationSettings, changed: IntegrationSettings
+async def store_overrides(
+    catalog: Catalog, file_item: IntegrationSettings, overrides: Overrides
 ) -> None:
-    """Remember the changed values, with the file's values they replace."""
+    """Remember the changes that differ from the file, with a digest of the file's values."""
     values = {
-        name: getattr(changed, name)
-        for name in CHANGEABLE
-        if getattr(changed, name) != getattr(file_item, name)
+        name: value for name, value in
+        (("name", overrides.name), ("mapping", overrides.mapping))
+        if value is not None and value != getattr(file_item, name)
     }
     state = {
         "file": file_digest(file_item),
         "values": _plain(values),
+        "config_patch": _plain(overrides.config_patch),
         "changed_at": datetime.now(UTC).isoformat(),
     }
-    await catalog.set_state(file_item.id, STATE_KEY, state if values else None)
+    changed = values or overrides.config_patch
+    await catalog.set_state(file_item.id, STATE_KEY, state if changed else None)
+
+
+def _without_plain_secrets(
+    item: IntegrationSettings, model: type[BaseModel], patch: dict[str, Any]
+) -> dict[str, Any]:
+    """An older version kept secrets in plain text: drop them (the file's value applies)."""
+    cleaned = patch
+    for where, value in secret_leaves(model, patch):
+        if not (isinstance(value, str) and REFERENCE.fullmatch(value)):
+            logger.warning("integration {}: a secret kept by an older version in plain text is"
+                           " dropped (config.{}); set it again as ${{NAME}}", item.id,
+                           ".".join(map(str, where)))
+            cleaned = _dropped(cleaned, where)
+    return cleaned
+
+
+def _dropped(value: dict[str, Any], where: tuple[int | str, ...]) -> dict[str, Any]:
+    head, rest = str(where[0]), where[1:]
+    if not rest or not isinstance(value.get(head), dict):
+        return {k: v for k, v in value.items() if k != head}
+    return {**value, head: _dropped(value[head], rest)}

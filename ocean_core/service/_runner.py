@@ -9,9 +9,10 @@ runner (``on_notice`` is the runner's side), and takes over when the runner's lo
 from __future__ import annotations
 
 import uuid
+from collections.abc import Awaitable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import anyio
 from anyio.abc import TaskGroup, TaskStatus
@@ -21,10 +22,17 @@ from ocean_core._signal import ChangeSignal
 from ocean_core._types import Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.config import IntegrationSettings
-from ocean_core.errors import NotRunningError, OceanError, RunnerLockedError
+from ocean_core.errors import CatalogError, NotRunningError, OceanError, RunnerLockedError
 from ocean_core.ocean import Ocean, RunListener, RunTicket
+from ocean_core.plugins import load_type
 from ocean_core.service._build import RuntimeBuilder
-from ocean_core.service._overrides import CHANGEABLE, IntegrationChange, apply_stored, store_change
+from ocean_core.service._overrides import (
+    CHANGEABLE,
+    IntegrationChange,
+    Overrides,
+    load_overrides,
+    store_overrides,
+)
 from ocean_core.service._passed_on import PassedOn
 from ocean_core.service._schedule import Schedule
 from ocean_core.service._status import (
@@ -34,6 +42,8 @@ from ocean_core.service._status import (
     triggered_run,
 )
 from ocean_core.service._ticks import Clock, Ticker
+
+T = TypeVar("T")
 
 
 def now() -> datetime:
@@ -72,6 +82,7 @@ class IntegrationRunner:
     def __init__(
         self, index: int, file_settings: IntegrationSettings, settings: IntegrationSettings,
         ocean: Ocean, setup: RunnerSetup, tickers: tuple[Ticker, ...] = (),
+        overrides: Overrides | None = None,
     ) -> None:
         self.index = index
         self.file_settings = file_settings
@@ -80,11 +91,16 @@ class IntegrationRunner:
         """In effect: the file's, with the changes made through the API."""
         self.ocean = ocean
         self.tickers = tickers
+        self._overrides = overrides or Overrides()
         self._setup = setup
         self._catalog = setup.catalog
         self._passed = PassedOn()
         self._holder = False
         self._tasks: TaskGroup | None = None
+        # One change at a time: each one reads the settings the one before it stored, so
+        # concurrent PATCHes all survive (a restart applies every one of them).
+        self._changing = anyio.Lock()
+        self._catalog_error: str | None = None
 
     @classmethod
     async def create(
@@ -92,7 +108,9 @@ class IntegrationRunner:
     ) -> IntegrationRunner:
         """The runner of ``integrations[index]``, with the API's stored changes applied and
         the skipped ticks of its schedule restored."""
-        settings = await apply_stored(setup.catalog, file_settings)
+        model = load_type(file_settings.type, f"integrations[{index}].type").config_model
+        overrides = await load_overrides(setup.catalog, file_settings, model)
+        settings = overrides.settings(file_settings, model)
         ocean = setup.builder.ocean(index, settings)
         ocean.add_listener(setup.on_run)
         tickers: list[Ticker] = []
@@ -101,7 +119,7 @@ class IntegrationRunner:
             ticker = Ticker(settings.id, schedule, setup.catalog, setup.clock)
             await ticker.restore()
             tickers.append(ticker)
-        return cls(index, file_settings, settings, ocean, setup, tuple(tickers))
+        return cls(index, file_settings, settings, ocean, setup, tuple(tickers), overrides)
 
     @property
     def id(self) -> str:
@@ -203,18 +221,34 @@ class IntegrationRunner:
         """
         if self._tasks is None:
             raise NotRunningError("the service is not running (stopped, or not started)")
+        # Stored before it is answered: a catalog that cannot record the trigger fails it
+        # here (the API's 503), instead of handing out a run that will never be recorded.
         if self._holder:
-            ticket = self.ocean.request(trigger)
+            generation = await self._recorded(
+                self._catalog.advance_generation(self.id, self.ocean.generation + 1))
+            ticket = self.ocean.request(trigger, generation=generation)
         else:
-            generation = await self._catalog.advance_generation(self.id)
+            generation = await self._recorded(self._catalog.advance_generation(self.id))
             ticket = RunTicket(uuid.uuid4().hex, generation)
             self._passed.remember(ticket)
-            await self._catalog.publish_trigger({
+            await self._recorded(self._catalog.publish_trigger({
                 "integration_id": self.id, "run_id": ticket.run_id,
                 "generation": generation, "trigger": str(Trigger(trigger)), "reload": reload,
-            })
+            }))
         self._notify()
         return ticket
+
+    async def _recorded(self, write: Awaitable[T]) -> T:
+        """``write``'s result; a ``CatalogError`` is kept for the state (until a write
+        succeeds) and raised."""
+        try:
+            done = await write
+        except CatalogError as exc:
+            self._catalog_error = f"the catalog refused a write: {exc}"
+            self._notify()
+            raise
+        self._catalog_error = None
+        return done
 
     def on_notice(self, notice: dict[str, Any]) -> None:
         """A trigger another process passed on: the holder runs it."""
@@ -231,33 +265,50 @@ class IntegrationRunner:
 
     async def _reload(self, notice: dict[str, Any]) -> None:
         """Another process changed the integration through the API: apply what it stored."""
-        changed = await apply_stored(self._catalog, self.file_settings)
-        if changed.config != self.settings.config or (
-            changed.mapping != self.settings.mapping
-        ):
-            self.ocean.reconfigure(*self._setup.builder.reconfiguration(
-                self.index, changed, self.file_settings))
-        self.settings = changed
+        async with self._changing:
+            model = type(self.ocean.integration).config_model
+            overrides = await load_overrides(self._catalog, self.file_settings, model)
+            changed = overrides.settings(self.file_settings, model)
+            if changed.config != self.settings.config or (
+                changed.mapping != self.settings.mapping
+            ):
+                self.ocean.reconfigure(*self._setup.builder.reconfiguration(
+                    self.index, changed, self.file_settings))
+            self.settings, self._overrides = changed, overrides
         self.on_notice({**notice, "reload": False})
 
     async def change(
         self, change: IntegrationChange, trigger: Trigger | str = Trigger.API
     ) -> RunTicket:
         """Apply a change (validated first; invalid: ``ConfigError`` and nothing changed),
-        keep it across restarts, then trigger a resync, even if nothing changed."""
-        changed, current = change.applied_to(self.settings), self.settings
-        reconfigured = changed.config != current.config or changed.mapping != current.mapping
-        prepared = (self._setup.builder.reconfiguration(self.index, changed, self.file_settings)
-                    if reconfigured else None)
-        if changed != current:  # stored before applied: a failed write changes nothing
-            await store_change(self._catalog, self.file_settings, changed)
-            logger.info("integration {}: {} changed through the API", self.id, ", ".join(
-                name for name in CHANGEABLE if getattr(changed, name) != getattr(current, name)))
-            self.settings = changed
-        if prepared is not None:
-            self.ocean.reconfigure(*prepared)
-            trigger = Trigger.CONFIG
-        return await self.trigger(trigger, reload=changed != current)
+        keep it across restarts, then trigger a resync, even if nothing changed.
+
+        ``change.config`` is a JSON merge patch over the config in effect (the mask
+        ``**********`` keeps a value; a secret may be set only as a ``${NAME}`` reference).
+        Changes of one integration are made one at a time, each over the one before.
+        """
+        async with self._changing:
+            current = self.settings
+            model = type(self.ocean.integration).config_model
+            overrides = self._overrides.then(change, self.file_settings, model)
+            changed = overrides.settings(self.file_settings, model)
+            reconfigured = changed.config != current.config or changed.mapping != current.mapping
+            prepared = (self._setup.builder.reconfiguration(self.index, changed,
+                                                            self.file_settings)
+                        if reconfigured else None)
+            stored = overrides != self._overrides
+            if stored:  # stored before applied: a failed write changes nothing
+                await self._recorded(store_overrides(self._catalog, self.file_settings,
+                                                     overrides))
+            if changed != current:
+                logger.info("integration {}: {} changed through the API", self.id, ", ".join(
+                    name for name in CHANGEABLE
+                    if getattr(changed, name) != getattr(current, name)))
+            self.settings, self._overrides = changed, overrides
+            if prepared is not None:
+                self.ocean.reconfigure(*prepared)
+                trigger = Trigger.CONFIG
+            return await self.trigger(trigger, reload=stored)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -277,7 +328,7 @@ class IntegrationRunner:
             changed_through_api=settings != self.file_settings,
             kinds=tuple(step.spec.name for step in self.ocean.plan.steps),
             config=self.ocean.integration.config.model_dump(mode="json"),
-            mapping=settings.mapping,
+            mapping=settings.mapping, catalog_error=self._catalog_error,
         )
 
     async def run_status(self, run_id: str) -> TriggeredRun:

@@ -85,6 +85,9 @@ class IntegrationSnapshot:
     """The integration's config as JSON, secrets masked."""
     mapping: dict[str, Any] | str | None
     """Inline mapping, the mapping file's path, or None for the type's default."""
+    catalog_error: str | None = None
+    """Why the catalog refused the last write of a trigger or change (the API answered 503);
+    None once a write succeeds."""
 
     @property
     def next_scheduled_run_at(self) -> datetime | None:
@@ -122,12 +125,25 @@ async def activity(
     if runs_here:
         current = ocean.current_run
         copy = current.model_copy(deep=True) if current is not None else None
-        return Activity(ocean.state, ocean.generation, copy, ocean.pending, recent)
+        return Activity(ocean.state, ocean.generation, copy, ocean.pending,
+                        _with_unrecorded(ocean.last_run, recent))
     current = recent[0] if recent and not recent[0].status.finished else None
     pending = passed.newest_after(recent[0].generation if recent else 0)
     status: ActivityStatus = "running" if current else ("pending" if pending else "idle")
     generation = await catalog.generation(integration_id)
     return Activity(status, generation, current, pending, recent)
+
+
+def _with_unrecorded(last: ResyncResult | None, recent: list[ResyncResult]
+                     ) -> list[ResyncResult]:
+    """The catalog's newest records, with the runtime's last run in place of its record: a
+    catalog that refused the run's last writes holds it as ``running``, or not at all."""
+    if last is None:
+        return recent
+    others = [r for r in recent if r.id != last.id]
+    if others and others[0].generation > last.generation:
+        return recent  # a newer run is in flight, and recorded
+    return [last.model_copy(deep=True), *others][:2]
 
 
 async def triggered_run(
@@ -142,8 +158,10 @@ async def triggered_run(
     pending = ocean.pending
     if pending is not None and pending.run_id == run_id:
         return found(pending.generation, "pending")
-    current = ocean.current_run
+    current, last = ocean.current_run, ocean.last_run
     record = current.model_copy(deep=True) if current and current.id == run_id else None
+    if record is None and last is not None and last.id == run_id:
+        record = last.model_copy(deep=True)  # as it ended, even if the catalog refused it
     record = record or await catalog.get_run(run_id)
     if record is not None and record.integration_id == integration_id:
         return found(record.generation, record.status.value, record=record)

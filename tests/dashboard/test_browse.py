@@ -27,14 +27,15 @@ INTEGRATIONS: list[dict[str, Any]] = [
     {"id": "ledger", "type": "fake", "name": "Ledger", "config": {"kinds": {"entry": 30}}},
 ]
 # The ledger's runs after its run on start: configs that upsert, leave unchanged, delete,
-# fail and take longer, so that the trend has something to show.
+# fail and take longer, so that the trend has something to show (each a JSON merge patch:
+# null removes a key).
 LEDGER_CHANGES: list[dict[str, Any] | None] = [
     None,
     {"kinds": {"entry": 36}},
     {"kinds": {"entry": 36}, "revision": 1},
     {"kinds": {"entry": 30}, "revision": 1},
     {"kinds": {"entry": 30}, "revision": 1, "batch_size": 10, "fail": {"entry": 1}},
-    {"kinds": {"entry": 30}, "revision": 1, "batch_size": 10, "latency": 0.05},
+    {"kinds": {"entry": 30}, "revision": 1, "batch_size": 10, "latency": 0.05, "fail": None},
     {"kinds": {"entry": 40}, "revision": 2, "batch_size": 10, "latency": 0.02},
     None,
     {"kinds": {"entry": 34}, "revision": 2, "batch_size": 10, "latency": 0.03},

@@ -6,9 +6,12 @@ where the document describes it. ``OCEAN_SOAK=1`` tries ten times as many exampl
 
 from __future__ import annotations
 
+import json
 import os
 import time
+import uuid
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +25,8 @@ from schemathesis.python import asgi
 from schemathesis.specs.openapi.checks import response_schema_conformance
 
 from ocean_core.api import create_app
+from ocean_core.api._cursor import encode_cursor
+from tests.conftest import drop_postgres_schema
 from tests.reliability._support import record, scaled
 from tests.service.support import TOKEN, write_config
 
@@ -30,6 +35,12 @@ EXAMPLES = scaled(200, 2000)
 """Examples over all operations and both generation modes (negative ones send invalid
 parameters, bodies or credentials, which must get a 4xx)."""
 KNOWN = {"integration_id": "a", "kb_id": "ops"}
+BODIES: dict[str, dict[str, Any]] = {
+    "PATCH /api/integrations/{integration_id}": {"name": "A"},
+    "POST /api/knowledge-bases": {"name": "Ops 2"},
+    "POST /api/knowledge-bases/{kb_id}/integrations": {"integration_id": "a"},
+}
+"""A valid body of each operation that takes strings in one (a NUL goes in each field)."""
 
 
 def _fake(integration_id: str) -> dict[str, Any]:
@@ -57,13 +68,60 @@ def _settle(client: Any) -> None:
     assert attached.status_code == 201, attached.text
 
 
+@pytest.fixture(params=["sqlite", "postgres"])
+def catalog_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """The fuzz runs on each catalog that stores text differently (PostgreSQL refuses NUL)."""
+    if request.param == "sqlite":
+        yield "sqlite:///catalog.db"
+        return
+    url: str = request.getfixturevalue("postgres_url")
+    schema = f"fuzz_{uuid.uuid4().hex[:8]}"
+    yield f"{url}?schema={schema}"
+    drop_postgres_schema(url, schema)
+
+
+def _string_parameters(operation: Any) -> tuple[list[str], list[str]]:
+    """The names of an operation's string path and query parameters."""
+    def strings(parameters: Any) -> list[str]:
+        return [p.name for p in parameters if "string" in json.dumps(p.definition)]
+    return strings(operation.path_parameters), strings(operation.query)
+
+
+def _nul_cases(operation: Any) -> list[tuple[str, Any]]:
+    """``(parameter, case)``: one request per string parameter (and string body field) with
+    a NUL in it, every other value valid."""
+    paths, queries = _string_parameters(operation)
+    valid = {p.name: KNOWN.get(p.name, "a") for p in operation.path_parameters}
+    body = BODIES.get(operation.label)
+    with_body: dict[str, Any] = {"body": body} if body is not None else {}
+    cases = [(name, operation.Case(path_parameters={**valid, name: "a\x00b"}, **with_body))
+             for name in paths]
+    cases += [(name, operation.Case(path_parameters=valid, query={name: "\x00"}, **with_body))
+              for name in queries]
+    for field in body or {}:
+        nul = {**(body or {}), field: "x\x00y"}
+        cases.append((field, operation.Case(path_parameters=valid, body=nul)))
+    return cases
+
+
+def _cursor_cases(operation: Any) -> list[Any]:
+    """Cursors this API never made: not base64, not a key, not a date, naive, with NUL."""
+    if "cursor" not in _string_parameters(operation)[1]:
+        return []
+    valid = {p.name: KNOWN.get(p.name, "a") for p in operation.path_parameters}
+    keys: list[Any] = [{"a": 1}, ["not-a-date", "x"], ["2026-01-01T00:00:00", "x"],
+                       ["2026-01-01T00:00:00+00:00", "x\x00"], ["a\x00", "b", "c"], [1, 2, 3]]
+    cursors = ["!!not base64!!", "", *(encode_cursor(key) for key in keys)]
+    return [operation.Case(path_parameters=valid, query={"cursor": c}) for c in cursors]
+
+
 def test_fuzzed_requests_get_no_5xx_and_match_the_schema(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, catalog_url: str
 ) -> None:
     for name in [n for n in os.environ if n.startswith("OCEAN_")]:
         monkeypatch.delenv(name)
     monkeypatch.chdir(tmp_path)
-    config = write_config(tmp_path, _fake("a"), _fake("b"))
+    config = write_config(tmp_path, _fake("a"), _fake("b"), catalog=catalog_url)
     app = create_app(config)
     try:
         # The document itself needs the token; loading it starts the app's lifespan, which
@@ -72,6 +130,21 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_schema(
         with asgi.get_client(app) as client:
             _settle(client)
         operations = [result.ok() for result in schema.get_all_operations()]
+        # First (the knowledge base still exists): every string a client sends, with a NUL
+        # in it, and cursors this API never made: 422 naming the parameter, on every catalog
+        # (PostgreSQL used to answer 500).
+        refused = 0
+        for operation in operations:
+            for parameter, case in _nul_cases(operation):
+                response = case.call(headers=AUTH)
+                assert response.status_code == 422, (operation.label, parameter, response.text)
+                assert response.json()["detail"][0]["loc"][-1] == parameter, response.text
+                refused += 1
+            for case in _cursor_cases(operation):
+                response = case.call(headers=AUTH)
+                assert response.status_code == 422, (operation.label, response.text)
+                assert response.json()["detail"][0]["loc"] == ["query", "cursor"]
+                refused += 1
         passes = [(op, mode, {}) for op in operations
                   for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)]
         # Random path parameters mostly meet 404s: one more valid pass with ids that exist.
@@ -108,9 +181,11 @@ def test_fuzzed_requests_get_no_5xx_and_match_the_schema(
 
     server_errors = sum(n for status, n in statuses.items() if status >= 500)
     record("api_fuzz", examples=tried, operations=len(operations),
-           server_errors=server_errors, statuses=dict(sorted(statuses.items())))
-    print(f"api fuzz: {tried} examples, {len(operations)} operations ({no_negative} without"
-          f" invalid requests), statuses {dict(sorted(statuses.items()))}")
+           server_errors=server_errors, statuses=dict(sorted(statuses.items())),
+           nul_and_cursor_cases=refused)
+    print(f"api fuzz ({catalog_url.split(':')[0]}): {tried} examples, {len(operations)}"
+          f" operations ({no_negative} without invalid requests), statuses"
+          f" {dict(sorted(statuses.items()))}; {refused} NUL and cursor cases, all 422")
     assert server_errors == 0
     assert tried >= len(operations)
     assert sum(n for status, n in statuses.items() if status < 300) > 0
