@@ -9,7 +9,7 @@ import anyio
 from loguru import logger
 
 from ocean_core._types import ResyncStatus
-from ocean_core.catalog import Catalog
+from ocean_core.catalog import ResyncStore
 from ocean_core.engine._kind import KindRun
 from ocean_core.engine._plan import ResyncPlan
 from ocean_core.engine._records import now
@@ -30,7 +30,7 @@ class ResyncRun:
     """
 
     integration: Integration
-    catalog: Catalog
+    catalog: ResyncStore
     plan: ResyncPlan
     record: ResyncResult
     deletion_threshold: float
@@ -84,7 +84,7 @@ class ResyncRun:
         return self.record
 
     async def _sync_kinds(self) -> None:
-        if not self.catalog.shared:
+        if not self.catalog.capabilities.shared:
             await self._each_kind()
             return
         try:  # other processes read the live counts from the shared catalog

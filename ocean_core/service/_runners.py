@@ -47,7 +47,7 @@ async def drive(
                 logger.warning("integration {}: lost its runner lock; standing by",
                                instance.id)
         except RunnerLockedError:
-            if not service.catalog.shared:
+            if not service.catalog.capabilities.shared:
                 raise
         except OceanError as exc:  # the catalog went away (a restart): stand by, try again
             if first:
@@ -76,7 +76,7 @@ async def _on_take(service: OceanService, instance: Instance, first: bool) -> No
 
 async def _hold(service: OceanService, instance: Instance) -> None:
     """Return when this process no longer holds the integration's lock."""
-    if not service.catalog.shared:
+    if not service.catalog.capabilities.shared:
         await anyio.sleep_forever()
     while True:
         await anyio.sleep(service.lease_check_interval)

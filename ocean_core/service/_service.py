@@ -108,7 +108,7 @@ class OceanService:
                 await tasks.start(drive, self, instance)
                 if instance.schedule is not None:
                     tasks.start_soon(keep_schedule, self, instance)
-            if self.catalog.shared:
+            if self.catalog.capabilities.shared:
                 tasks.start_soon(self.catalog.listen_triggers, partial(on_notice, self))
             self._stack = stack.pop_all()
         held = sum(1 for i in self._instances.values() if i.holder)

@@ -30,7 +30,7 @@ async def seed(catalog: Catalog, integration_id: str, entities: Sequence[Entity]
         by_kind.setdefault(entity.kind or entity.blueprint, []).append(entity)
     for kind, group in by_kind.items():
         rows = [encode_entity(entity) for entity in group]
-        await catalog.write_page(integration_id, kind, 0, generation, rows)
+        await catalog.unfenced().write_page(integration_id, kind, 0, generation, rows)
 
 
 async def run_resync(

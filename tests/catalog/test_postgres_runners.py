@@ -33,7 +33,8 @@ async def pair(postgres_url: str) -> AsyncIterator[tuple[PostgresCatalog, Postgr
 
 def _kill(url: str, catalog: PostgresCatalog, integration_id: str) -> None:
     """The lock connection dies (a network cut): the server drops the lock with it."""
-    pid = catalog._locks.held[integration_id].info.backend_pid
+    pid = catalog.runner_lock_pid(integration_id)
+    assert pid is not None, "the catalog holds no runner lock of the integration"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
@@ -70,7 +71,7 @@ async def test_each_holder_gets_a_higher_token(
     tokens = []
     for catalog in (first, second, first):
         async with catalog.runner_lock("i"):
-            tokens.append(catalog._locks.tokens["i"])
+            tokens.append(catalog.fencing_token("i"))
     assert tokens == sorted(tokens) and len(set(tokens)) == 3
 
 

@@ -56,11 +56,12 @@ async def populate(catalog: Catalog, specs: tuple[Spec, ...] | list[Spec]) -> No
     for spec in specs:
         pages.setdefault((spec[0], spec[4]), []).append(spec)
     generations: dict[str, int] = {}
+    tool = catalog.unfenced()
     for (integration_id, kind), page in pages.items():
         if integration_id not in generations:
             generations[integration_id] = await catalog.advance_generation(integration_id)
         rows = [encode(ident, bp, title, {"n": ident}, {}) for _, bp, ident, title, _ in page]
-        await catalog.write_page(integration_id, kind, 0, generations[integration_id], rows)
+        await tool.write_page(integration_id, kind, 0, generations[integration_id], rows)
 
 
 def keys(entities: list[Entity]) -> list[EntityKey]:
@@ -407,15 +408,15 @@ async def test_version_1_file_opens_with_its_data_and_new_features(tmp_path: Pat
     assert await catalog.get_state("old", "since") == "2025-01-01"
     # The old page still works: an unchanged rewrite in a new generation keeps the entity.
     generation = await catalog.advance_generation("old")
-    outcome = await catalog.write_page("old", "k", 0, generation, [
+    outcome = await catalog.unfenced().write_page("old", "k", 0, generation, [
         encode("svc-1", "svc", "Old Service", {"tier": 1}, {}),
     ])
     assert (outcome.upserted, outcome.unchanged) == (0, 1)
-    assert (await catalog.delete_stale("old", generation, threshold=1.0)).deleted == 0
+    assert (await catalog.unfenced().delete_stale("old", generation, threshold=1.0)).deleted == 0
     await catalog.close()
 
     version, names = schema_of(path)
-    assert version == SCHEMA_VERSION == 3
+    assert version == SCHEMA_VERSION == 4
     assert {"state", "runs_by_start", "knowledge_bases", "kb_integrations"} <= names
     assert "runs_by_integration" not in names
     reopened = SQLiteCatalog(path)

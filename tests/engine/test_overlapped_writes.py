@@ -1,6 +1,7 @@
 """A catalog with ``overlapped_writes`` gets one page write in flight while the next batch is
 fetched: pages still land in order, a failed write stops its kind before anything after it is
-written, and an abort never cuts a page write off. Without the flag, nothing overlaps."""
+written, and an abort never cuts a page write off. Without the flag, nothing overlaps. The
+write in flight gets the event loop for as long as it says it needs it (``PageProgress``)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ import anyio
 import pytest
 
 from ocean_core import Ocean, ResyncStatus
-from ocean_core.catalog import MemoryCatalog
+from ocean_core.catalog import CatalogCapabilities, MemoryCatalog, PageProgress
 from ocean_core.errors import CatalogError
 from tests.support import Source, identifiers, items, mapping_for
 
@@ -18,19 +19,26 @@ pytestmark = pytest.mark.anyio
 
 
 class GatedCatalog(MemoryCatalog):
-    """Each page write waits until the test opens its gate; records what happened when."""
+    """Each page write waits until the test opens its gate; records what happened when. With
+    ``overlapped``, it says (as a catalog writing on the event loop does) that it is sent and
+    handed over as soon as it starts, then waits on the loop for its gate: its answer."""
 
     def __init__(self, *, overlapped: bool, fail_seq: int | None = None) -> None:
         super().__init__()
-        self.overlapped_writes = overlapped
+        self.capabilities = CatalogCapabilities(overlapped_writes=overlapped)
         self.fail_seq = fail_seq
         self.events: list[str] = []
         self.gate: anyio.Event | None = None
         self.writing = anyio.Event()
 
-    async def write_page(self, integration_id: str, kind: str, seq: int, *args: Any) -> Any:
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, *args: Any,
+        progress: PageProgress | None = None,
+    ) -> Any:
         self.events.append(f"write {seq} start")
         self.writing.set()
+        if progress is not None:
+            progress.handed_over()
         if self.gate is not None:
             await self.gate.wait()
         if seq == self.fail_seq:
