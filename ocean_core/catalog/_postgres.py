@@ -24,8 +24,8 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 from psycopg_pool import ConnectionPool
 
-from ocean_core.catalog import _postgres_notices as notices
-from ocean_core.catalog import _postgres_pages as pages
+import ocean_core.catalog._postgres_notices as notices
+import ocean_core.catalog._postgres_pages as pages
 from ocean_core.catalog._clock import Clock, utc_now
 from ocean_core.catalog._postgres_locks import PostgresRunnerLocks
 from ocean_core.catalog._postgres_page import PageWrite

@@ -21,7 +21,7 @@ from typing import Any, TypeVar
 
 import psycopg
 
-from ocean_core.catalog import _postgres_pages as general
+import ocean_core.catalog._postgres_pages as general
 from ocean_core.catalog._postgres_page import Miss, PageStrategy, PageWrite
 from ocean_core.catalog._postgres_wire import WireWriter
 from ocean_core.catalog._types import PageOutcome

@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 
-from ocean_core.catalog import _sql_entities as entities
-from ocean_core.catalog import _sql_knowledge_bases as kbs
-from ocean_core.catalog import _sql_runs as runs
-from ocean_core.catalog import _sql_state as state
+import ocean_core.catalog._sql_entities as entities
+import ocean_core.catalog._sql_knowledge_bases as kbs
+import ocean_core.catalog._sql_runs as runs
+import ocean_core.catalog._sql_state as state
 from ocean_core.catalog._clock import Clock, as_utc
 from ocean_core.catalog._rows import EntityRow
 from ocean_core.catalog._sql_dialect import Tx

@@ -10,8 +10,8 @@ from typing import TypeVar
 
 import anyio
 
-from ocean_core.catalog import _sqlite_pages as pages
-from ocean_core.catalog import _sqlite_schema as schema
+import ocean_core.catalog._sqlite_pages as pages
+import ocean_core.catalog._sqlite_schema as schema
 from ocean_core.catalog._clock import Clock, utc_now
 from ocean_core.catalog._locks import (
     FileRunnerLocks,

@@ -10,7 +10,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ocean_core.catalog import _sqlite_schema as sql
+import ocean_core.catalog._sqlite_schema as sql
 from ocean_core.catalog._rows import EntityRow, latest_by_key, page_digest
 from ocean_core.catalog._types import PageOutcome
 

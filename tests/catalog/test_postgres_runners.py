@@ -101,3 +101,20 @@ async def test_a_published_trigger_reaches_another_process(
             await arrived.wait()
             tasks.cancel_scope.cancel()
     assert heard[-1] == {"integration_id": "i", "generation": 7}
+
+
+async def test_the_lock_state_is_read_through_methods(
+    pair: tuple[PostgresCatalog, PostgresCatalog], postgres_url: str
+) -> None:
+    catalog, _ = pair
+    assert (catalog.fencing_token("i"), catalog.runner_lock_pid("i")) == (None, None)
+    async with catalog.runner_lock("i"):
+        token, pid = catalog.fencing_token("i"), catalog.runner_lock_pid("i")
+        assert token is not None and token >= 1
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            holder = admin.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+        assert holder == ("ocean_core runner lock",)
+        assert catalog.fencing_token("other") is None
+    assert (catalog.fencing_token("i"), catalog.runner_lock_pid("i")) == (None, None)

@@ -179,3 +179,28 @@ async def test_page_writes_commit_without_waiting_for_the_disk_and_leave_no_sett
     assert setting == ("on",)
     wire = pg._wire._conn
     assert wire is not None and wire.execute("SHOW synchronous_commit").fetchone() == ("on",)
+
+
+async def test_with_the_wire_busy_a_new_page_whose_key_exists_goes_direct_then_staged(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    """The event-loop connection writing another page (another integration's, say) sends a
+    page to the general path. Its direct COPY meets a key that page 0 holds: that attempt is
+    undone whole (no page row left behind) and the staged way writes the page."""
+    tool = pg.unfenced()
+    first = await pg.advance_generation("i")
+    await tool.write_page("i", "svc", 0, first, rows("a", "b"))
+    second = await pg.advance_generation("i")
+    await tool.write_page("i", "svc", 0, second, rows("a"))
+    async with pg._wire._lock:  # busy, as with another page in flight
+        moved = await tool.write_page("i", "svc", 1, second, rows("b"))
+    assert (moved.upserted, moved.unchanged) == (0, 1)
+    # Page 0 changed (general); page 1: direct (a miss), then staged.
+    assert general_writes == [0, 1, 1]
+    assert [r[:3] for r in stored(postgres_url, pg.schema)] == [
+        ("a", '{"v":0}', 0), ("b", '{"v":0}', 1),
+    ]
+    with psycopg.connect(postgres_url) as conn:
+        pages = conn.execute(f"SELECT seq FROM {pg.schema}.pages ORDER BY seq").fetchall()
+    assert pages == [(0,), (1,)]
+    assert (await tool.delete_stale("i", second, threshold=1.0)).deleted == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -241,6 +241,28 @@ async def test_before_is_strict_in_both_parts(catalog: Catalog) -> None:
     assert [r.id for r in await catalog.runs("i1", before=(at_five, "a"))] == ["h", "c"]
     assert [r.id for r in await catalog.runs(before=(at_five, "zzz"), limit=1)] == ["g"]
     assert await catalog.runs(before=(T0, "")) == []
+
+
+async def test_runs_are_in_time_order_whatever_zone_their_start_was_given_in(
+    catalog: Catalog,
+) -> None:
+    """A start time given in another zone, or with no microseconds, is the same instant as
+    ever: the order is by time, and a cursor taken in one zone pages in another."""
+    plus_two = timezone(timedelta(hours=2))
+    early = run("early").model_copy(  # 08:00 UTC, written as 10:00+02:00
+        update={"started_at": datetime(2025, 1, 1, 10, 0, tzinfo=plus_two)}
+    )
+    whole = run("whole").model_copy(update={"started_at": datetime(2025, 1, 1, 9, 0, tzinfo=UTC)})
+    later = run("later").model_copy(
+        update={"started_at": datetime(2025, 1, 1, 9, 0, 0, 1, tzinfo=UTC)}
+    )
+    for record in (later, early, whole):
+        await catalog.save_run(record)
+    assert [r.id for r in await catalog.runs()] == ["later", "whole", "early"]
+    assert [r.id for r in await catalog.runs(before=cursor(whole))] == ["early"]
+    in_utc = (datetime(2025, 1, 1, 8, 0, tzinfo=UTC), "early")
+    assert [r.id for r in await catalog.runs(before=in_utc)] == []
+    assert await catalog.get_run("early") == early
 
 
 async def test_get_run_found_and_missing(catalog: Catalog) -> None:
