@@ -14,8 +14,9 @@ from __future__ import annotations
 
 from loguru import logger
 
+from ocean_core._deleted import Deleted
 from ocean_core._run_context import RunContext
-from ocean_core._types import ResyncStatus, Trigger
+from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.entity import Entity
 from ocean_core.errors import (
     CatalogError,
@@ -51,6 +52,7 @@ __all__ = [
     "CatalogError",
     "ConfigError",
     "ConfigProblem",
+    "Deleted",
     "Entity",
     "ErrorDetail",
     "ErrorStage",
@@ -69,6 +71,7 @@ __all__ = [
     "ResyncStatus",
     "RunContext",
     "RunListings",
+    "RunMode",
     "RunRecord",
     "RunnerLockedError",
     "Selector",

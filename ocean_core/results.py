@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from ocean_core._types import ResyncStatus, Trigger
+from ocean_core._types import ResyncStatus, RunMode, Trigger
 
 MAX_ERROR_SAMPLES = 5
 """Per kind, the number of error details kept in a run record (the count is always exact)."""
@@ -20,6 +20,9 @@ class ErrorStage(StrEnum):
     MAP = "map"
     WRITE = "write"
     GUARD = "guard"
+    CURSOR = "cursor"
+    """An item's cursor value is neither a number nor a timestamp (or not of the kind's
+    family): the kind's cursor is not committed."""
 
 
 class ErrorDetail(BaseModel):
@@ -38,6 +41,12 @@ class KindStats(BaseModel):
     on the wire now; 0 once the kind ends), ``retries`` and ``rate_limit_waits`` (requests
     that waited for the instance's rate budget: a pause after a 429, a spent quota, the
     ``requests_per_second`` cap).
+
+    Incremental runs (rule 9): ``since`` is what the fetcher was given (the committed cursor
+    less the lag; None: everything), ``cursor`` the value this run committed (None: it
+    committed none), ``skipped`` marks a kind without a cursor in an incremental run,
+    ``deleted`` counts the entities its ``Deleted`` batches removed, and ``cursor_nulls`` the
+    items whose cursor was null (upserted, but left out of the cursor).
     """
 
     fetched: int = 0
@@ -52,6 +61,11 @@ class KindStats(BaseModel):
     in_flight: int = 0
     retries: int = 0
     rate_limit_waits: int = 0
+    since: int | float | str | None = None
+    cursor: int | float | str | None = None
+    skipped: bool = False
+    deleted: int = 0
+    cursor_nulls: int = 0
 
     def add_error(self, stage: ErrorStage, message: str, item: str | None = None) -> None:
         self.errors += 1
@@ -64,15 +78,18 @@ class RunRecord(BaseModel):
     then its status and end), and kept in the catalog afterwards. What ``ocean.resync()``
     returns and ``ocean.runs()`` lists (also known as ``ResyncResult``, the contract's name).
 
-    ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
-    run deleted; when it deleted nothing because the delete phase was skipped,
-    ``delete_skipped_reason`` says why.
+    ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many entities the run
+    deleted: those its kinds reported gone (``Deleted`` batches, per kind in
+    ``KindStats.deleted``) and, in a full run, the stale ones of its delete phase; when the
+    delete phase deleted nothing because it was skipped, ``delete_skipped_reason`` says why.
+    ``mode`` says whether the run was ``full`` or ``incremental`` (which never sweeps).
     """
 
     id: str
     integration_id: str
     generation: int
     trigger: Trigger
+    mode: RunMode = RunMode.FULL
     status: ResyncStatus = ResyncStatus.RUNNING
     started_at: datetime
     ended_at: datetime | None = None
