@@ -11,6 +11,7 @@ import pytest
 
 from ocean_core import CatalogError, NotRunningError, Ocean, ResyncStatus, RunnerLockedError
 from ocean_core.catalog import Catalog, SQLiteCatalog
+from ocean_core.catalog._types import RunStart
 from tests.support import Source, identifiers, items, mapping_for
 
 pytestmark = pytest.mark.anyio
@@ -176,6 +177,13 @@ class _FlakyCatalog:
             self.fail_next = False
             raise CatalogError("database went away")
         return await self.inner.advance_generation(integration_id, at_least)
+
+    async def begin_run(self, integration_id: str, generation: int) -> RunStart:
+        # A run starts with begin_run (rule 8's mark with the generation): it fails alike.
+        if self.fail_next:
+            self.fail_next = False
+            raise CatalogError("database went away")
+        return await self.inner.begin_run(integration_id, generation)
 
 
 async def test_a_catalog_failure_fails_the_run_and_the_runtime_goes_on(catalog: Catalog) -> None:
