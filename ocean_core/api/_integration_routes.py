@@ -68,9 +68,12 @@ async def resync_integration(
     body: Annotated[ResyncRequest | None, Body()] = None,
 ) -> RunHandle:
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
+    `{"incremental": true}` asks for an incremental run (only the kinds with a cursor, from
+    their committed cursors, no sweep); it runs full when it replaces or aborts a full run.
     Returns the run's id and generation; follow `url` (or the Location header) to its end."""
-    trigger = body.trigger if body is not None else "api"
-    ticket = await service_of(request).trigger(integration_id, trigger)
+    body = body or ResyncRequest()
+    ticket = await service_of(request).trigger(integration_id, body.trigger,
+                                               incremental=body.incremental)
     return await accepted(request, response, integration_id, ticket)
 
 

@@ -28,6 +28,7 @@ from ocean_core.cli._console import run_async as _run
 from ocean_core.cli._new import new
 from ocean_core.cli._remote import resync_remote
 from ocean_core.cli._sail import sail as serve
+from ocean_core.cli._status import StatusRow, status_rows, status_view
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.errors import ConfigError, ConfigProblem
 from ocean_core.logs import STDERR, LogLevel, configure_logging
@@ -72,11 +73,13 @@ def _selected(config: LoadedConfig, integration: str | None) -> list[int]:
     return [i for i, item in enumerate(items) if item.id == integration]
 
 
-async def _resync_one(ocean: Ocean, plan: bool, live: bool) -> ResyncResult:
+async def _resync_one(
+    ocean: Ocean, plan: bool, live: bool, incremental: bool = False
+) -> ResyncResult:
     if not live:
-        return await ocean.resync(Trigger.CLI, plan_only=plan)
+        return await ocean.resync(Trigger.CLI, plan_only=plan, incremental=incremental)
     async with ocean:
-        ocean.trigger(Trigger.CLI, plan_only=plan)
+        ocean.trigger(Trigger.CLI, plan_only=plan, incremental=incremental)
         with Live(console=err, refresh_per_second=8, transient=True) as view:
             async with anyio.create_task_group() as tasks:
                 async def refresh() -> None:
@@ -109,14 +112,21 @@ def resync(
     detach: Annotated[bool, typer.Option(
         "--detach", help="With --api: print the run handles and return without waiting.",
     )] = False,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="Only the kinds with a cursor, each from its last committed"
+        " cursor; no sweep (rule 9).",
+    )] = False,
 ) -> None:
     """Run one resync of each selected integration, with live progress and a summary."""
+    if plan and incremental:
+        _error("--plan shows what a full run would delete; it cannot be --incremental")
+        raise typer.Exit(2)
     if api is not None:
         if plan:
             _error("--plan runs locally; it cannot be combined with --api")
             raise typer.Exit(2)
         if not resync_remote(api, token or _config_token(config), integration, as_json,
-                             detach):
+                             detach, incremental=incremental):
             raise typer.Exit(1)
         return
 
@@ -130,7 +140,8 @@ def resync(
         results = []
         try:
             for ocean in oceans:
-                result = await _resync_one(ocean, plan, live=not as_json and err.is_terminal)
+                result = await _resync_one(ocean, plan, live=not as_json and err.is_terminal,
+                                           incremental=incremental)
                 results.append(result)
                 if not as_json:
                     out.print(_display.summary(result))
@@ -267,32 +278,21 @@ def _entity_json(entity: Any) -> dict[str, Any]:
 
 @app.command()
 def status(config: ConfigOption = Path("ocean.yaml"), as_json: JsonOption = False) -> None:
-    """Each integration's generation and last run."""
+    """Each integration's generation, last run, schedules and last cursor per kind."""
 
-    async def work() -> list[tuple[str, int, ResyncResult | None]]:
+    async def work() -> list[StatusRow]:
         loaded = load_config(config)
         catalog = open_catalog(loaded)
         try:
-            ids = [i.id for i in loaded.settings.integrations]
-            ids += [i for i in await catalog.integration_ids() if i not in ids]
-            rows = []
-            for integration_id in ids:
-                last = await catalog.runs(integration_id, limit=1)
-                generation = await catalog.generation(integration_id)
-                rows.append((integration_id, generation, last[0] if last else None))
-            return rows
+            return await status_rows(loaded, catalog)
         finally:
             await catalog.close()
 
     rows = _run(work)
     if as_json:
-        payload = [
-            {"integration_id": i, "generation": g, "last_run": r and r.model_dump(mode="json")}
-            for i, g, r in rows
-        ]
-        out.print_json(json.dumps(payload))
+        out.print_json(json.dumps([row.as_json() for row in rows]))
     else:
-        out.print(_display.status_table(rows))
+        out.print(status_view(rows))
 
 
 @app.command("list")

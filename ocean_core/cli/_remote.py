@@ -43,7 +43,9 @@ def _translated(url: str) -> Iterator[None]:
         ) from exc
 
 
-async def trigger_all(client: AsyncClient, integration: str | None) -> list[Run]:
+async def trigger_all(
+    client: AsyncClient, integration: str | None, *, incremental: bool = False
+) -> list[Run]:
     """Trigger a resync of each integration of the server (or of one) at once, so that they
     run in parallel; their handles, in the server's config order."""
     with _translated(client.settings.url):
@@ -51,7 +53,7 @@ async def trigger_all(client: AsyncClient, integration: str | None) -> list[Run]
             chosen = [await Integration.get(integration, client=client)]
         else:
             chosen = await Integration.list(client=client)
-        return [await one.resync(trigger="cli") for one in chosen]
+        return [await one.resync(trigger="cli", incremental=incremental) for one in chosen]
 
 
 async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> ResyncResult:
@@ -71,13 +73,14 @@ async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> Resync
 
 
 def resync_remote(
-    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool
+    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool,
+    *, incremental: bool = False,
 ) -> bool:
     """The ``--api`` form of ``ocean resync``: a summary per run as it ends (or JSON, or with
     ``detach`` the run handles at once); whether every followed run succeeded."""
     async def work() -> tuple[list[Run], list[ResyncResult]]:
         async with AsyncClient(url, token) as client:
-            runs = await trigger_all(client, integration)
+            runs = await trigger_all(client, integration, incremental=incremental)
             records = []
             for run in [] if detach else runs:
                 record = await follow(run, client, live=not as_json and err.is_terminal)

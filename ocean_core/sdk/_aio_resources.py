@@ -68,10 +68,12 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
         return cls(await found.send(calls.get_integration(integration_id)), client)
 
     async def resync(
-        self, *, trigger: Asker = "sdk", client: AsyncClient | None = None
+        self, *, trigger: Asker = "sdk", incremental: bool = False,
+        client: AsyncClient | None = None,
     ) -> Run:
         chosen = self._use(client)
-        return Run(await chosen.send(calls.trigger(self.id, trigger)), client or self._client)
+        call = calls.trigger(self.id, trigger, incremental=incremental)
+        return Run(await chosen.send(call), client or self._client)
 
     async def status(self, *, client: AsyncClient | None = None) -> IntegrationStatus:
         self.state = await self._use(client).send(calls.get_integration(self.id))

@@ -82,11 +82,15 @@ class Integration(_Uses, IntegrationData[Client]):
         found = resolve(client)
         return cls(found.send(calls.get_integration(integration_id)), client)
 
-    def resync(self, *, trigger: Asker = "sdk", client: Client | None = None) -> Run:
+    def resync(
+        self, *, trigger: Asker = "sdk", incremental: bool = False, client: Client | None = None
+    ) -> Run:
         """Trigger a resync; returns at once with a handle to follow. ``trigger`` is who
-        asks, as the run's record will say (``sdk``; ``cli`` for the ``ocean`` command)."""
+        asks, as the run's record will say (``sdk``; ``cli`` for the ``ocean`` command);
+        ``incremental=True`` asks for an incremental run (rule 9)."""
         chosen = self._use(client)
-        return Run(chosen.send(calls.trigger(self.id, trigger)), client or self._client)
+        call = calls.trigger(self.id, trigger, incremental=incremental)
+        return Run(chosen.send(call), client or self._client)
 
     def status(self, *, client: Client | None = None) -> IntegrationStatus:
         """The integration's state right now (status, generation, current and last run)."""

@@ -25,6 +25,7 @@ from ocean_core.service._schedule import Schedule
 from ocean_core.service._service import OceanService
 from ocean_core.service._status import (
     ActivityStatus,
+    CursorSnapshot,
     IntegrationSnapshot,
     RunState,
     ScheduleSnapshot,
@@ -33,6 +34,7 @@ from ocean_core.service._status import (
 
 __all__ = [
     "ActivityStatus",
+    "CursorSnapshot",
     "IntegrationChange",
     "IntegrationRunner",
     "IntegrationSnapshot",

@@ -171,16 +171,19 @@ class OceanService:
     # -- triggers ---------------------------------------------------------------------------
 
     async def trigger(
-        self, integration_id: str, trigger: Trigger | str = Trigger.API, *, reload: bool = False
+        self, integration_id: str, trigger: Trigger | str = Trigger.API, *, reload: bool = False,
+        incremental: bool = False,
     ) -> RunTicket:
-        """Bump the integration's generation, abort its run in flight, start a new one.
+        """Bump the integration's generation, abort its run in flight, start a new one (an
+        incremental one with ``incremental``: rule 9, see ``Ocean.request``).
 
         If another process runs the integration, the generation is bumped in the catalog and
         the trigger passed on to that process, which aborts its run and starts the new one.
         """
         if not self.running:
             raise NotRunningError("the service is not running (stopped, or not started)")
-        return await self.get(integration_id).trigger(trigger, reload=reload)
+        return await self.get(integration_id).trigger(trigger, reload=reload,
+                                                      incremental=incremental)
 
     async def change(
         self, integration_id: str, change: IntegrationChange,
