@@ -77,8 +77,8 @@ ON CONFLICT (integration_id, blueprint, identifier) DO UPDATE SET
 """
 FORGET_DIGEST = "UPDATE pages SET digest = NULL WHERE id = ?"
 
-_CHUNK = 400
-"""Keys looked up per statement: two parameters each, far below either database's limit."""
+_CHUNK = 800
+"""Identifiers looked up per statement: far below either database's parameter limit."""
 
 
 def begin_run(tx: Tx, integration_id: str, generation: int) -> RunStart:
@@ -106,18 +106,26 @@ def touched_since(tx: Tx, integration_id: str, mark: int) -> set[Key]:
 
 
 def existing(tx: Tx, integration_id: str, keys: Iterable[Key]) -> dict[Key, tuple[int, Any]]:
-    """``(hash, page_id)`` of the keys that exist."""
+    """``(hash, page_id)`` of the keys that exist.
+
+    Looked up one blueprint at a time, ``identifier IN (...)``: both databases then seek the
+    whole primary key. A row value ``(blueprint, identifier) IN (VALUES ...)`` made SQLite
+    seek only ``integration_id`` and scan every entity of the integration per statement
+    (about 125 ms a page of 1,000 in a catalog of 100,000)."""
     found: dict[Key, tuple[int, Any]] = {}
-    wanted = list(keys)
-    for start in range(0, len(wanted), _CHUNK):
-        chunk = wanted[start : start + _CHUNK]
-        values = ", ".join("(?, ?)" for _ in chunk)
-        rows = tx.execute(
-            "SELECT blueprint, identifier, hash, page_id FROM entities"
-            f" WHERE integration_id = ? AND (blueprint, identifier) IN (VALUES {values})",
-            [integration_id, *(part for key in chunk for part in key)],
-        ).fetchall()
-        found.update({(str(b), str(i)): (int(h), page) for b, i, h, page in rows})
+    by_blueprint: dict[str, list[str]] = {}
+    for blueprint, identifier in keys:
+        by_blueprint.setdefault(blueprint, []).append(identifier)
+    for blueprint, identifiers in by_blueprint.items():
+        for start in range(0, len(identifiers), _CHUNK):
+            chunk = identifiers[start : start + _CHUNK]
+            marks = ", ".join("?" for _ in chunk)
+            rows = tx.execute(
+                "SELECT identifier, hash, page_id FROM entities WHERE integration_id = ?"
+                f" AND blueprint = ? AND identifier IN ({marks})",
+                [integration_id, blueprint, *chunk],
+            ).fetchall()
+            found.update({(blueprint, str(i)): (int(h), page) for i, h, page in rows})
     return found
 
 
