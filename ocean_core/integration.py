@@ -251,6 +251,13 @@ class Integration:
         fetched once for every kind that needs them (``HTTPIntegration``). Default: nothing."""
         return contextlib.nullcontext()
 
+    def cursor_config(self) -> Any:
+        """What of the config a committed cursor is valid for (rule 9): when it changes,
+        every kind's cursor resets (its next incremental run fetches it whole). Default: the
+        whole config as JSON, secrets masked, so rotating a token keeps the cursors. Override
+        to leave out settings that change how the source is read, not what is read."""
+        return self.config.model_dump(mode="json")
+
     def get_default_mapping(self) -> dict[str, Any] | None:
         """The mapping used when the runtime is given none; override to build it from config."""
         return self.default_mapping

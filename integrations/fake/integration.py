@@ -141,6 +141,11 @@ class FakeIntegration(Integration):
     def get_default_mapping(self) -> dict[str, Any]:
         return default_mapping(list(self.config.kinds))
 
+    def cursor_config(self) -> Any:
+        """What is read: which kinds, how many, in which form. Latency, failures, batches and
+        revisions stand for the source's own behaviour and changes, not the integration's."""
+        return self.config.model_dump(mode="json", include={"kinds", "entities", "incremental"})
+
     def fetcher(self, kind_name: str) -> Callable[..., AsyncIterator[Batch]]:
         if kind_name not in self.config.kinds:
             raise KeyError(kind_name)

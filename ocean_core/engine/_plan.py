@@ -29,8 +29,8 @@ class KindStep:
 
     ``cursor`` is the kind's compiled cursor expression (None without one) and
     ``fingerprint`` what its committed cursor is valid for: the kind's resources in the
-    mapping, its cursor expression and the integration's config (secrets masked, so rotating
-    a token keeps the cursor). A cursor committed under another fingerprint counts as none.
+    mapping, its cursor expression and the integration's ``cursor_config()`` (its config,
+    secrets masked). A cursor committed under another fingerprint counts as none.
     """
 
     spec: KindSpec
@@ -76,7 +76,7 @@ def build_plan(
     if mapping is None:
         mapping = integration.get_default_mapping()
         source = source or f"{type(integration).__name__}.default_mapping"
-    config = integration.config.model_dump(mode="json")
+    config = integration.cursor_config()
     if mapping is None:
         steps = [KindStep(spec, None) for spec in specs.values()]
         return ResyncPlan(_with_cursors(steps, {}, config), None)

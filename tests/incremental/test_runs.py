@@ -208,11 +208,14 @@ async def test_a_changed_config_resets_the_cursors(catalog: Catalog) -> None:
     again = await ocean.resync(incremental=True)
     assert again.kinds["service"].since == 4
 
-    ocean.reconfigure(FakeIntegration({**config, "batch_size": 3}))
+    ocean.reconfigure(FakeIntegration({**config, "batch_size": 3}))  # how, not what: kept
+    kept = await ocean.resync(incremental=True)
+    ocean.reconfigure(FakeIntegration({**config, "kinds": {"service": 6}}))
     reset = await ocean.resync(incremental=True)
 
+    assert kept.kinds["service"].since == 4
     assert reset.kinds["service"].since is None
-    assert reset.kinds["service"].fetched == 5
+    assert reset.kinds["service"].fetched == 6
 
 
 async def test_a_cursor_that_does_not_compile_is_refused_naming_the_kind(
