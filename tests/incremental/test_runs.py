@@ -290,3 +290,21 @@ async def test_plan_only_cannot_be_incremental(catalog: Catalog) -> None:
                   integration_id="i")
     with pytest.raises(ConfigError, match="cannot be incremental"):
         await ocean.resync(plan_only=True, incremental=True)
+
+
+async def test_a_full_run_restores_what_an_incremental_run_changed_if_the_source_says_so(
+    catalog: Catalog,
+) -> None:
+    """An entity changed by key leaves its page's digest stale: the next full run must write
+    that page, not mark it seen by the digest of what it held before."""
+    source = desk(ticket=[item("t1", 10), item("t2", 20)])
+    ocean = Ocean(source, catalog=catalog, mapping=mapping_for("ticket"), integration_id="i")
+    await ocean.resync()
+    source.data["ticket"][1] = item("t2", 30, name="changed")
+    await ocean.resync(incremental=True)
+    source.data["ticket"][1] = item("t2", 20)  # the source went back (a revert)
+
+    await ocean.resync()
+
+    titles = {e.identifier: e.title for e in await catalog.list_entities("i")}
+    assert titles == {"t1": "t1", "t2": "t2"}
