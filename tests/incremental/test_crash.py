@@ -14,11 +14,8 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -29,41 +26,16 @@ import orjson
 from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import SQLiteCatalog
 from tests.incremental.crash_child import BATCH, SIZE, expected, source
+from tests.reliability._kill import Moment, kill_at, reap, spawn
 from tests.reliability._support import SOAK, record, scaled
 from tests.support import mapping_for
 
-ROOT = Path(__file__).resolve().parents[2]
 KILLS = scaled(4, 40)
 SEED = int(os.environ.get("OCEAN_CRASH_SEED") or (random.randrange(2**32) if SOAK else 20261203))
 
 
 def _spawn(path: Path, iteration: int) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "tests.incremental.crash_child", str(path), str(iteration)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-
-
-def _kill_at(child: subprocess.Popen[str], batch: int, delay: float) -> list[str]:
-    assert child.stdin is not None and child.stdout is not None
-    said = [child.stdout.readline().strip()]
-    assert said == ["ready"], said
-    child.stdin.write("go\n")
-    child.stdin.flush()
-    while True:
-        line = child.stdout.readline().strip()
-        assert line, f"the child ended before batch {batch}: {said[-3:]}"
-        said.append(line)
-        if line == f"batch {batch}" or line.startswith("finished"):
-            break
-    time.sleep(delay)  # the kill moment itself, drawn from the RNG: not a wait
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    said.extend(line.strip() for line in child.stdout.read().splitlines())
-    child.stdout.close()
-    child.stdin.close()
-    return said
+    return spawn("tests.incremental.crash_child", path, iteration)
 
 
 def _stored(path: Path) -> tuple[dict[str, Any], Any]:
@@ -117,7 +89,7 @@ def test_sigkill_during_incremental_runs_loses_no_change(tmp_path: Path) -> None
             batch, delay = rng.randrange(batches), rng.uniform(0, 0.02)
             if iteration % 4 == 3:  # near the end: the Deleted batch, the kind's last commit
                 batch, delay = batches - 1, rng.uniform(0, 0.15)
-            said = _kill_at(child, batch, delay)
+            said = kill_at(child, Moment(f"batch {batch}", delay))
             where = f"seed {SEED}, kill {iteration} at batch {batch} + {delay:.3f}s"
             found, cursor = _stored(path)
             _not_ahead(found, cursor, iteration)
@@ -140,12 +112,7 @@ def test_sigkill_during_incremental_runs_loses_no_change(tmp_path: Path) -> None
                 since is not None and isinstance(since, int)
                 and newest.data["svc"][0]["updated"] <= since < newest.data["svc"][-1]["updated"])
     finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for stream in (child.stdin, child.stdout):
-            if stream is not None:
-                stream.close()
+        reap(child)
     assert outcomes["killed_mid_run"]
     record("incremental_crash_safety", items=SIZE, kills=KILLS, seed=SEED, changes_lost=0,
            **dict(outcomes))
