@@ -38,12 +38,16 @@ class KindStats(BaseModel):
     on the wire now; 0 once the kind ends), ``retries`` and ``rate_limit_waits`` (requests
     that waited for the instance's rate budget: a pause after a 429, a spent quota, the
     ``requests_per_second`` cap).
+
+    ``kept`` counts the entities the run left as a newer live change made them (rule 8: the
+    run neither overwrote them nor brought them back).
     """
 
     fetched: int = 0
     filtered: int = 0
     upserted: int = 0
     unchanged: int = 0
+    kept: int = 0
     errors: int = 0
     error_details: list[ErrorDetail] = Field(default_factory=list)
     finished: bool = False
@@ -66,7 +70,8 @@ class RunRecord(BaseModel):
 
     ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
     run deleted; when it deleted nothing because the delete phase was skipped,
-    ``delete_skipped_reason`` says why.
+    ``delete_skipped_reason`` says why. ``kept`` is how many stale entities its delete step
+    kept because a live change newer than the run upserted them (rule 8).
     """
 
     id: str
@@ -78,6 +83,7 @@ class RunRecord(BaseModel):
     ended_at: datetime | None = None
     kinds: dict[str, KindStats] = Field(default_factory=dict)
     deleted: int = 0
+    kept: int = 0
     would_delete: int | None = None
     delete_skipped_reason: str | None = None
     error: str | None = None

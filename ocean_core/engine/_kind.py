@@ -52,6 +52,8 @@ class KindRun:
     request: FetchRequest
     """What the step's fetcher is called with."""
     first_seq: int = 0
+    live_mark: int | None = None
+    """The run's live mark (``RunStart``), passed to every page write (rule 8)."""
 
     @property
     def kind(self) -> str:
@@ -154,8 +156,8 @@ class KindRun:
             # Only a catalog with overlapped writes is told of progress: one that writes in a
             # worker thread (or was written before ``progress`` existed) needs no argument.
             outcome = await (
-                self.catalog.write_page(*page) if progress is None
-                else self.catalog.write_page(*page, progress=progress)
+                self.catalog.write_page(*page, live_mark=self.live_mark) if progress is None
+                else self.catalog.write_page(*page, progress=progress, live_mark=self.live_mark)
             )
         except CatalogError as exc:
             self.stats.add_error(ErrorStage.WRITE, str(exc))
@@ -163,11 +165,14 @@ class KindRun:
             return False
         self.stats.upserted += outcome.upserted
         self.stats.unchanged += outcome.unchanged
+        self.stats.kept += outcome.kept
         return True
 
     async def _guard_empty(self) -> None:
         """A kind that had entities and now has none is an error unless it may be empty."""
-        if self.step.spec.may_be_empty or self.stats.upserted + self.stats.unchanged:
+        if self.step.spec.may_be_empty or (
+            self.stats.upserted + self.stats.unchanged + self.stats.kept
+        ):
             return
         had = await self.catalog.count_entities(self.integration_id, self.kind)
         if had:

@@ -42,6 +42,9 @@ class ResyncRun:
     superseded: bool = field(default=False, init=False)
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
+    live_mark: int | None = field(default=None, init=False)
+    """The integration's ``live_seq`` when the run began (``begin_run``): its writes leave
+    alone every key a live change above it touched (rule 8)."""
 
     async def execute(self) -> RunRecord:
         # Every line logged while the run runs (the engine's, the integration's, its HTTP
@@ -55,9 +58,10 @@ class ResyncRun:
 
     async def _execute(self) -> RunRecord:
         try:
-            self.stored_generation = await self.catalog.advance_generation(
+            start = await self.catalog.begin_run(
                 self.record.integration_id, self.record.generation
             )
+            self.stored_generation, self.live_mark = start.generation, start.live_mark
             await self.catalog.save_run(self.record)
             logger.info("resync started ({})", self.record.trigger.value)
             await self._sync_kinds()
@@ -117,6 +121,7 @@ class ResyncRun:
             kind_run = KindRun(
                 self.integration, self.catalog, self.record.integration_id,
                 self.record.generation, step, stats, step.request(), seqs.get(name, 0),
+                self.live_mark,
             )
             context.kind, context.stats = name, stats
             try:
@@ -146,8 +151,9 @@ class ResyncRun:
             self.record.generation,
             threshold=self.deletion_threshold,
             dry_run=self.plan_only,
+            live_mark=self.live_mark,
         )
-        self.record.deleted = outcome.deleted
+        self.record.deleted, self.record.kept = outcome.deleted, outcome.kept
         if self.plan_only and not outcome.superseded:
             self.record.would_delete = outcome.stale
             self.record.delete_skipped_reason = outcome.skipped_reason or (

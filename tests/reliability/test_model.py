@@ -102,14 +102,16 @@ class Watched:
         return await self.inner.write_page(integration_id, kind, *args, **kw)
 
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         ocean = self.machine.ocean
         current = ocean.generation == generation and ocean.pending is None
         async with self.machine.lock:  # the checks see a delete step whole or not at all
             before = set(await snapshot(self.inner, integration_id))
             outcome = await self.inner.delete_stale(
-                integration_id, generation, threshold=threshold, dry_run=dry_run
+                integration_id, generation, threshold=threshold, dry_run=dry_run,
+                live_mark=live_mark,
             )
             removed = before - set(await snapshot(self.inner, integration_id))
             self.deletes.append((generation, removed, current))
