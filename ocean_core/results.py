@@ -47,12 +47,16 @@ class KindStats(BaseModel):
     committed none), ``skipped`` marks a kind without a cursor in an incremental run,
     ``deleted`` counts the entities its ``Deleted`` batches removed, and ``cursor_nulls`` the
     items whose cursor was null (upserted, but left out of the cursor).
+
+    ``kept`` counts the entities the run left as a newer live change made them (rule 8: the
+    run neither overwrote them nor brought them back).
     """
 
     fetched: int = 0
     filtered: int = 0
     upserted: int = 0
     unchanged: int = 0
+    kept: int = 0
     errors: int = 0
     error_details: list[ErrorDetail] = Field(default_factory=list)
     finished: bool = False
@@ -82,7 +86,9 @@ class RunRecord(BaseModel):
     deleted: those its kinds reported gone (``Deleted`` batches, per kind in
     ``KindStats.deleted``) and, in a full run, the stale ones of its delete phase; when the
     delete phase deleted nothing because it was skipped, ``delete_skipped_reason`` says why.
-    ``mode`` says whether the run was ``full`` or ``incremental`` (which never sweeps).
+    ``kept`` is how many stale entities its delete step kept because a live change newer
+    than the run upserted them (rule 8). ``mode`` says whether the run was ``full`` or
+    ``incremental`` (which never sweeps).
     """
 
     id: str
@@ -95,6 +101,7 @@ class RunRecord(BaseModel):
     ended_at: datetime | None = None
     kinds: dict[str, KindStats] = Field(default_factory=dict)
     deleted: int = 0
+    kept: int = 0
     would_delete: int | None = None
     delete_skipped_reason: str | None = None
     error: str | None = None

@@ -218,6 +218,7 @@ class KindRun:
             return False
         self.stats.upserted += outcome.upserted
         self.stats.unchanged += outcome.unchanged
+        self.stats.kept += outcome.kept
         if cursor is not None:
             self.stats.cursor = cursor.value
         if self.dropped is not None:
@@ -267,7 +268,9 @@ class KindRun:
 
     async def _guard_empty(self) -> None:
         """A kind that had entities and now has none is an error unless it may be empty."""
-        if self.step.spec.may_be_empty or self.stats.upserted + self.stats.unchanged:
+        if self.step.spec.may_be_empty or (
+            self.stats.upserted + self.stats.unchanged + self.stats.kept
+        ):
             return
         had = await self.catalog.count_entities(self.integration_id, self.kind)
         if had:

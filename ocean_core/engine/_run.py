@@ -42,11 +42,12 @@ class ResyncRun:
     newest_generation: Callable[[], int] | None = None
     """The newest generation its runtime has triggered: a trigger not yet stored in the
     catalog supersedes this run as surely as a stored one."""
-    live_mark: int | None = field(default=None, init=False)
-    """The run's live mark (rule 8), once it has started."""
     superseded: bool = field(default=False, init=False)
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
+    live_mark: int | None = field(default=None, init=False)
+    """The integration's ``live_seq`` when the run began (``begin_run``): its writes leave
+    alone every key a live change above it touched (rule 8)."""
 
     async def execute(self) -> RunRecord:
         # Every line logged while the run runs (the engine's, the integration's, its HTTP
@@ -150,6 +151,7 @@ class ResyncRun:
             live_mark=self.live_mark,
         )
         self.record.deleted += outcome.deleted
+        self.record.kept = outcome.kept
         if self.plan_only and not outcome.superseded:
             self.record.would_delete = outcome.stale
             self.record.delete_skipped_reason = outcome.skipped_reason or (

@@ -10,8 +10,7 @@ import anyio
 import pytest
 
 from ocean_core import CatalogError, NotRunningError, Ocean, ResyncStatus, RunnerLockedError
-from ocean_core.catalog import Catalog, SQLiteCatalog
-from ocean_core.catalog._types import RunStart
+from ocean_core.catalog import Catalog, RunStart, SQLiteCatalog
 from tests.support import Source, identifiers, items, mapping_for
 
 pytestmark = pytest.mark.anyio
@@ -172,14 +171,8 @@ class _FlakyCatalog:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
-        if self.fail_next:
-            self.fail_next = False
-            raise CatalogError("database went away")
-        return await self.inner.advance_generation(integration_id, at_least)
-
     async def begin_run(self, integration_id: str, generation: int) -> RunStart:
-        # A run starts with begin_run (rule 8's mark with the generation): it fails alike.
+        """Where a run stores its generation (and takes its live mark)."""
         if self.fail_next:
             self.fail_next = False
             raise CatalogError("database went away")
