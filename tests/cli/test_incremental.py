@@ -3,7 +3,9 @@ schedules and each kind's last cursor."""
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
 
 from tests.cli._helpers import error_lines, fake, invoke, json_out, table_rows, write_config
 
@@ -61,3 +63,22 @@ def test_status_shows_both_schedules_and_the_last_cursor_per_kind(conf: Path) ->
     assert row["schedules"] == {"full": "1d", "incremental": "5m"}
     assert row["cursors"]["service"]["value"] == 29
     assert row["cursors"]["service"]["current"] is True
+
+
+def test_resync_incremental_through_the_api(tmp_path: Path, cwd: Path, sail: Any) -> None:
+    from tests.cli.test_resync_api import ocean
+    from tests.dashboard.conftest import start_runs_ended
+    from tests.service.support import TOKEN
+    from tests.service.support import write_config as write_service_config
+
+    desk = fake("demo", kinds={"service": 30}, incremental=True, batch_size=10)
+    process = sail(write_service_config(tmp_path, desk))
+    start_runs_ended(process, "demo")  # the full run on start, which commits the cursor
+
+    proc = ocean("resync", "--api", process.url, "--token", TOKEN, "--incremental", "--json",
+                 cwd=cwd)
+
+    assert proc.returncode == 0, proc.stderr
+    [record] = json.loads(proc.stdout)
+    assert (record["trigger"], record["mode"]) == ("cli", "incremental")
+    assert record["kinds"]["service"]["since"] == 29
