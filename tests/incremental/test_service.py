@@ -94,3 +94,14 @@ async def test_a_full_tick_takes_over_from_an_incremental_run(
         history = await served.service.catalog.runs("d")
     assert [(r.mode, r.trigger, r.status) for r in history[-2:]] == [
         ("full", "schedule", "succeeded"), ("incremental", "api", "aborted")]
+
+
+async def test_a_trigger_passed_on_by_another_process_keeps_its_mode(tmp_path: Path) -> None:
+    async with serving(write_config(tmp_path, _desk(resync_on_start=False))) as served:
+        runner = served.service.get("d")
+        runner.on_notice({"integration_id": "d", "run_id": "passed-on", "generation": 5,
+                          "trigger": "api", "reload": False, "incremental": True})
+        assert runner.ocean.pending_mode is RunMode.INCREMENTAL
+        run = await runner.ocean.wait_idle()
+    assert run is not None and (run.id, run.mode, run.generation) == (
+        "passed-on", RunMode.INCREMENTAL, 5)
