@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ocean_core._types import ResyncStatus
 from ocean_core.entity import Entity
-from ocean_core.results import ResyncResult
+from ocean_core.results import EntityRef, ResyncResult
 
 _STATUS_STYLE = {
     ResyncStatus.SUCCEEDED: "green",
@@ -69,6 +69,8 @@ def summary(run: ResyncResult) -> Group:
     )
     lines: list[Table | Text] = [head, kinds_table(run)]
     deleted = Text(f"deleted: {run.deleted:,}")
+    if run.deleted_sample:
+        deleted.append(f" ({refs(run.deleted_sample, run.deleted)})")
     if run.delete_skipped_reason:
         deleted.append(f" (delete phase skipped: {run.delete_skipped_reason})", style="yellow")
     lines.append(deleted)
@@ -81,6 +83,13 @@ def summary(run: ResyncResult) -> Group:
     return Group(*lines)
 
 
+def refs(sample: Sequence[EntityRef], count: int) -> str:
+    """``service/service-10, service/service-11 and 3 more``: a sample of keys, and the rest."""
+    shown = ", ".join(f"{ref.blueprint}/{ref.identifier}" for ref in sample)
+    more = count - len(sample)
+    return f"{shown} and {more:,} more" if more > 0 else shown
+
+
 def entities_table(entities: Sequence[Entity]) -> Table:
     table = Table()
     for column in ("integration", "kind", "blueprint", "identifier", "title"):
@@ -91,7 +100,9 @@ def entities_table(entities: Sequence[Entity]) -> Table:
     return table
 
 
-def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
+def status_table(rows: Sequence[tuple[str, int, ResyncResult | None, str]]) -> Table:
+    """One row per integration: generation, last run, and what the API's changes override
+    in the config file (``api change``), if anything."""
     table = Table()
     # An id is what `--integration` takes: never shorten it to fit the dates.
     table.add_column("integration", min_width=max((len(row[0]) for row in rows), default=0))
@@ -100,14 +111,17 @@ def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
     table.add_column("started (UTC)", no_wrap=True)
     for column in ("took", "errors", "deleted"):
         table.add_column(column, justify="right")
-    for integration_id, generation, run in rows:
+    if any(row[3] for row in rows):
+        table.add_column("api change")
+    for integration_id, generation, run, changes in rows:
+        extra = [Text(changes)] if any(row[3] for row in rows) else []
         if run is None:
-            table.add_row(Text(integration_id), str(generation), "never", "", "", "", "")
+            table.add_row(Text(integration_id), str(generation), "never", "", "", "", "", *extra)
             continue
         took = "" if run.duration is None else f"{run.duration:.1f}s"
         table.add_row(
             Text(integration_id), str(generation), status_text(run.status),
             run.started_at.strftime("%m-%d %H:%M:%S"), took, str(run.errors),
-            f"{run.deleted:,}",
+            f"{run.deleted:,}", *extra,
         )
     return table
