@@ -5,7 +5,8 @@
     │   ├── MappingError            a mapping does not validate or compile
     │   └── UnknownIntegrationType  no installed integration type has that name
     ├── CatalogError                the catalog failed to read or write
-    │   └── FencedError             this runner lost the integration to another (PostgreSQL)
+    │   ├── FencedError             this runner lost the integration to another (PostgreSQL)
+    │   └── LockNotHeldError        a page write or delete step from no runner of the integration
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
     ├── NotFoundError               no such integration, run or knowledge base (the API's 404)
@@ -103,6 +104,20 @@ class FencedError(CatalogError, Terminal):
         super().__init__(
             f"integration {integration_id!r}: this runner's lease (token {token}) was taken"
             f" over by another runner ({now}); its writes are refused"
+        )
+
+
+class LockNotHeldError(CatalogError, Terminal):
+    """A page write or a delete step for an integration whose runner lock this catalog does not
+    hold. Only an integration's runner writes its pages; a tool that seeds or repairs a catalog
+    writes through ``catalog.unfenced()``, which says so where it is called."""
+
+    def __init__(self, integration_id: str) -> None:
+        self.integration_id = integration_id
+        super().__init__(
+            f"integration {integration_id!r}: this catalog holds no runner lock of it, so it"
+            " refuses the write (hold catalog.runner_lock(), or write through"
+            " catalog.unfenced() in a tool)"
         )
 
 

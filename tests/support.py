@@ -8,6 +8,7 @@ from typing import Any
 import anyio
 
 from ocean_core import Integration, KindSpec
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.integration import Batch
 
 
@@ -93,3 +94,26 @@ def mapping_for(*kinds: str, selector: str = "true") -> dict[str, Any]:
 async def identifiers(catalog: Any, integration_id: str, kind: str | None = None) -> list[str]:
     found = await catalog.list_entities(integration_id, kind=kind)
     return sorted(e.identifier for e in found)
+
+
+class _CountingDict(dict[Any, Any]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.stores = 0
+
+    def __setitem__(self, key: Any, value: Any) -> None:
+        self.stores += 1
+        super().__setitem__(key, value)
+
+
+class WriteCountingMemoryCatalog(MemoryCatalog):
+    """A ``MemoryCatalog`` that counts the entity rows it stores, new or replaced (``writes``):
+    an unchanged entity is only marked seen in place, so a rewrite shows as a count."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._entities = _CountingDict()
+
+    @property
+    def writes(self) -> int:
+        return self._entities.stores

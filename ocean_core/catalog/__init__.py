@@ -2,8 +2,10 @@
 
 ``SQLiteCatalog`` is the embedded default; ``PostgresCatalog`` (extra ``postgres``) serves
 several runner processes; ``MemoryCatalog`` serves tests. Any object with the
-methods of the ``Catalog`` protocol can take their place. Knowledge bases
-(``KnowledgeBaseRecord``) group the integrations that feed one part of the catalog.
+methods of the ``Catalog`` protocol can take their place; a reader that needs less takes one of
+the narrow protocols it is made of (``ResyncStore`` for the engine, ``CatalogReads`` for the
+API, ...). Knowledge bases (``KnowledgeBaseRecord``) group the integrations that feed one part
+of the catalog.
 """
 
 from __future__ import annotations
@@ -15,14 +17,25 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from ocean_core.catalog._memory import MemoryCatalog
 from ocean_core.catalog._protocol import (
     Catalog,
+    CatalogReads,
+    KnowledgeBaseStore,
+    PageWriter,
+    ResyncStore,
+    RunnerCoordination,
+    StateStore,
+)
+from ocean_core.catalog._rows import EntityRow, encode, encode_entity
+from ocean_core.catalog._sqlite import SQLiteCatalog
+from ocean_core.catalog._types import (
+    CatalogCapabilities,
     DeleteOutcome,
     EntityKey,
     KnowledgeBaseRecord,
     PageOutcome,
+    PageProgress,
     RunCursor,
 )
-from ocean_core.catalog._rows import EntityRow, encode, encode_entity
-from ocean_core.catalog._sqlite import SQLiteCatalog
+from ocean_core.catalog._unfenced import UnfencedWriter
 from ocean_core.errors import ConfigError
 
 if TYPE_CHECKING:
@@ -30,15 +43,24 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Catalog",
+    "CatalogCapabilities",
+    "CatalogReads",
     "DeleteOutcome",
     "EntityKey",
     "EntityRow",
     "KnowledgeBaseRecord",
+    "KnowledgeBaseStore",
     "MemoryCatalog",
     "PageOutcome",
+    "PageProgress",
+    "PageWriter",
     "PostgresCatalog",
+    "ResyncStore",
     "RunCursor",
+    "RunnerCoordination",
     "SQLiteCatalog",
+    "StateStore",
+    "UnfencedWriter",
     "catalog_from_url",
     "encode",
     "encode_entity",

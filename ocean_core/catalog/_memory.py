@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Collection, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -11,25 +10,25 @@ from typing import Any
 import orjson
 
 from ocean_core._types import ResyncStatus
+from ocean_core.catalog._clock import Clock, as_utc, utc_now
+from ocean_core.catalog._entity_filters import integration_id_list, search_matches
 from ocean_core.catalog._guards import threshold_reason
-from ocean_core.catalog._knowledge import (
-    Clock,
-    KnowledgeBaseRecord,
-    as_utc,
-    integration_id_list,
-    utc_now,
-)
 from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
-from ocean_core.catalog._protocol import DeleteOutcome, EntityKey, PageOutcome, RunCursor
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
+from ocean_core.catalog._types import (
+    DeleteOutcome,
+    EntityKey,
+    KnowledgeBaseRecord,
+    PageOutcome,
+    PageProgress,
+    RunCursor,
+)
+from ocean_core.catalog._unfenced import UnfencedWriter
 from ocean_core.entity import Entity
 from ocean_core.errors import ConflictError, NotFoundError
 from ocean_core.results import ResyncResult
 
 Key = EntityKey
-
-_ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
-"""Folds ASCII letters only, as SQLite's LIKE does."""
 
 
 @dataclass
@@ -40,7 +39,8 @@ class _Stored:
 
 
 class MemoryCatalog(OneProcessRunners):
-    """A catalog held in Python dicts. Every method behaves as ``SQLiteCatalog``'s does.
+    """A catalog held in Python dicts. Every method behaves as ``SQLiteCatalog``'s does: this
+    is the executable specification the contract tests hold the SQL catalogs to.
 
         catalog = MemoryCatalog()
         ocean = Ocean(Shop(), catalog=catalog, integration_id="shop-1")
@@ -55,16 +55,17 @@ class MemoryCatalog(OneProcessRunners):
         self._runs: dict[str, ResyncResult] = {}
         self._state: dict[tuple[str, str], bytes] = {}  # JSON, as SQLite keeps it
         self._locks = LocalRunnerLocks()
-        self.writes = 0
-        """Rows written (inserted or changed) since creation: lets tests see rewrites."""
 
     async def close(self) -> None:
         return None
 
-    @asynccontextmanager
-    async def runner_lock(self, integration_id: str) -> AsyncIterator[None]:
-        async with self._locks.hold(integration_id):
-            yield
+    def unfenced(self) -> UnfencedWriter:
+        return UnfencedWriter(
+            lambda integration_id, kind, seq, generation, rows, _: self._write_page(
+                integration_id, kind, generation, rows
+            ),
+            self._delete_stale,
+        )
 
     async def generation(self, integration_id: str) -> int:
         return self._generations.get(integration_id, 0)
@@ -77,7 +78,13 @@ class MemoryCatalog(OneProcessRunners):
 
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
-        rows: Sequence[EntityRow],
+        rows: Sequence[EntityRow], *, progress: PageProgress | None = None,
+    ) -> PageOutcome:
+        self._require_lock(integration_id)
+        return await self._write_page(integration_id, kind, generation, rows)
+
+    async def _write_page(
+        self, integration_id: str, kind: str, generation: int, rows: Sequence[EntityRow]
     ) -> PageOutcome:
         upserted = 0
         for (blueprint, identifier), row in latest_by_key(rows).items():
@@ -86,7 +93,6 @@ class MemoryCatalog(OneProcessRunners):
             if stored is None or stored.row.hash != row.hash:
                 self._entities[key] = _Stored(row, kind, generation)
                 upserted += 1
-                self.writes += 1
             else:
                 stored.seen, stored.kind = generation, kind
         return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
@@ -105,6 +111,12 @@ class MemoryCatalog(OneProcessRunners):
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+    ) -> DeleteOutcome:
+        self._require_lock(integration_id)
+        return await self._delete_stale(integration_id, generation, threshold, dry_run)
+
+    async def _delete_stale(
+        self, integration_id: str, generation: int, threshold: float, dry_run: bool
     ) -> DeleteOutcome:
         current = self._generations.get(integration_id, 0)
         if current != generation:
@@ -178,7 +190,7 @@ class MemoryCatalog(OneProcessRunners):
             if integration_id in (None, key[0]) and blueprint in (None, key[1])
             and (among is None or key[0] in among)
             and kind in (None, s.kind) and (after is None or key > after)
-            and (search is None or _matches(search, key[2], s.row.title))
+            and (search is None or search_matches(search, key[2], s.row.title))
         )
         end = None if limit is None else offset + limit
         return [self._decode(key) for key in keys[offset:end]]
@@ -247,10 +259,3 @@ class MemoryCatalog(OneProcessRunners):
             raise NotFoundError("knowledge base", kb_id)
         return self._attachments(kb_id)
 
-
-def _matches(search: str, identifier: str, title: str | None) -> bool:
-    """SQLite's ``LIKE '%search%'`` with every character literal; a None title never matches."""
-    needle = search.translate(_ASCII_LOWER)
-    return any(
-        text is not None and needle in text.translate(_ASCII_LOWER) for text in (identifier, title)
-    )

@@ -50,10 +50,39 @@ class PostgresRunnerLocks:
         self._conninfo = conninfo
         self._schema = schema
         self._local = LocalRunnerLocks()
-        self.held: dict[str, Conn] = {}
-        """The dedicated connection of every lock held (tests terminate them)."""
-        self.tokens: dict[str, int] = {}
-        """The fencing token of every lock held."""
+        self._held: dict[str, Conn] = {}  # the dedicated connection of every lock held
+        self._tokens: dict[str, int] = {}  # the fencing token of every lock held
+
+    def token(self, integration_id: str) -> int | None:
+        """The fencing token of the integration's lock while this object holds it, else None."""
+        return self._tokens.get(integration_id)
+
+    def backend_pid(self, integration_id: str) -> int | None:
+        """The server process of the connection that holds the integration's lock, while this
+        object holds it: ``pg_terminate_backend`` of it ends the session, and the lock."""
+        conn = self._held.get(integration_id)
+        return None if conn is None else conn.info.backend_pid
+
+    async def still_holds(self, integration_id: str) -> bool:
+        """Whether the lock and its fencing token are still this object's: false once the lock
+        connection died or another runner took over."""
+        conn, token = self._held.get(integration_id), self._tokens.get(integration_id)
+        if conn is None or token is None:
+            return False
+
+        def check() -> bool:
+            try:
+                row = conn.execute(
+                    sql.SQL("SELECT token FROM {}.leases WHERE integration_id = %s").format(
+                        sql.Identifier(self._schema)
+                    ),
+                    (integration_id,),
+                ).fetchone()
+            except psycopg.Error:
+                return False  # the lock connection is gone, and the lock with it
+            return row is not None and int(row[0]) == token
+
+        return await anyio.to_thread.run_sync(check)
 
     def _acquire(self, integration_id: str, key: int) -> Conn:
         try:
@@ -77,7 +106,7 @@ class PostgresRunnerLocks:
             conn.close()
             raise RunnerLockedError(integration_id, where)
         try:
-            self.tokens[integration_id] = _raise_token(conn, self._schema, integration_id)
+            self._tokens[integration_id] = _raise_token(conn, self._schema, integration_id)
         except psycopg.Error as exc:
             _release(conn, key)
             raise TransientCatalogError(f"runner lock for {integration_id!r}: {exc}") from exc
@@ -88,12 +117,12 @@ class PostgresRunnerLocks:
         async with self._local.hold(integration_id):
             key = runner_key(self._schema, integration_id)
             conn = await anyio.to_thread.run_sync(self._acquire, integration_id, key)
-            self.held[integration_id] = conn
+            self._held[integration_id] = conn
             try:
                 yield
             finally:
-                self.held.pop(integration_id, None)
-                self.tokens.pop(integration_id, None)
+                self._held.pop(integration_id, None)
+                self._tokens.pop(integration_id, None)
                 with anyio.CancelScope(shield=True):
                     await anyio.to_thread.run_sync(_release, conn, key)
 

@@ -7,10 +7,14 @@ with anyio, so the event loop (which fetches and prepares the next page meanwhil
 blocked and no thread competes with it for the GIL. The database works on page N while Python
 builds page N+1 (the engine's ``overlapped_writes``).
 
-Anything unusual is left to the general path in ``_postgres_pages`` (a worker thread): a page
-that exists after all, or a key that another page holds (``Miss``). The fencing token is read
-in the same transaction, ``FOR SHARE``, before any row is sent: a fenced-out runner's COPY is
-aborted and nothing commits.
+Anything unusual is left to the next way of the chain (``_postgres_page_chain``), the general
+path in a worker thread: a page that exists after all, or a key that another page holds (a
+``Miss``). The fencing token is read in the same transaction, ``FOR SHARE``, before any row is
+sent: a fenced-out runner's COPY is aborted and nothing commits.
+
+The engine keeps the event loop free for the write exactly as long as it needs it: the write
+says when its first message is out (``PageWrite.sent``) and when all of it is
+(``PageWrite.handed_over``); then only the answer is awaited.
 
 Page writes commit with ``synchronous_commit`` off (as the general path's do): a page is on
 disk a few hundred milliseconds after its commit at the latest, and the delete step commits
@@ -20,8 +24,7 @@ last pages of a run that has not deleted anything yet; the next resync writes th
 
 from __future__ import annotations
 
-import enum
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import suppress
 from typing import Any
 
@@ -32,9 +35,10 @@ from psycopg.abc import Buffer
 from psycopg.copy import Copy, Writer
 from psycopg.pq.abc import PGconn, PGresult
 
+from ocean_core.catalog._postgres_page import Miss, PageWrite
 from ocean_core.catalog._postgres_pages import COPY_ENTITIES
-from ocean_core.catalog._protocol import PageOutcome
-from ocean_core.catalog._rows import EntityRow, latest_by_key
+from ocean_core.catalog._rows import latest_by_key
+from ocean_core.catalog._types import PageOutcome
 from ocean_core.errors import CatalogError, FencedError, TransientCatalogError
 
 Conn = psycopg.Connection[tuple[Any, ...]]
@@ -42,15 +46,6 @@ Conn = psycopg.Connection[tuple[Any, ...]]
 _CHUNK = 128 * 1024
 """COPY data handed to libpq at a time."""
 _UNIQUE_VIOLATION = "23505"
-
-
-class Miss(enum.Enum):
-    """Why a page did not go this way; the general path writes it instead."""
-
-    BUSY = "the connection is writing another page"
-    PAGE_EXISTS = "the page exists"
-    KEY_EXISTS = "a key of the page exists"
-    CHANGED = "the page's members changed"
 
 
 class _Chunks(Writer):
@@ -77,26 +72,16 @@ class WireWriter:
         if conn is not None:
             await anyio.to_thread.run_sync(conn.close)
 
-    async def write_new_page(
-        self, integration_id: str, kind: str, seq: int, generation: int,
-        rows: Sequence[EntityRow], digest: bytes, token: int | None,
-    ) -> PageOutcome | Miss:
-        """Write a page that has no row yet, in one transaction; or say why it was not."""
-        return await self._exclusive(
-            lambda conn: _write(conn, integration_id, kind, seq, generation, rows, digest, token)
-        )
+    async def write_new_page(self, page: PageWrite) -> PageOutcome | Miss:
+        """Write a page that has no row yet, in one transaction; or say why it was not
+        (``BUSY``, ``PAGE_EXISTS``, ``KEY_EXISTS``)."""
+        return await self._exclusive(lambda conn: _write(conn, page))
 
-    async def mark_seen(
-        self, integration_id: str, kind: str, seq: int, generation: int,
-        rows: Sequence[EntityRow], digest: bytes, token: int | None,
-    ) -> PageOutcome | Miss:
+    async def mark_seen(self, page: PageWrite) -> PageOutcome | Miss:
         """Mark an unchanged page seen, in one round trip: the digest and the member count
-        must still match (``_postgres_pages.write_page``'s fast path); else ``CHANGED``."""
-        return await self._exclusive(
-            lambda conn: _mark_seen(
-                conn, integration_id, kind, seq, generation, rows, digest, token
-            )
-        )
+        must still match (``_postgres_pages.write_page``'s fast path); else ``CHANGED``
+        (or ``BUSY``)."""
+        return await self._exclusive(lambda conn: _mark_seen(conn, page))
 
     async def _exclusive(
         self, write: Callable[[Conn], Awaitable[PageOutcome | Miss]]
@@ -162,10 +147,8 @@ def _check_fence(
     return None if current == token else FencedError(integration_id, token, current)
 
 
-async def _mark_seen(
-    conn: Conn, integration_id: str, kind: str, seq: int, generation: int,
-    rows: Sequence[EntityRow], digest: bytes, token: int | None,
-) -> PageOutcome | Miss:
+async def _mark_seen(conn: Conn, page: PageWrite) -> PageOutcome | Miss:
+    integration_id, token = page.integration_id, page.token
     # The token is part of the UPDATE's condition, so a fenced-out runner changes nothing;
     # its own SELECT tells which of the two failed.
     guard = sql.SQL(
@@ -178,10 +161,11 @@ async def _mark_seen(
         " AND member_count = (SELECT count(*) FROM entities e WHERE e.page_id = p.id){guard}"
         " RETURNING id; COMMIT"
     ).format(
-        generation, integration_id, kind, seq, digest,
+        page.generation, integration_id, page.kind, page.seq, page.digest,
         fence=_fence(integration_id, token), guard=guard,
     ).as_bytes(conn)
-    conn.pgconn.send_query(statement)
+    await _send(conn.pgconn, statement)
+    page.handed_over()  # one message is all of it
     results = await _results(conn.pgconn, until_copy=False)
     failed = _failure(results)
     if failed is not None:
@@ -192,33 +176,27 @@ async def _mark_seen(
         raise fenced
     if results[-2].ntuples == 0:
         return Miss.CHANGED
-    return PageOutcome(upserted=0, unchanged=len(rows))
+    return PageOutcome(upserted=0, unchanged=len(page.rows))
 
 
-def _statement(
-    conn: Conn, integration_id: str, kind: str, seq: int, generation: int, digest: bytes,
-    members: int, token: int | None,
-) -> bytes:
+def _statement(conn: Conn, page: PageWrite, members: int) -> bytes:
     return sql.SQL(
         "BEGIN; SET LOCAL synchronous_commit TO off; {fence}"
         " INSERT INTO pages (integration_id, kind, seq, seen_generation, digest, member_count)"
         " VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT DO NOTHING RETURNING id;"
         " {copy}; COMMIT"
     ).format(
-        integration_id, kind, seq, generation, digest, members,
-        fence=_fence(integration_id, token), copy=sql.SQL(COPY_ENTITIES),
+        page.integration_id, page.kind, page.seq, page.generation, page.digest, members,
+        fence=_fence(page.integration_id, page.token), copy=sql.SQL(COPY_ENTITIES),
     ).as_bytes(conn)
 
 
-async def _write(
-    conn: Conn, integration_id: str, kind: str, seq: int, generation: int,
-    rows: Sequence[EntityRow], digest: bytes, token: int | None,
-) -> PageOutcome | Miss:
+async def _write(conn: Conn, page: PageWrite) -> PageOutcome | Miss:
     pgconn = conn.pgconn
-    latest = latest_by_key(rows)  # COPY cannot write one key twice: the last row wins
-    pgconn.send_query(_statement(
-        conn, integration_id, kind, seq, generation, digest, len(latest), token
-    ))
+    integration_id, token = page.integration_id, page.token
+    latest = latest_by_key(page.rows)  # COPY cannot write one key twice: the last row wins
+    await _send(pgconn, _statement(conn, page, len(latest)))
+    page.sent()  # the database takes a page row while the engine fetches the next batch
     results = await _results(pgconn, until_copy=True)
     failed = _failure(results)
     if failed is not None:
@@ -228,23 +206,24 @@ async def _write(
     if fenced is not None:
         await _abort_copy(pgconn, b"fenced out")
         raise fenced
-    page = results[-2]
-    if page.ntuples == 0:  # ON CONFLICT DO NOTHING: the page was there after all
+    inserted = results[-2]
+    if inserted.ntuples == 0:  # ON CONFLICT DO NOTHING: the page was there after all
         await _abort_copy(pgconn, b"the page exists")
         return Miss.PAGE_EXISTS
-    page_id = int(page.get_value(0, 0) or b"0")
+    page_id = int(inserted.get_value(0, 0) or b"0")
     chunks = _Chunks()
     with conn.cursor() as cursor, Copy(cursor, writer=chunks) as copy:
         for row in latest.values():
-            copy.write_row((*row, integration_id, kind, page_id))
+            copy.write_row((*row, integration_id, page.kind, page_id))
     await _send_copy(pgconn, b"".join(chunks.chunks))
+    page.handed_over()  # the rows are out: the database works on them while Python goes on
     failed = _failure(await _results(pgconn, until_copy=False))
     if failed is not None:
         await _rollback(pgconn)
         if failed.sqlstate == _UNIQUE_VIOLATION:
             return Miss.KEY_EXISTS
         raise failed
-    return PageOutcome(upserted=len(latest), unchanged=len(rows) - len(latest))
+    return PageOutcome(upserted=len(latest), unchanged=len(page.rows) - len(latest))
 
 
 _OK = frozenset({pq.ExecStatus.COMMAND_OK, pq.ExecStatus.TUPLES_OK, pq.ExecStatus.COPY_IN})
@@ -261,6 +240,12 @@ def _failure(results: list[PGresult]) -> psycopg.Error | None:
                     error_class = psycopg.errors.lookup(state.decode())
             return error_class(message or pq.ExecStatus(result.status).name)
     return None
+
+
+async def _send(pgconn: PGconn, query: bytes) -> None:
+    """Send a query, all of it: it is on its way to the server once this returns."""
+    pgconn.send_query(query)
+    await _flush(pgconn)
 
 
 async def _results(pgconn: PGconn, *, until_copy: bool) -> list[PGresult]:

@@ -1,6 +1,7 @@
-"""The SQLite catalog's page writes and its delete step: each runs inside one transaction.
+"""The SQLite catalog's page write, run inside one write transaction.
 
-See ``_sqlite_schema`` for why seen-tracking is per page.
+See ``_sqlite_schema`` for why seen-tracking is per page; the delete step that reads what the
+page writes leave behind is written once for both SQL catalogs (``_sql_entities``).
 """
 
 from __future__ import annotations
@@ -9,10 +10,9 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
-from ocean_core.catalog import _sqlite_schema as sql
-from ocean_core.catalog._guards import threshold_reason
-from ocean_core.catalog._protocol import DeleteOutcome, PageOutcome
+import ocean_core.catalog._sqlite_schema as sql
 from ocean_core.catalog._rows import EntityRow, latest_by_key, page_digest
+from ocean_core.catalog._types import PageOutcome
 
 
 def write_page(
@@ -73,32 +73,3 @@ def _detach_departed(
         departed,
     )
 
-
-def delete_stale(
-    conn: sqlite3.Connection, integration_id: str, generation: int, threshold: float,
-    dry_run: bool,
-) -> DeleteOutcome:
-    row = conn.execute(
-        "SELECT generation FROM integrations WHERE id = ?", (integration_id,)
-    ).fetchone()
-    current = int(row[0]) if row else 0
-    if current != generation:
-        reason = f"superseded: generation {generation} is no longer current (now {current})"
-        return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
-    args = (integration_id, generation, integration_id)
-    stale = conn.execute(f"SELECT count(*) FROM entities WHERE {sql.STALE_WHERE}", args).fetchone()
-    if int(stale[0]) == 0:  # nothing to weigh against the total: skip counting it
-        return DeleteOutcome(0, 0, 0)
-    total = conn.execute(
-        "SELECT count(*) FROM entities WHERE integration_id = ?", (integration_id,)
-    ).fetchone()
-    outcome = DeleteOutcome(0, int(stale[0]), int(total[0]))
-    too_many = threshold_reason(outcome.stale, outcome.total, threshold)
-    if too_many is not None or dry_run:
-        return DeleteOutcome(0, outcome.stale, outcome.total, skipped_reason=too_many)
-    deleted = conn.execute(f"DELETE FROM entities WHERE {sql.STALE_WHERE}", args).rowcount
-    conn.execute(
-        "DELETE FROM pages WHERE integration_id = ? AND seen_generation != ?",
-        (integration_id, generation),
-    )
-    return DeleteOutcome(deleted, outcome.stale, outcome.total)

@@ -10,25 +10,37 @@ leave it (moved to another page, or detached). So a page whose digest matches th
 whose member count is unchanged holds exactly that batch, and marking the page seen marks them
 all: the fast path, one row update per page.
 
-Upgrades: ``SCHEMA`` is run whole whenever a file's ``user_version`` is below
-``SCHEMA_VERSION``, so every statement in it must be idempotent (``IF NOT EXISTS``/``IF EXISTS``)
-and must keep the data of every earlier version. Version 2 added ``state`` and the
-``runs_by_start`` index (replacing ``runs_by_integration``); version 3 added
-``knowledge_bases`` and ``kb_integrations``.
+Upgrades (``migrate``): whenever a file's ``user_version`` is below ``SCHEMA_VERSION``, every
+statement of ``SCHEMA`` runs, then the data steps of the versions the file lacks, in one write
+transaction that re-reads the version first (two processes opening an old file at once: the
+second finds it done). So every statement in ``SCHEMA`` must be idempotent
+(``IF NOT EXISTS``/``IF EXISTS``) and keep the data of every earlier version. Version 2 added
+``state`` and the ``runs_by_start`` index (replacing ``runs_by_integration``); version 3 added
+``knowledge_bases`` and ``kb_integrations``; version 4 rewrote every stored time in one format.
 
 Times (``runs.started_at``, ``knowledge_bases.created_at``, ``kb_integrations.attached_at``) are
-``isoformat()`` text of UTC datetimes, so text order is time order.
+fixed-width ``isoformat()`` text of UTC datetimes, always with microseconds
+(``_sql_dialect.fixed_width_utc``), so text order is time order. Before version 4,
+``runs.started_at`` was ``isoformat()`` of the datetime as given: as wide as its microseconds
+(none when 0), with its own offset.
 """
 
 from __future__ import annotations
 
-SCHEMA_VERSION = 3
+import sqlite3
 
-SCHEMA = """
+from ocean_core.catalog._sql_dialect import SQLITE
+
+SCHEMA_VERSION = 4
+
+SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS integrations (
     id TEXT PRIMARY KEY,
     generation INTEGER NOT NULL DEFAULT 0
-);
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS pages (
     id INTEGER PRIMARY KEY AUTOINCREMENT,  -- never reused: a page id names one page forever
     integration_id TEXT NOT NULL,
@@ -38,7 +50,9 @@ CREATE TABLE IF NOT EXISTS pages (
     member_count INTEGER NOT NULL DEFAULT 0,
     seen_generation INTEGER NOT NULL,
     UNIQUE (integration_id, kind, seq)
-);
+)
+""",
+    """
 CREATE TABLE IF NOT EXISTS entities (
     integration_id TEXT NOT NULL,
     blueprint TEXT NOT NULL,
@@ -52,29 +66,43 @@ CREATE TABLE IF NOT EXISTS entities (
     hash INTEGER NOT NULL,
     page_id INTEGER,
     PRIMARY KEY (integration_id, blueprint, identifier)
-) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id);
+) WITHOUT ROWID
+""",
+    """
+CREATE INDEX IF NOT EXISTS entities_by_page ON entities (page_id)
+""",
+    """
 CREATE TABLE IF NOT EXISTS runs (
     id TEXT PRIMARY KEY,
     integration_id TEXT NOT NULL,
     started_at TEXT NOT NULL,
     status TEXT NOT NULL,
     record TEXT NOT NULL
-);
+)
+""",
+    """
 -- Serves runs() newest first, keyset-paged on (started_at, id), per integration.
-CREATE INDEX IF NOT EXISTS runs_by_start ON runs (integration_id, started_at, id);
-DROP INDEX IF EXISTS runs_by_integration;
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (integration_id, started_at, id)
+""",
+    """
+DROP INDEX IF EXISTS runs_by_integration
+""",
+    """
 CREATE TABLE IF NOT EXISTS state (
     integration_id TEXT NOT NULL,
     key TEXT NOT NULL,
     value TEXT NOT NULL,  -- JSON
     PRIMARY KEY (integration_id, key)
-) WITHOUT ROWID;
+) WITHOUT ROWID
+""",
+    """
 CREATE TABLE IF NOT EXISTS knowledge_bases (
     id TEXT PRIMARY KEY,
     name TEXT NOT NULL,
     created_at TEXT NOT NULL
-);
+)
+""",
+    """
 -- An integration attached to a knowledge base; not tied to any integrations row (the catalog
 -- does not check that an integration is configured, and deleting a KB touches no entities).
 CREATE TABLE IF NOT EXISTS kb_integrations (
@@ -82,8 +110,10 @@ CREATE TABLE IF NOT EXISTS kb_integrations (
     integration_id TEXT NOT NULL,
     attached_at TEXT NOT NULL,
     PRIMARY KEY (kb_id, integration_id)
-);
-"""
+)
+""",
+)
+"""Each statement idempotent: run whole on every upgrade."""
 
 # Only new or changed content is written (so the statement's row count is the number
 # upserted); a row whose content is unchanged stays where it is.
@@ -104,16 +134,39 @@ UPDATE entities SET page_id = ?, kind = ?
 WHERE integration_id = ? AND blueprint = ? AND identifier = ? AND page_id IS NOT ?
 """
 
-STALE_PAGES = "SELECT id FROM pages WHERE integration_id = ? AND seen_generation != ?"
 
-STALE_WHERE = f"""
-(page_id IN ({STALE_PAGES}))
-OR (page_id IS NULL AND integration_id = ?)
-"""
+TIME_COLUMNS = (
+    ("runs", "started_at"), ("knowledge_bases", "created_at"), ("kb_integrations", "attached_at"),
+)
 
-ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"
 
-# Every character of a search is literal in ``LIKE ? ESCAPE '\\'`` once this escapes it.
-LIKE_ESCAPES = str.maketrans({"\\": "\\\\", "%": "\\%", "_": "\\_"})
+def migrate(conn: sqlite3.Connection) -> None:
+    """Bring the file to ``SCHEMA_VERSION``, keeping its data; nothing when it is there."""
+    if conn.execute("PRAGMA user_version").fetchone()[0] >= SCHEMA_VERSION:
+        return
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        version = conn.execute("PRAGMA user_version").fetchone()[0]
+        if version < SCHEMA_VERSION:
+            for statement in SCHEMA:
+                conn.execute(statement)
+            if version < 4:
+                _one_time_format(conn)
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        conn.execute("COMMIT")
+    except BaseException:
+        conn.rollback()
+        raise
 
-SEARCH_WHERE = "(identifier LIKE ? ESCAPE '\\' OR title LIKE ? ESCAPE '\\')"
+
+def _one_time_format(conn: sqlite3.Connection) -> None:
+    """Version 4: every stored time as ``fixed_width_utc`` text. Each row keeps its instant,
+    so the rows keep their time order (which the text order of the old format was only where
+    the times were UTC)."""
+    for table, column in TIME_COLUMNS:
+        changed = []
+        for rowid, text in conn.execute(f"SELECT rowid, {column} FROM {table}").fetchall():
+            fixed = SQLITE.time_in(SQLITE.time_out(text))
+            if fixed != text:
+                changed.append((fixed, rowid))
+        conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changed)

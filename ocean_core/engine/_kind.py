@@ -4,12 +4,17 @@ A plain loop: fetch a batch, map and encode it, write it as one transaction. Any
 this kind only; what was written stays.
 
 A catalog whose page writes wait on the event loop, not in a worker thread
-(``overlapped_writes``: PostgreSQL's COPY path), gets one page write in flight while the next
-batch is fetched and prepared: the database works on page N while Python builds page N+1. A
-write is settled before the next one starts, so pages still land in order and a failed write
-stops the kind before anything after it is written. Catalogs that write in worker threads
-(SQLite) keep the plain loop: measured on the 1,000,000-entity benchmark, a CPU-bound fetcher
-and a writer thread convoy on CPython's GIL, which cost more than the overlap gains.
+(``capabilities.overlapped_writes``: PostgreSQL's COPY path), gets one page write in flight
+while the next batch is fetched and prepared: the database works on page N while Python builds
+page N+1. A write is settled before the next one starts, so pages still land in order and a
+failed write stops the kind before anything after it is written. Catalogs that write in worker
+threads (SQLite) keep the plain loop: measured on the 1,000,000-entity benchmark, a CPU-bound
+fetcher and a writer thread convoy on CPython's GIL, which cost more than the overlap gains.
+
+The write in flight needs the event loop between its steps (the database answers, the next
+message goes out), and the engine preparing a page never yields it. So the write says where it
+is (``PageProgress``): the engine waits for its first message to be out before it fetches,
+and for all of it to be out before it prepares the next page.
 """
 
 from __future__ import annotations
@@ -19,10 +24,9 @@ from contextlib import aclosing
 from dataclasses import dataclass, field
 
 import anyio
-import anyio.lowlevel
 from loguru import logger
 
-from ocean_core.catalog import Catalog, EntityRow
+from ocean_core.catalog import EntityRow, PageProgress, ResyncStore
 from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._plan import KindStep
 from ocean_core.errors import CatalogError
@@ -47,7 +51,7 @@ class KindRun:
     """Runs one step of a resync and keeps its live counts in ``stats``."""
 
     integration: Integration
-    catalog: Catalog
+    catalog: ResyncStore
     integration_id: str
     generation: int
     step: KindStep
@@ -78,13 +82,14 @@ class KindRun:
 
     async def _run(self) -> int:
         seq = self.first_seq
-        overlap = bool(getattr(self.catalog, "overlapped_writes", False))
+        overlap = self.catalog.capabilities.overlapped_writes
         batches_of = fetched_batches(self.integration, self.step.spec, self.request, self.stats)
         async with anyio.create_task_group() as writes, aclosing(batches_of) as batches:
             in_flight: _PageWrite | None = None
             async for batch in batches:
                 for start in range(0, max(len(batch), 1), PAGE_SIZE):
-                    await _let_writes_progress(in_flight)
+                    if in_flight is not None:
+                        await in_flight.handed_over_or_done()
                     done = await prepare_page(
                         batch[start : start + PAGE_SIZE], self.step.resource, self.kind)
                     self.stats.filtered += done.filtered
@@ -97,7 +102,7 @@ class KindRun:
                     else:
                         in_flight = _PageWrite(self._write, done.rows, seq)
                         writes.start_soon(in_flight.run)
-                        await _let_writes_progress(in_flight)
+                        await in_flight.sent_or_done()
                     seq += 1
             if in_flight is not None and not await in_flight.settled():
                 return in_flight.seq
@@ -113,10 +118,16 @@ class KindRun:
             if self.item_errors <= LOGGED_ITEM_ERRORS:
                 logger.warning("kind {} item error: {} (item: {})", self.kind, message, item)
 
-    async def _write(self, rows: list[EntityRow], seq: int) -> bool:
+    async def _write(
+        self, rows: list[EntityRow], seq: int, progress: PageProgress | None = None
+    ) -> bool:
+        page = (self.integration_id, self.kind, seq, self.generation, rows)
         try:
-            outcome = await self.catalog.write_page(
-                self.integration_id, self.kind, seq, self.generation, rows
+            # Only a catalog with overlapped writes is told of progress: one that writes in a
+            # worker thread (or was written before ``progress`` existed) needs no argument.
+            outcome = await (
+                self.catalog.write_page(*page) if progress is None
+                else self.catalog.write_page(*page, progress=progress)
             )
         except CatalogError as exc:
             self.stats.add_error(ErrorStage.WRITE, str(exc))
@@ -136,38 +147,44 @@ class KindRun:
 
 
 class _PageWrite:
-    """One page write running beside the loop that prepares the next page."""
+    """One page write running beside the loop that prepares the next page; the catalog tells
+    it how far the write is (``PageProgress``), and the end of the write counts as both."""
 
     def __init__(
-        self, write: Callable[[list[EntityRow], int], Awaitable[bool]],
+        self, write: Callable[[list[EntityRow], int, PageProgress], Awaitable[bool]],
         rows: list[EntityRow], seq: int,
     ) -> None:
         self._write, self._rows, self.seq = write, rows, seq
-        self._done = anyio.Event()
+        self._sent, self._handed_over, self._done = anyio.Event(), anyio.Event(), anyio.Event()
         self._ok = False
+
+    def sent(self) -> None:
+        self._sent.set()
+
+    def handed_over(self) -> None:
+        self._sent.set()
+        self._handed_over.set()
 
     async def run(self) -> None:
         # Shielded, as a write in the plain loop is never cut off: a batch handed over before
         # an abort is written, whatever the loop was doing when the abort came.
         try:
             with anyio.CancelScope(shield=True):
-                self._ok = await self._write(self._rows, self.seq)
+                self._ok = await self._write(self._rows, self.seq, self)
         finally:
             self._rows = []
+            self.handed_over()
             self._done.set()
+
+    async def sent_or_done(self) -> None:
+        """Wait until the write's first message is out: the database is working on it."""
+        await self._sent.wait()
+
+    async def handed_over_or_done(self) -> None:
+        """Wait until all of the write is out: it needs the loop no more before its answer."""
+        await self._handed_over.wait()
 
     async def settled(self) -> bool:
         """Wait for the write; whether it succeeded."""
         await self._done.wait()
         return self._ok
-
-
-async def _let_writes_progress(in_flight: _PageWrite | None) -> None:
-    """Give a page write in flight a few turns of the event loop: between its steps (the
-    database answers, the next message goes out) it needs the loop, and a fetcher that never
-    awaits would otherwise hold it until the next page is ready. On asyncio, socket readiness
-    reaches the waiting task two loop iterations after it is seen; three turns cost about 30 us."""
-    if in_flight is None:
-        return
-    for _ in range(3):
-        await anyio.lowlevel.checkpoint()

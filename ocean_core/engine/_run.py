@@ -10,7 +10,7 @@ from loguru import logger
 
 from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus
-from ocean_core.catalog import Catalog
+from ocean_core.catalog import ResyncStore
 from ocean_core.engine._kind import KindRun
 from ocean_core.engine._outcome import log_outcome
 from ocean_core.engine._plan import ResyncPlan
@@ -32,7 +32,7 @@ class ResyncRun:
     """
 
     integration: Integration
-    catalog: Catalog
+    catalog: ResyncStore
     plan: ResyncPlan
     record: RunRecord
     deletion_threshold: float
@@ -94,7 +94,7 @@ class ResyncRun:
             await self._sync_kinds_in(context)
 
     async def _sync_kinds_in(self, context: RunContext) -> None:
-        if not self.catalog.shared:
+        if not self.catalog.capabilities.shared:
             await self._each_kind(context)
             return
         try:  # other processes read the live counts from the shared catalog

@@ -127,7 +127,7 @@ class OceanService:
     def _setup(self) -> RunnerSetup:
         return RunnerSetup(
             catalog=self.catalog, builder=RuntimeBuilder(self.config, self.catalog),
-            signal=self._changed, on_run=self._tell, shared=self.catalog.shared,
+            signal=self._changed, on_run=self._tell, shared=self.catalog.capabilities.shared,
             takeover_interval=self.takeover_interval,
             lease_check_interval=self.lease_check_interval,
         )

@@ -23,14 +23,16 @@ class ResyncOutcome:
 
 
 async def seed(catalog: Catalog, integration_id: str, entities: Sequence[Entity]) -> None:
-    """Write ``entities`` as if an earlier resync had produced them (one page per kind)."""
+    """Write ``entities`` as if an earlier resync had produced them (one page per kind). A tool
+    that runs before any runner: it writes through ``catalog.unfenced()``."""
     generation = await catalog.advance_generation(integration_id)
+    tool = catalog.unfenced()
     by_kind: dict[str, list[Entity]] = {}
     for entity in entities:
         by_kind.setdefault(entity.kind or entity.blueprint, []).append(entity)
     for kind, group in by_kind.items():
         rows = [encode_entity(entity) for entity in group]
-        await catalog.write_page(integration_id, kind, 0, generation, rows)
+        await tool.write_page(integration_id, kind, 0, generation, rows)
 
 
 async def run_resync(

@@ -25,7 +25,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test
 
-from ocean_core.catalog import Catalog, MemoryCatalog, PageOutcome, SQLiteCatalog, encode
+from ocean_core.catalog import Catalog, PageOutcome, SQLiteCatalog, encode
 from ocean_core.catalog._rows import EntityRow
 from tests.catalog._support import (
     EntityTuple,
@@ -33,6 +33,7 @@ from tests.catalog._support import (
     entity_writes,
     install_write_counters,
 )
+from tests.support import WriteCountingMemoryCatalog
 
 # A small key space and a few distinct contents: collisions, moves and repeats are the point.
 BLUEPRINTS = ("x", "y")
@@ -268,7 +269,7 @@ class PageMachine(RuleBasedStateMachine):
             "sqlite-memory": SQLiteCatalog(":memory:"),
             "sqlite-file": SQLiteCatalog(self.tmp / "catalog.db"),
         }
-        self.memory = MemoryCatalog()
+        self.memory = WriteCountingMemoryCatalog()
         self.catalogs: dict[str, Catalog] = {"memory": self.memory, **self.sqlite}
         self.model = Model()
         self.history: dict[str, list[Plan]] = {}  # plans by integration, oldest first
@@ -327,7 +328,7 @@ class PageMachine(RuleBasedStateMachine):
             rows = [entity_row(*item) for item in page]
             written = self.model.write(integration_id, kind, generation, page)
             outcomes = await self.each(
-                lambda c: c.write_page(integration_id, kind, seq, generation, rows)  # noqa: B023
+                lambda c: c.unfenced().write_page(integration_id, kind, seq, generation, rows)  # noqa: B023
             )
             assert outcomes == dict.fromkeys(self.catalogs, written), (kind, seq, page)
 
@@ -351,7 +352,7 @@ class PageMachine(RuleBasedStateMachine):
         dry_run = ending == "dry_run"
         expected = self.model.delete(integration_id, generation, threshold, dry_run)
         verdicts = await self.each(
-            lambda c: c.delete_stale(
+            lambda c: c.unfenced().delete_stale(
                 integration_id, generation, threshold=threshold, dry_run=dry_run
             )
         )

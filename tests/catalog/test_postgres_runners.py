@@ -33,7 +33,8 @@ async def pair(postgres_url: str) -> AsyncIterator[tuple[PostgresCatalog, Postgr
 
 def _kill(url: str, catalog: PostgresCatalog, integration_id: str) -> None:
     """The lock connection dies (a network cut): the server drops the lock with it."""
-    pid = catalog._locks.held[integration_id].info.backend_pid
+    pid = catalog.runner_lock_pid(integration_id)
+    assert pid is not None, "the catalog holds no runner lock of the integration"
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute("SELECT pg_terminate_backend(%s, 5000)", (pid,))
 
@@ -70,7 +71,7 @@ async def test_each_holder_gets_a_higher_token(
     tokens = []
     for catalog in (first, second, first):
         async with catalog.runner_lock("i"):
-            tokens.append(catalog._locks.tokens["i"])
+            tokens.append(catalog.fencing_token("i"))
     assert tokens == sorted(tokens) and len(set(tokens)) == 3
 
 
@@ -100,3 +101,20 @@ async def test_a_published_trigger_reaches_another_process(
             await arrived.wait()
             tasks.cancel_scope.cancel()
     assert heard[-1] == {"integration_id": "i", "generation": 7}
+
+
+async def test_the_lock_state_is_read_through_methods(
+    pair: tuple[PostgresCatalog, PostgresCatalog], postgres_url: str
+) -> None:
+    catalog, _ = pair
+    assert (catalog.fencing_token("i"), catalog.runner_lock_pid("i")) == (None, None)
+    async with catalog.runner_lock("i"):
+        token, pid = catalog.fencing_token("i"), catalog.runner_lock_pid("i")
+        assert token is not None and token >= 1
+        with psycopg.connect(postgres_url, autocommit=True) as admin:
+            holder = admin.execute(
+                "SELECT application_name FROM pg_stat_activity WHERE pid = %s", (pid,)
+            ).fetchone()
+        assert holder == ("ocean_core runner lock",)
+        assert catalog.fencing_token("other") is None
+    assert (catalog.fencing_token("i"), catalog.runner_lock_pid("i")) == (None, None)

@@ -14,6 +14,7 @@ import pytest
 
 from ocean_core.catalog import PostgresCatalog, encode
 from ocean_core.catalog import _postgres_pages as general
+from ocean_core.catalog._postgres_page import PageWrite
 from ocean_core.catalog._rows import EntityRow
 from ocean_core.errors import FencedError, TransientCatalogError
 from tests.catalog.test_postgres_runners import _kill
@@ -37,9 +38,9 @@ def general_writes(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     seqs: list[int] = []
     original = general.write_page
 
-    def counted(conn: Any, integration_id: str, kind: str, seq: int, *args: Any, **kw: Any) -> Any:
-        seqs.append(seq)
-        return original(conn, integration_id, kind, seq, *args, **kw)
+    def counted(conn: Any, page: PageWrite, **kw: Any) -> Any:
+        seqs.append(page.seq)
+        return original(conn, page, **kw)
 
     monkeypatch.setattr(general, "write_page", counted)
     return seqs
@@ -61,16 +62,17 @@ def stored(url: str, schema: str) -> list[tuple[Any, ...]]:
 async def test_new_and_unchanged_pages_take_the_event_loop_path(
     pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
 ) -> None:
+    tool = pg.unfenced()
     first = await pg.advance_generation("i")
-    outcome = await pg.write_page("i", "svc", 0, first, [*rows("a", "b"), *rows("a", value=2)])
+    outcome = await tool.write_page("i", "svc", 0, first, [*rows("a", "b"), *rows("a", value=2)])
     assert (outcome.upserted, outcome.unchanged) == (2, 1)  # a repeated key: the last row wins
-    await pg.write_page("i", "svc", 1, first, rows("c"))
+    await tool.write_page("i", "svc", 1, first, rows("c"))
     assert stored(postgres_url, pg.schema) == [
         ("a", '{"v":2}', 0, first, 2), ("b", '{"v":0}', 0, first, 2), ("c", '{"v":0}', 1, first, 1),
     ]
 
     second = await pg.advance_generation("i")
-    again = await pg.write_page("i", "svc", 0, second, [*rows("a", "b"), *rows("a", value=2)])
+    again = await tool.write_page("i", "svc", 0, second, [*rows("a", "b"), *rows("a", value=2)])
     assert (again.upserted, again.unchanged) == (0, 3)
     assert [r[3] for r in stored(postgres_url, pg.schema)][:2] == [second, second]
     assert general_writes == []
@@ -79,30 +81,32 @@ async def test_new_and_unchanged_pages_take_the_event_loop_path(
 async def test_a_changed_page_and_a_moved_key_take_the_general_path(
     pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
 ) -> None:
+    tool = pg.unfenced()
     first = await pg.advance_generation("i")
-    await pg.write_page("i", "svc", 0, first, rows("a", "b"))
+    await tool.write_page("i", "svc", 0, first, rows("a", "b"))
     second = await pg.advance_generation("i")
-    changed = await pg.write_page("i", "svc", 0, second, rows("b", value=1))  # a left page 0
-    moved = await pg.write_page("i", "svc", 1, second, rows("a"))  # new page, key held elsewhere
+    changed = await tool.write_page("i", "svc", 0, second, rows("b", value=1))  # a left page 0
+    moved = await tool.write_page("i", "svc", 1, second, rows("a"))  # new page, key held elsewhere
     assert (changed.upserted, moved.upserted, moved.unchanged) == (1, 0, 1)
     assert general_writes == [0, 1]
     assert stored(postgres_url, pg.schema) == [
         ("a", '{"v":0}', 1, second, 1), ("b", '{"v":1}', 0, second, 1),
     ]
-    assert (await pg.delete_stale("i", second, threshold=1.0)).deleted == 0
+    assert (await tool.delete_stale("i", second, threshold=1.0)).deleted == 0
 
 
 async def test_a_page_another_writer_made_meanwhile_is_written_right(
     pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
 ) -> None:
+    tool = pg.unfenced()
     generation = await pg.advance_generation("i")
-    await pg.write_page("i", "svc", 0, generation, rows("a"))  # reads the kind's pages
+    await tool.write_page("i", "svc", 0, generation, rows("a"))  # reads the kind's pages
     other = PostgresCatalog(postgres_url, schema=pg.schema)
     try:
-        await other.write_page("i", "svc", 1, generation, rows("b"))
+        await other.unfenced().write_page("i", "svc", 1, generation, rows("b"))
     finally:
         await other.close()
-    outcome = await pg.write_page("i", "svc", 1, generation, rows("b", "c"))
+    outcome = await tool.write_page("i", "svc", 1, generation, rows("b", "c"))
     assert (outcome.upserted, outcome.unchanged) == (1, 1)
     assert general_writes == [1]
     assert [r[:3] for r in stored(postgres_url, pg.schema)] == [
@@ -139,11 +143,12 @@ def _terminate(url: str, conn: Any) -> None:
 async def test_a_lost_connection_is_replaced_once_then_the_error_is_transient(
     pg: PostgresCatalog, postgres_url: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    tool = pg.unfenced()
     generation = await pg.advance_generation("i")
-    await pg.write_page("i", "svc", 0, generation, rows("a"))
+    await tool.write_page("i", "svc", 0, generation, rows("a"))
     assert pg._wire._conn is not None
     _terminate(postgres_url, pg._wire._conn)  # as a server restart would, between two pages
-    await pg.write_page("i", "svc", 1, generation, rows("b"))
+    await tool.write_page("i", "svc", 1, generation, rows("b"))
     assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a", "b"]
 
     # A connection that dies again at once: the second failure is reported, not retried.
@@ -157,19 +162,45 @@ async def test_a_lost_connection_is_replaced_once_then_the_error_is_transient(
     monkeypatch.setattr(pg._wire, "_connect", doomed)
     await pg._wire.close()
     with pytest.raises(TransientCatalogError):
-        await pg.write_page("i", "svc", 2, generation, rows("c"))
+        await tool.write_page("i", "svc", 2, generation, rows("c"))
     assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a", "b"]
 
 
 async def test_page_writes_commit_without_waiting_for_the_disk_and_leave_no_setting_behind(
     pg: PostgresCatalog,
 ) -> None:
+    tool = pg.unfenced()
     generation = await pg.advance_generation("i")
-    await pg.write_page("i", "svc", 0, generation, rows("a"))
-    await pg.write_page("i", "svc", 0, generation, rows("b"))  # the general path
+    await tool.write_page("i", "svc", 0, generation, rows("a"))
+    await tool.write_page("i", "svc", 0, generation, rows("b"))  # the general path
     # SET LOCAL ends with each page's transaction: every later call (the delete step, run
     # records) commits synchronously, which flushes the pages written before it.
     setting = await pg._run(lambda c: c.execute("SHOW synchronous_commit").fetchone())
     assert setting == ("on",)
     wire = pg._wire._conn
     assert wire is not None and wire.execute("SHOW synchronous_commit").fetchone() == ("on",)
+
+
+async def test_with_the_wire_busy_a_new_page_whose_key_exists_goes_direct_then_staged(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    """The event-loop connection writing another page (another integration's, say) sends a
+    page to the general path. Its direct COPY meets a key that page 0 holds: that attempt is
+    undone whole (no page row left behind) and the staged way writes the page."""
+    tool = pg.unfenced()
+    first = await pg.advance_generation("i")
+    await tool.write_page("i", "svc", 0, first, rows("a", "b"))
+    second = await pg.advance_generation("i")
+    await tool.write_page("i", "svc", 0, second, rows("a"))
+    async with pg._wire._lock:  # busy, as with another page in flight
+        moved = await tool.write_page("i", "svc", 1, second, rows("b"))
+    assert (moved.upserted, moved.unchanged) == (0, 1)
+    # Page 0 changed (general); page 1: direct (a miss), then staged.
+    assert general_writes == [0, 1, 1]
+    assert [r[:3] for r in stored(postgres_url, pg.schema)] == [
+        ("a", '{"v":0}', 0), ("b", '{"v":0}', 1),
+    ]
+    with psycopg.connect(postgres_url) as conn:
+        pages = conn.execute(f"SELECT seq FROM {pg.schema}.pages ORDER BY seq").fetchall()
+    assert pages == [(0,), (1,)]
+    assert (await tool.delete_stale("i", second, threshold=1.0)).deleted == 0

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -56,11 +56,12 @@ async def populate(catalog: Catalog, specs: tuple[Spec, ...] | list[Spec]) -> No
     for spec in specs:
         pages.setdefault((spec[0], spec[4]), []).append(spec)
     generations: dict[str, int] = {}
+    tool = catalog.unfenced()
     for (integration_id, kind), page in pages.items():
         if integration_id not in generations:
             generations[integration_id] = await catalog.advance_generation(integration_id)
         rows = [encode(ident, bp, title, {"n": ident}, {}) for _, bp, ident, title, _ in page]
-        await catalog.write_page(integration_id, kind, 0, generations[integration_id], rows)
+        await tool.write_page(integration_id, kind, 0, generations[integration_id], rows)
 
 
 def keys(entities: list[Entity]) -> list[EntityKey]:
@@ -242,6 +243,28 @@ async def test_before_is_strict_in_both_parts(catalog: Catalog) -> None:
     assert await catalog.runs(before=(T0, "")) == []
 
 
+async def test_runs_are_in_time_order_whatever_zone_their_start_was_given_in(
+    catalog: Catalog,
+) -> None:
+    """A start time given in another zone, or with no microseconds, is the same instant as
+    ever: the order is by time, and a cursor taken in one zone pages in another."""
+    plus_two = timezone(timedelta(hours=2))
+    early = run("early").model_copy(  # 08:00 UTC, written as 10:00+02:00
+        update={"started_at": datetime(2025, 1, 1, 10, 0, tzinfo=plus_two)}
+    )
+    whole = run("whole").model_copy(update={"started_at": datetime(2025, 1, 1, 9, 0, tzinfo=UTC)})
+    later = run("later").model_copy(
+        update={"started_at": datetime(2025, 1, 1, 9, 0, 0, 1, tzinfo=UTC)}
+    )
+    for record in (later, early, whole):
+        await catalog.save_run(record)
+    assert [r.id for r in await catalog.runs()] == ["later", "whole", "early"]
+    assert [r.id for r in await catalog.runs(before=cursor(whole))] == ["early"]
+    in_utc = (datetime(2025, 1, 1, 8, 0, tzinfo=UTC), "early")
+    assert [r.id for r in await catalog.runs(before=in_utc)] == []
+    assert await catalog.get_run("early") == early
+
+
 async def test_get_run_found_and_missing(catalog: Catalog) -> None:
     for record in RUNS:
         await catalog.save_run(record)
@@ -407,15 +430,15 @@ async def test_version_1_file_opens_with_its_data_and_new_features(tmp_path: Pat
     assert await catalog.get_state("old", "since") == "2025-01-01"
     # The old page still works: an unchanged rewrite in a new generation keeps the entity.
     generation = await catalog.advance_generation("old")
-    outcome = await catalog.write_page("old", "k", 0, generation, [
+    outcome = await catalog.unfenced().write_page("old", "k", 0, generation, [
         encode("svc-1", "svc", "Old Service", {"tier": 1}, {}),
     ])
     assert (outcome.upserted, outcome.unchanged) == (0, 1)
-    assert (await catalog.delete_stale("old", generation, threshold=1.0)).deleted == 0
+    assert (await catalog.unfenced().delete_stale("old", generation, threshold=1.0)).deleted == 0
     await catalog.close()
 
     version, names = schema_of(path)
-    assert version == SCHEMA_VERSION == 3
+    assert version == SCHEMA_VERSION == 4
     assert {"state", "runs_by_start", "knowledge_bases", "kb_integrations"} <= names
     assert "runs_by_integration" not in names
     reopened = SQLiteCatalog(path)

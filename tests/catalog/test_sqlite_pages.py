@@ -46,17 +46,19 @@ Pages = dict[str, Sequence[Sequence[EntityRow]]]
 async def resync(
     catalog: Catalog, pages: Pages, integration_id: str = "i", *, delete: bool = True
 ) -> tuple[list[PageOutcome], int]:
-    """One resync the way the engine does it: bump, write each kind's pages in order, then
-    (if ``delete``) a clean delete with threshold 1.0. Returns the outcomes and deleted count."""
-    generation = await catalog.advance_generation(integration_id)
-    outcomes = [
-        await catalog.write_page(integration_id, kind, seq, generation, list(rows))
-        for kind, kind_pages in pages.items()
-        for seq, rows in enumerate(kind_pages)
-    ]
-    if not delete:
-        return outcomes, 0
-    outcome = await catalog.delete_stale(integration_id, generation, threshold=1.0)
+    """One resync the way the engine does it: under the runner lock, bump, write each kind's
+    pages in order, then (if ``delete``) a clean delete with threshold 1.0. Returns the
+    outcomes and deleted count."""
+    async with catalog.runner_lock(integration_id):
+        generation = await catalog.advance_generation(integration_id)
+        outcomes = [
+            await catalog.write_page(integration_id, kind, seq, generation, list(rows))
+            for kind, kind_pages in pages.items()
+            for seq, rows in enumerate(kind_pages)
+        ]
+        if not delete:
+            return outcomes, 0
+        outcome = await catalog.delete_stale(integration_id, generation, threshold=1.0)
     assert outcome.skipped_reason is None and not outcome.superseded
     return outcomes, outcome.deleted
 
@@ -262,12 +264,14 @@ async def test_two_integrations_with_the_same_identifiers_are_independent(
 async def test_superseded_generation_deletes_nothing(catalog: Catalog) -> None:
     await resync(catalog, {"svc": [[row("s0"), row("s1"), row("s2")]]})
     generation = await catalog.advance_generation("i")
-    await catalog.write_page("i", "svc", 0, generation, [row("s0")])
+    await catalog.unfenced().write_page("i", "svc", 0, generation, [row("s0")])
     newer = await catalog.advance_generation("i")  # a new trigger arrives before the delete
     assert newer == generation + 1
 
     for dry_run in (True, False):
-        outcome = await catalog.delete_stale("i", generation, threshold=1.0, dry_run=dry_run)
+        outcome = await catalog.unfenced().delete_stale(
+            "i", generation, threshold=1.0, dry_run=dry_run
+        )
         assert outcome.superseded
         assert outcome.deleted == 0
         assert outcome.skipped_reason is not None and "superseded" in outcome.skipped_reason
@@ -277,9 +281,9 @@ async def test_superseded_generation_deletes_nothing(catalog: Catalog) -> None:
 async def test_dry_run_counts_and_deletes_nothing(catalog: Catalog) -> None:
     await resync(catalog, {"svc": [[row("s0"), row("s1"), row("s2")]]})
     generation = await catalog.advance_generation("i")
-    await catalog.write_page("i", "svc", 0, generation, [row("s1")])
+    await catalog.unfenced().write_page("i", "svc", 0, generation, [row("s1")])
 
-    outcome = await catalog.delete_stale("i", generation, threshold=1.0, dry_run=True)
+    outcome = await catalog.unfenced().delete_stale("i", generation, threshold=1.0, dry_run=True)
 
     assert (outcome.deleted, outcome.stale, outcome.total) == (0, 2, 3)
     assert outcome.skipped_reason is None and not outcome.superseded
@@ -291,9 +295,9 @@ async def test_dry_run_counts_and_deletes_nothing(catalog: Catalog) -> None:
 async def test_threshold_skip_names_the_counts(catalog: Catalog) -> None:
     await resync(catalog, {"svc": [[row(f"s{i}") for i in range(4)]]})
     generation = await catalog.advance_generation("i")
-    await catalog.write_page("i", "svc", 0, generation, [row("s0")])
+    await catalog.unfenced().write_page("i", "svc", 0, generation, [row("s0")])
 
-    outcome = await catalog.delete_stale("i", generation, threshold=0.5)
+    outcome = await catalog.unfenced().delete_stale("i", generation, threshold=0.5)
 
     assert (outcome.deleted, outcome.stale, outcome.total) == (0, 3, 4)
     assert not outcome.superseded
@@ -305,9 +309,10 @@ async def test_threshold_skip_names_the_counts(catalog: Catalog) -> None:
 async def test_threshold_is_a_strict_bound(catalog: Catalog) -> None:
     await resync(catalog, {"svc": [[row(f"s{i}") for i in range(4)]]})
     generation = await catalog.advance_generation("i")
-    await catalog.write_page("i", "svc", 0, generation, [row("s0"), row("s1")])
+    await catalog.unfenced().write_page("i", "svc", 0, generation, [row("s0"), row("s1")])
 
-    outcome = await catalog.delete_stale("i", generation, threshold=0.5)  # exactly 50%: allowed
+    # Exactly 50%: allowed.
+    outcome = await catalog.unfenced().delete_stale("i", generation, threshold=0.5)
 
     assert (outcome.deleted, outcome.stale, outcome.total, outcome.skipped_reason) == (
         2, 2, 4, None,
@@ -327,7 +332,7 @@ async def test_failed_write_leaves_no_transaction_open(tmp_path: Path) -> None:
     try:
         generation = await catalog.advance_generation("i")
         with pytest.raises((OverflowError, CatalogError)):
-            await catalog.write_page("i", "svc", 2**63, generation, [row("s0")])
+            await catalog.unfenced().write_page("i", "svc", 2**63, generation, [row("s0")])
 
         assert await catalog.advance_generation("i") == generation + 1
         assert await other.advance_generation("j") == 1

@@ -1,16 +1,19 @@
 """A catalog with ``overlapped_writes`` gets one page write in flight while the next batch is
 fetched: pages still land in order, a failed write stops its kind before anything after it is
-written, and an abort never cuts a page write off. Without the flag, nothing overlaps."""
+written, and an abort never cuts a page write off. Without the flag, nothing overlaps. The
+write in flight gets the event loop for as long as it says it needs it (``PageProgress``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import anyio
+import anyio.lowlevel
 import pytest
 
 from ocean_core import Ocean, ResyncStatus
-from ocean_core.catalog import MemoryCatalog
+from ocean_core.catalog import CatalogCapabilities, MemoryCatalog, PageProgress
+from ocean_core.engine import _kind
 from ocean_core.errors import CatalogError
 from tests.support import Source, identifiers, items, mapping_for
 
@@ -18,19 +21,26 @@ pytestmark = pytest.mark.anyio
 
 
 class GatedCatalog(MemoryCatalog):
-    """Each page write waits until the test opens its gate; records what happened when."""
+    """Each page write waits until the test opens its gate; records what happened when. With
+    ``overlapped``, it says (as a catalog writing on the event loop does) that it is sent and
+    handed over as soon as it starts, then waits on the loop for its gate: its answer."""
 
     def __init__(self, *, overlapped: bool, fail_seq: int | None = None) -> None:
         super().__init__()
-        self.overlapped_writes = overlapped
+        self.capabilities = CatalogCapabilities(overlapped_writes=overlapped)
         self.fail_seq = fail_seq
         self.events: list[str] = []
         self.gate: anyio.Event | None = None
         self.writing = anyio.Event()
 
-    async def write_page(self, integration_id: str, kind: str, seq: int, *args: Any) -> Any:
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, *args: Any,
+        progress: PageProgress | None = None,
+    ) -> Any:
         self.events.append(f"write {seq} start")
         self.writing.set()
+        if progress is not None:
+            progress.handed_over()
         if self.gate is not None:
             await self.gate.wait()
         if seq == self.fail_seq:
@@ -123,4 +133,59 @@ async def test_an_abort_during_a_write_in_flight_lets_that_write_finish() -> Non
     first = [r for r in await ocean.runs() if r.status is ResyncStatus.ABORTED]
     assert len(first) == 1 and first[0].kinds["svc"].upserted == 2
     assert catalog.events[:2] == ["write 0 start", "write 0 done"]
+    assert await identifiers(catalog, "source") == [f"s{i}" for i in range(6)]
+
+
+class SlowToHandOver(MemoryCatalog):
+    """A write that sends its first message at once, then needs many turns of the event loop
+    before all of it is out (as a COPY's rows going out in chunks would)."""
+
+    TURNS = 20
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.capabilities = CatalogCapabilities(overlapped_writes=True)
+        self.events: list[str] = []
+
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, *args: Any,
+        progress: PageProgress | None = None,
+    ) -> Any:
+        assert progress is not None, "an overlapped catalog is always told of progress"
+        progress.sent()
+        self.events.append(f"write {seq} sent")
+        for _ in range(self.TURNS):
+            await anyio.lowlevel.checkpoint()
+        self.events.append(f"write {seq} handed over")
+        progress.handed_over()
+        return await super().write_page(integration_id, kind, seq, *args)
+
+
+async def test_the_write_in_flight_gets_the_loop_until_it_has_handed_over(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The engine prepares the next page only once the write in flight says all of it is
+    out, however many turns of the loop that took; and it fetches the next batch as soon as
+    the write's first message is out."""
+    catalog = SlowToHandOver()
+    source = Source({"svc": items("s", 6)})
+
+    async def on_batch(kind: str, number: int) -> None:
+        catalog.events.append(f"fetch {number}")
+
+    source.on_batch = on_batch
+    prepare = _kind.prepare
+
+    def recorded(page: Any, *args: Any) -> Any:
+        catalog.events.append(f"prepare {len([e for e in catalog.events if 'prepare' in e])}")
+        return prepare(page, *args)
+
+    monkeypatch.setattr(_kind, "prepare", recorded)
+    result = await Ocean(source, catalog=catalog, mapping=mapping_for("svc")).resync()
+
+    assert result.status is ResyncStatus.SUCCEEDED
+    events = catalog.events
+    for seq in (0, 1):
+        assert events.index(f"write {seq} sent") < events.index(f"fetch {seq + 1}")
+        assert events.index(f"write {seq} handed over") < events.index(f"prepare {seq + 1}")
     assert await identifiers(catalog, "source") == [f"s{i}" for i in range(6)]

@@ -7,9 +7,9 @@ from typing import Any
 import pytest
 
 from ocean_core import Entity, Integration, Ocean, ResyncStatus, kind
-from ocean_core.catalog import Catalog, MemoryCatalog, SQLiteCatalog
+from ocean_core.catalog import Catalog, SQLiteCatalog
 from ocean_core.errors import CatalogError
-from tests.support import Source, identifiers, items, mapping_for
+from tests.support import Source, WriteCountingMemoryCatalog, identifiers, items, mapping_for
 
 pytestmark = pytest.mark.anyio
 
@@ -35,7 +35,7 @@ async def test_upsert_update_delete(catalog: Catalog) -> None:
 
 
 async def test_unchanged_entities_are_not_rewritten_in_memory() -> None:
-    catalog = MemoryCatalog()
+    catalog = WriteCountingMemoryCatalog()
     ocean = Ocean(Source({"svc": items("s", 5)}), catalog=catalog, mapping=mapping_for("svc"))
     await ocean.resync()
     writes = catalog.writes
@@ -105,10 +105,10 @@ class _FailingWrites:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def write_page(self, integration_id: str, kind: str, *args: Any) -> Any:
+    async def write_page(self, integration_id: str, kind: str, *args: Any, **kw: Any) -> Any:
         if kind == self.kind:
             raise CatalogError("disk full")
-        return await self.inner.write_page(integration_id, kind, *args)
+        return await self.inner.write_page(integration_id, kind, *args, **kw)
 
 
 async def test_failing_catalog_write_stops_only_that_kind(catalog: Catalog) -> None:

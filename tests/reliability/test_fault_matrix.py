@@ -56,10 +56,12 @@ class _FailingWrite:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def write_page(self, integration_id: str, kind: str, seq: int, *args: Any) -> Any:
+    async def write_page(
+        self, integration_id: str, kind: str, seq: int, *args: Any, **kw: Any
+    ) -> Any:
         if (kind, seq) == (self.kind, self.seq):
             raise CatalogError(f"disk full writing page {seq} of {kind}")
-        return await self.inner.write_page(integration_id, kind, seq, *args)
+        return await self.inner.write_page(integration_id, kind, seq, *args, **kw)
 
 
 async def _prepared(catalog: Catalog, integration_id: str) -> Source:

@@ -96,10 +96,10 @@ class Watched:
             self.in_flight.discard(run.id)
         await self.inner.save_run(run)
 
-    async def write_page(self, integration_id: str, kind: str, *args: Any) -> Any:
+    async def write_page(self, integration_id: str, kind: str, *args: Any, **kw: Any) -> Any:
         if kind in self.fail_writes:
             raise CatalogError(f"injected write failure in {kind}")
-        return await self.inner.write_page(integration_id, kind, *args)
+        return await self.inner.write_page(integration_id, kind, *args, **kw)
 
     async def delete_stale(
         self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
