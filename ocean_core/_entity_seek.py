@@ -9,7 +9,7 @@ blueprint starts with. The API and the dry run both look entities up this way.
 
 from __future__ import annotations
 
-from ocean_core.catalog import Catalog, EntityKey
+from ocean_core.catalog import CatalogReads, EntityKey
 from ocean_core.entity import Entity
 
 TOP = "\U0010ffff" * 8
@@ -28,7 +28,7 @@ def _just_below(text: str) -> str:
     return head + chr(previous) + TOP
 
 
-async def find_entity(catalog: Catalog, key: EntityKey) -> Entity | None:
+async def find_entity(catalog: CatalogReads, key: EntityKey) -> Entity | None:
     """The entity of ``key``, or None: one keyset seek."""
     integration_id, blueprint, identifier = key
     after = (integration_id, blueprint, _just_below(identifier)) if identifier else None

@@ -20,7 +20,7 @@ from loguru import logger
 from ocean_core._entity_seek import find_entity
 from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus
-from ocean_core.catalog import Catalog, EntityKey, EntityRow, encode_entity
+from ocean_core.catalog import CatalogReads, EntityKey, EntityRow, encode_entity
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.dry_run import MAX_SAMPLES, DryRunReport, GuardVerdict, KindPreview
 from ocean_core.engine._diff import Differ, secret_values
@@ -45,7 +45,7 @@ class _Stored:
     seen: set[Key] = field(default_factory=set)
 
     @classmethod
-    async def read(cls, catalog: Catalog, integration_id: str) -> _Stored:
+    async def read(cls, catalog: CatalogReads, integration_id: str) -> _Stored:
         stored = cls()
         after: EntityKey | None = None
         while page := await catalog.list_entities(integration_id, after=after,
@@ -70,7 +70,8 @@ class DryRun:
     """
 
     integration: Integration
-    catalog: Catalog
+    catalog: CatalogReads
+    """Only read: a dry run needs no runner lock, and writes through no catalog seam."""
     plan: ResyncPlan
     integration_id: str
     deletion_threshold: float

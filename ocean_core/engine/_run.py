@@ -16,7 +16,7 @@ from ocean_core.engine._outcome import log_outcome
 from ocean_core.engine._plan import ResyncPlan
 from ocean_core.engine._records import now, traceback_text
 from ocean_core.integration import Integration
-from ocean_core.results import KindStats, RunRecord
+from ocean_core.results import EntityRef, KindStats, RunRecord
 
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between saves of a running record to a shared catalog (live progress elsewhere)."""
@@ -158,6 +158,10 @@ class ResyncRun:
             )
             return
         self.record.delete_skipped_reason = outcome.skipped_reason
+        self.record.deleted_sample = [
+            EntityRef(blueprint=blueprint, identifier=identifier, kind=kind)
+            for blueprint, identifier, kind in outcome.deleted_sample
+        ]
         self.superseded = outcome.superseded
 
     def _final_status(self) -> ResyncStatus:
