@@ -100,9 +100,7 @@ def entities_table(entities: Sequence[Entity]) -> Table:
     return table
 
 
-def status_table(rows: Sequence[tuple[str, int, ResyncResult | None, str]]) -> Table:
-    """One row per integration: generation, last run, and what the API's changes override
-    in the config file (``api change``), if anything."""
+def status_table(rows: Sequence[tuple[str, int, ResyncResult | None]]) -> Table:
     table = Table()
     # An id is what `--integration` takes: never shorten it to fit the dates.
     table.add_column("integration", min_width=max((len(row[0]) for row in rows), default=0))
@@ -111,17 +109,14 @@ def status_table(rows: Sequence[tuple[str, int, ResyncResult | None, str]]) -> T
     table.add_column("started (UTC)", no_wrap=True)
     for column in ("took", "errors", "deleted"):
         table.add_column(column, justify="right")
-    if any(row[3] for row in rows):
-        table.add_column("api change")
-    for integration_id, generation, run, changes in rows:
-        extra = [Text(changes)] if any(row[3] for row in rows) else []
+    for integration_id, generation, run in rows:
         if run is None:
-            table.add_row(Text(integration_id), str(generation), "never", "", "", "", "", *extra)
+            table.add_row(Text(integration_id), str(generation), "never", "", "", "", "")
             continue
         took = "" if run.duration is None else f"{run.duration:.1f}s"
         table.add_row(
             Text(integration_id), str(generation), status_text(run.status),
             run.started_at.strftime("%m-%d %H:%M:%S"), took, str(run.errors),
-            f"{run.deleted:,}", *extra,
+            f"{run.deleted:,}",
         )
     return table

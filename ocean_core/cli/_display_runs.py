@@ -29,9 +29,13 @@ def naturally(entities: Sequence[Entity]) -> list[Entity]:
                                            natural(e.identifier)))
 
 
+SHORT_ID = 12
+"""Characters of a run id the history shows: ``ocean runs show`` takes any unique prefix."""
+
+
 def runs_table(runs: Sequence[RunRecord]) -> Table:
     table = Table()
-    table.add_column("run", no_wrap=True)  # the whole id: what `ocean runs show` takes
+    table.add_column("run", no_wrap=True)
     table.add_column("integration")
     table.add_column("gen", justify="right")
     table.add_column("trigger")
@@ -42,8 +46,9 @@ def runs_table(runs: Sequence[RunRecord]) -> Table:
     for run in runs:
         took = "" if run.duration is None else f"{run.duration:.1f}s"
         table.add_row(
-            Text(run.id), Text(run.integration_id), str(run.generation), run.trigger.value,
-            status_text(run.status), run.started_at.strftime("%Y-%m-%d %H:%M:%S"), took,
+            Text(run.id[:SHORT_ID]), Text(run.integration_id), str(run.generation),
+            run.trigger.value, status_text(run.status), run.started_at.strftime("%m-%d %H:%M:%S"),
+            took,
             str(run.errors), f"{run.deleted:,}",
         )
     return table

@@ -13,7 +13,7 @@ from ocean_core.assembly import open_catalog
 from ocean_core.catalog import Catalog
 from ocean_core.cli import _cursor, _display, _display_runs
 from ocean_core.cli._console import err, out, run_async
-from ocean_core.cli._local import changes_json, check_integration, in_effect
+from ocean_core.cli._local import changes_json, changes_note, check_integration, in_effect
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.entity import Entity
 from ocean_core.errors import ConfigError
@@ -92,15 +92,11 @@ def status(config: Path, as_json: bool) -> None:
             "api_changes": changes_json(c),
         } for i, g, r, c in rows]))
     else:
-        out.print(_display.status_table([(i, g, r, _changes_text(c)) for i, g, r, c in rows]))
-
-
-def _changes_text(changes: ApiChanges | None) -> str:
-    if changes is None:
-        return ""
-    when = f"{changes.changed_at:%m-%d %H:%M:%S}" if changes.changed_at else "?"
-    state = " (outdated: the file wins)" if changes.file_changed else ""
-    return f"since {when}: {', '.join(changes.settings)}{state}"
+        out.print(_display.status_table([(i, g, r) for i, g, r, _ in rows]))
+        for integration_id, _, _, changes in rows:  # under the table: it stays 80 columns
+            if changes is not None:
+                out.print(changes_note(integration_id, changes), markup=False,
+                          highlight=False, soft_wrap=True)
 
 
 def runs(config: Path, integration: str | None, *, limit: int, before: str | None,
@@ -123,13 +119,32 @@ def runs(config: Path, integration: str | None, *, limit: int, before: str | Non
     _next_page("--before", cursor)
 
 
+MIN_PREFIX = 6
+"""The shortest prefix of a run id ``ocean runs show`` looks up."""
+
+
+async def _run_by_prefix(catalog: Catalog, prefix: str) -> list[RunRecord]:
+    """The runs whose id starts with ``prefix``, newest first (two at most: enough to say
+    whether it is unique), looked for through the whole history, a page at a time."""
+    found: list[RunRecord] = []
+    page = await catalog.runs(limit=500)
+    while page and len(found) < 2:
+        found += [run for run in page if run.id.startswith(prefix)]
+        page = await catalog.runs(limit=500, before=(page[-1].started_at, page[-1].id))
+    return found[:2]
+
+
 def show_run(config: Path, run_id: str, as_json: bool) -> None:
     async def read(_: LoadedConfig, catalog: Catalog) -> RunRecord:
         found = await catalog.get_run(run_id)
-        if found is None:
-            raise ConfigError.single("RUN", f"no run {run_id!r} in the catalog (`ocean runs`"
-                                     " lists them)")
-        return found
+        if found is not None:
+            return found
+        matches = await _run_by_prefix(catalog, run_id) if len(run_id) >= MIN_PREFIX else []
+        if len(matches) == 1:
+            return matches[0]
+        why = "more than one run's id starts with it" if matches else "no run has that id"
+        raise ConfigError.single("RUN", f"{why}: {run_id!r} (`ocean runs` lists them;"
+                                 f" give the whole id or a unique prefix of {MIN_PREFIX} or more)")
 
     found = _reading(config, read)
     if as_json:

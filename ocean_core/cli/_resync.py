@@ -44,7 +44,7 @@ async def _live_run(ocean: Ocean) -> RunRecord:
     return result
 
 
-async def _runtimes(config: Path, integration: str | None, *, dry_run: bool, quiet: bool
+async def _runtimes(config: Path, integration: str | None, *, dry_run: bool
                     ) -> tuple[Catalog, list[Ocean]]:
     loaded = load_config(config)
     indexes = selected(loaded, integration)
@@ -58,7 +58,7 @@ async def _runtimes(config: Path, integration: str | None, *, dry_run: bool, qui
             # Nothing is made before every runtime is built: a file not made yet holds none.
             effect = await in_effect(catalog if made(catalog) else None, loaded, index,
                                      drop_stale=not dry_run)
-            if effect.changes is not None and not quiet:
+            if effect.changes is not None:  # on stderr, with --json too
                 err.print(changes_note(effect.settings.id, effect.changes), highlight=False,
                           soft_wrap=True, markup=False)
             oceans.append(runtime(loaded, index, catalog, effect))
@@ -83,7 +83,7 @@ def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json
     live = not as_json and err.is_terminal
 
     async def work() -> tuple[list[RunRecord | DryRunReport], Interruption]:
-        catalog, oceans = await _runtimes(config, integration, dry_run=dry_run, quiet=as_json)
+        catalog, oceans = await _runtimes(config, integration, dry_run=dry_run)
         done: list[RunRecord | DryRunReport] = []
         try:
             async with stopped_by_signals() as stopped:

@@ -21,23 +21,32 @@ from ocean_core.dry_run import TrialItem, TrialReport
 from ocean_core.engine._trial import try_kind
 from ocean_core.errors import ConfigError
 from ocean_core.ocean import Ocean
+from ocean_core.service import InEffect
 
 MAX_VALUE = 200
 
 
 def _chosen(loaded: LoadedConfig, kind: str, integration: str | None) -> int:
-    """The integration whose ``kind`` to try: the one ``-i`` names, else the only one that
-    provides it."""
+    """The integration whose ``kind`` to try: the one ``-i`` names, else the only one whose
+    runs have that kind (as its config file says; one that does not build is left out)."""
     indexes = selected(loaded, integration)
     if len(indexes) == 1:
         return indexes[0]
-    items = loaded.settings.integrations
-    offering = [i for i in indexes if kind in (items[i].config.get("kinds") or {})]
+    offering = [index for index in indexes if kind in _kinds(loaded, index)]
     if len(offering) == 1:
         return offering[0]
-    ids = ", ".join(items[i].id for i in indexes)
+    ids = ", ".join(loaded.settings.integrations[i].id for i in indexes)
     raise ConfigError.single("--integration", f"choose the integration whose kind {kind!r}"
                              f" to try: --integration ID (configured: {ids})")
+
+
+def _kinds(loaded: LoadedConfig, index: int) -> list[str]:
+    item = loaded.settings.integrations[index]
+    try:
+        ocean = runtime(loaded, index, MemoryCatalog(), InEffect(item, None))
+    except ConfigError:
+        return []
+    return [step.spec.name for step in ocean.plan.steps]
 
 
 async def _runtime(loaded: LoadedConfig, index: int) -> Ocean:
