@@ -49,16 +49,13 @@ def made(catalog: Catalog) -> bool:
     return True
 
 
-async def in_effect(
-    catalog: Catalog | None, config: LoadedConfig, index: int, *, drop_stale: bool
-) -> InEffect:
+async def in_effect(catalog: Catalog | None, config: LoadedConfig, index: int) -> InEffect:
     """``integrations[index]``'s settings in effect (``service.settings_in_effect``)."""
     item = config.settings.integrations[index]
     if catalog is None:
         return InEffect(item, None)
     try:
-        return await settings_in_effect(
-            catalog, item, f"integrations[{index}]", drop_stale=drop_stale)
+        return await settings_in_effect(catalog, item, f"integrations[{index}]")
     except ConfigError as exc:  # a reference to an unset variable, say: name the file
         source = str(config.path)
         raise ConfigError([ConfigProblem(f"integrations[{index}].{p.field}", p.message,
@@ -78,7 +75,8 @@ def changes_note(integration_id: str, changes: ApiChanges) -> str:
     settings = ", ".join(changes.settings)
     if changes.file_changed:
         return (f"{integration_id}: the config file was edited after the API's change of"
-                f" {when} ({settings}): the file wins, and the next run or start drops it")
+                f" {when} ({settings}): the file applies (`ocean sail` drops the change at its"
+                " next start)")
     return (f"{integration_id}: uses the change made through the API at {when}, which"
             f" overrides the config file's {settings} (`ocean config reset {integration_id}`"
             " discards it)")

@@ -79,8 +79,7 @@ def status(config: Path, as_json: bool) -> None:
             generation = await catalog.generation(integration_id)
             changes = None
             if integration_id in configured:
-                effect = await in_effect(catalog, loaded, configured[integration_id],
-                                         drop_stale=False)
+                effect = await in_effect(catalog, loaded, configured[integration_id])
                 changes = effect.changes
             rows.append((integration_id, generation, last[0] if last else None, changes))
         return rows

@@ -44,7 +44,7 @@ async def _live_run(ocean: Ocean) -> RunRecord:
     return result
 
 
-async def _runtimes(config: Path, integration: str | None, *, dry_run: bool
+async def _runtimes(config: Path, integration: str | None
                     ) -> tuple[Catalog, list[Ocean]]:
     loaded = load_config(config)
     indexes = selected(loaded, integration)
@@ -54,10 +54,9 @@ async def _runtimes(config: Path, integration: str | None, *, dry_run: bool
     try:
         oceans = []
         for index in indexes:  # every runtime is built (and validated) before any run
-            # A dry run writes nothing, not even the drop of a change the file outdated.
-            # Nothing is made before every runtime is built: a file not made yet holds none.
-            effect = await in_effect(catalog if made(catalog) else None, loaded, index,
-                                     drop_stale=not dry_run)
+            # Only read (nothing is written before the run takes its runner lock), and nothing
+            # made before every runtime is built: a file not made yet holds no change.
+            effect = await in_effect(catalog if made(catalog) else None, loaded, index)
             if effect.changes is not None:  # on stderr, with --json too
                 err.print(changes_note(effect.settings.id, effect.changes), highlight=False,
                           soft_wrap=True, markup=False)
@@ -83,7 +82,7 @@ def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json
     live = not as_json and err.is_terminal
 
     async def work() -> tuple[list[RunRecord | DryRunReport], Interruption]:
-        catalog, oceans = await _runtimes(config, integration, dry_run=dry_run)
+        catalog, oceans = await _runtimes(config, integration)
         done: list[RunRecord | DryRunReport] = []
         try:
             async with stopped_by_signals() as stopped:

@@ -54,7 +54,7 @@ async def _runtime(loaded: LoadedConfig, index: int) -> Ocean:
     if not loaded.problems_for("catalog"):
         catalog = existing_catalog(loaded)
     try:
-        effect = await in_effect(catalog, loaded, index, drop_stale=False)
+        effect = await in_effect(catalog, loaded, index)
     finally:
         if catalog is not None:
             await catalog.close()

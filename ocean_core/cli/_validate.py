@@ -38,7 +38,7 @@ async def _changes(loaded: LoadedConfig, indexes: list[int]
     try:
         catalog = existing_catalog(loaded)
         for index in indexes:
-            effect = await in_effect(catalog, loaded, index, drop_stale=False)
+            effect = await in_effect(catalog, loaded, index)
             if effect.changes is not None:
                 settings[index], changes[index] = effect.settings, effect.changes
     except ConfigError:

@@ -3,7 +3,7 @@ service (``ocean resync``, ``status``, ``validate``, ``try``, ``config reset``):
 file's, with the changes made through the API on the same catalog, exactly as ``ocean sail``
 applies them. So a run maps the same whichever command starts it.
 
-    in_effect = await settings_in_effect(catalog, item, "integrations[0]", drop_stale=True)
+    in_effect = await settings_in_effect(catalog, item, "integrations[0]")
     ocean = build_ocean_for(in_effect.settings, config, 0, catalog)
 """
 
@@ -18,7 +18,6 @@ from ocean_core.service._overrides import (
     STATE_KEY,
     ApiChanges,
     discard_overrides,
-    load_overrides,
     read_overrides,
 )
 
@@ -31,19 +30,12 @@ class InEffect:
     changes: ApiChanges | None
 
 
-async def settings_in_effect(
-    catalog: Catalog, item: IntegrationSettings, where: str, *, drop_stale: bool
-) -> InEffect:
-    """The file's settings of ``item`` with the API's stored changes applied.
-
-    A change made before the file was last edited no longer applies (the file wins): with
-    ``drop_stale`` it is dropped (logged), as ``ocean sail`` drops it at start; without, it
-    is only reported (``changes.file_changed``), for the commands that only read.
-    """
+async def settings_in_effect(catalog: Catalog, item: IntegrationSettings, where: str
+                             ) -> InEffect:
+    """The file's settings of ``item`` with the API's stored changes applied. It only reads:
+    a change made before the file was last edited no longer applies (the file wins), and is
+    reported (``changes.file_changed``); ``ocean sail`` drops it at its next start."""
     model = load_type(item.type, f"{where}.type").config_model
-    if drop_stale:
-        overrides = await load_overrides(catalog, item, model)
-        return InEffect(overrides.settings(item, model), overrides.summary(item))
     overrides, file_changed = await read_overrides(catalog, item, model)
     if file_changed:
         return InEffect(item, overrides.summary(item, file_changed=True))

@@ -146,3 +146,19 @@ def test_an_unknown_integration_is_a_usage_error(conf: Path) -> None:
 
     assert result.exit_code == 2
     assert "no integration with id 'nope' (configured: demo)" in " ".join(error_lines(result))
+
+
+def test_a_change_the_file_outdated_is_shown_and_not_used(conf: Path) -> None:
+    config = _config(conf)
+    _served(config, lambda served: _patch(served, {"mapping": PREFIXED}))
+    write_config(conf, {**fake(kinds={"service": 3}), "resync_on_start": False},
+                 api={"token": TOKEN})  # the operator edits the file afterwards
+
+    status = json_out(invoke("status", "-c", config, "--json"))[0]
+    run = invoke("resync", "-c", config, "--json")
+
+    assert status["api_changes"]["file_changed"] is True
+    assert json_out(run)[0]["kinds"]["service"]["upserted"] == 3  # the file's mapping
+    assert _identifiers(config) == [f"service-{i}" for i in range(3)]
+    assert "the file applies (`ocean sail` drops the change at its next start)" in " ".join(
+        error_lines(run))
