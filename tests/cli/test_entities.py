@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import Result
+
 from tests.cli._helpers import (
     assert_one_config_error,
     error_lines,
@@ -23,8 +25,8 @@ def _synced(conf: Path) -> Path:
     return config
 
 
-def _cursor(result: object) -> str | None:
-    lines = [line for line in error_lines(result) if line.startswith("next page: --after ")]  # type: ignore[arg-type]
+def _cursor(result: Result) -> str | None:
+    lines = [line for line in error_lines(result) if line.startswith("next page: --after ")]
     return lines[0].removeprefix("next page: --after ") if lines else None
 
 

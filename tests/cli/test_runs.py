@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from typer.testing import Result
+
 from tests.cli._helpers import (
     assert_one_config_error,
     error_lines,
@@ -16,8 +18,8 @@ from tests.cli._helpers import (
 )
 
 
-def _next(result: object, option: str) -> str:
-    lines = [line for line in error_lines(result) if line.startswith("next page: ")]  # type: ignore[arg-type]
+def _next(result: Result, option: str) -> str:
+    lines = [line for line in error_lines(result) if line.startswith("next page: ")]
     assert len(lines) == 1, lines
     prefix = f"next page: {option} "
     assert lines[0].startswith(prefix)
