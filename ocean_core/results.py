@@ -11,6 +11,8 @@ from ocean_core._types import ResyncStatus, Trigger
 
 MAX_ERROR_SAMPLES = 5
 """Per kind, the number of error details kept in a run record (the count is always exact)."""
+MAX_DELETED_SAMPLES = 20
+"""The keys of deleted entities a run record names (``deleted`` is always the exact count)."""
 
 
 class ErrorStage(StrEnum):
@@ -23,11 +25,22 @@ class ErrorStage(StrEnum):
 
 
 class ErrorDetail(BaseModel):
-    """One error of a kind, with the offending item when there is one (shortened)."""
+    """One error of a kind, with the offending item when there is one (as JSON, shortened),
+    and for a fetch error the traceback of where the fetcher raised (shortened from the top,
+    so the innermost frames stay)."""
 
     stage: ErrorStage
     message: str
     item: str | None = None
+    traceback: str | None = None
+
+
+class EntityRef(BaseModel):
+    """Which entity: its key within the integration, and its kind."""
+
+    blueprint: str
+    identifier: str
+    kind: str | None = None
 
 
 class KindStats(BaseModel):
@@ -53,10 +66,14 @@ class KindStats(BaseModel):
     retries: int = 0
     rate_limit_waits: int = 0
 
-    def add_error(self, stage: ErrorStage, message: str, item: str | None = None) -> None:
+    def add_error(
+        self, stage: ErrorStage, message: str, item: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
         self.errors += 1
         if len(self.error_details) < MAX_ERROR_SAMPLES:
-            self.error_details.append(ErrorDetail(stage=stage, message=message, item=item))
+            self.error_details.append(
+                ErrorDetail(stage=stage, message=message, item=item, traceback=traceback))
 
 
 class RunRecord(BaseModel):
@@ -65,8 +82,10 @@ class RunRecord(BaseModel):
     returns and ``ocean.runs()`` lists (also known as ``ResyncResult``, the contract's name).
 
     ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
-    run deleted; when it deleted nothing because the delete phase was skipped,
-    ``delete_skipped_reason`` says why.
+    run deleted, and ``deleted_sample`` names some of them (``MAX_DELETED_SAMPLES`` at most);
+    when it deleted nothing because the delete phase was skipped, ``delete_skipped_reason``
+    says why. ``error`` is what broke the run itself (not a kind), with its
+    ``error_traceback``.
     """
 
     id: str
@@ -78,9 +97,11 @@ class RunRecord(BaseModel):
     ended_at: datetime | None = None
     kinds: dict[str, KindStats] = Field(default_factory=dict)
     deleted: int = 0
+    deleted_sample: list[EntityRef] = Field(default_factory=list)
     would_delete: int | None = None
     delete_skipped_reason: str | None = None
     error: str | None = None
+    error_traceback: str | None = None
 
     @property
     def errors(self) -> int:

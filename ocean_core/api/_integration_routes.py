@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
 from ocean_core.api._cursor import decode_run_cursor, encode_cursor
 from ocean_core.api._entities import EntityFilters, entity_page
@@ -20,6 +21,7 @@ from ocean_core.api._models import (
 )
 from ocean_core.api._requests import accepted, run_url, service_of
 from ocean_core.api._views import detail_view, handle_view, state_view
+from ocean_core.dry_run import DryRunReport
 from ocean_core.results import ResyncResult
 from ocean_core.service import IntegrationChange
 
@@ -59,16 +61,36 @@ async def patch_integration(
     return await accepted(request, response, integration_id, ticket)
 
 
-@router.post(
-    "/integrations/{integration_id}/resync", response_model=RunHandle,
+@router.delete(
+    "/integrations/{integration_id}/changes", response_model=RunHandle,
     status_code=status.HTTP_202_ACCEPTED,
+)
+async def discard_changes(request: Request, response: Response, integration_id: str
+                          ) -> RunHandle:
+    """Discard the changes made through `PATCH`: the config file's settings apply again (here
+    and at every start), then a resync starts (trigger `config` if the config or mapping in
+    effect changed, else `api`), as after a `PATCH`."""
+    ticket = await service_of(request).discard_changes(integration_id)
+    return await accepted(request, response, integration_id, ticket)
+
+
+@router.post(
+    "/integrations/{integration_id}/resync", response_model=None,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={202: {"model": RunHandle, "description": "The run's handle."},
+               200: {"model": DryRunReport, "description": "With `dry_run`: the report."}},
 )
 async def resync_integration(
     request: Request, response: Response, integration_id: str,
     body: Annotated[ResyncRequest | None, Body()] = None,
-) -> RunHandle:
+) -> RunHandle | JSONResponse:
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
-    Returns the run's id and generation; follow `url` (or the Location header) to its end."""
+    Returns the run's id and generation; follow `url` (or the Location header) to its end.
+    With `{"dry_run": true}`: nothing is triggered, aborted, written or recorded; the answer
+    (200) is the report of what a run would do now, once every kind is fetched and mapped."""
+    if body is not None and body.dry_run:
+        report = await service_of(request).dry_run(integration_id)
+        return JSONResponse(report.model_dump(mode="json"), status_code=status.HTTP_200_OK)
     trigger = body.trigger if body is not None else "api"
     ticket = await service_of(request).trigger(integration_id, trigger)
     return await accepted(request, response, integration_id, ticket)

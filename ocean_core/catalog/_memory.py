@@ -16,6 +16,7 @@ from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.catalog._types import (
+    DELETED_SAMPLE,
     DeleteOutcome,
     EntityKey,
     KnowledgeBaseRecord,
@@ -129,9 +130,11 @@ class MemoryCatalog(OneProcessRunners):
         too_many = threshold_reason(len(stale), total, threshold)
         if too_many is not None or dry_run:
             return DeleteOutcome(0, len(stale), total, skipped_reason=too_many)
+        sample = tuple((key[1], key[2], self._entities[key].kind)
+                       for key in stale[:DELETED_SAMPLE])
         for key in stale:
             del self._entities[key]
-        return DeleteOutcome(len(stale), len(stale), total)
+        return DeleteOutcome(len(stale), len(stale), total, deleted_sample=sample)
 
     async def stale_entities(
         self, integration_id: str, generation: int, limit: int = 100

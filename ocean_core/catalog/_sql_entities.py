@@ -16,7 +16,7 @@ from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._rows import decode
 from ocean_core.catalog._sql_dialect import Tx
 from ocean_core.catalog._sql_runs import generation as current_generation
-from ocean_core.catalog._types import DeleteOutcome, EntityKey
+from ocean_core.catalog._types import DELETED_SAMPLE, DeleteOutcome, EntityKey
 from ocean_core.entity import Entity
 
 ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"
@@ -36,6 +36,10 @@ DELETE_STALE = f"DELETE FROM entities WHERE {STALE_WHERE}"
 DELETE_UNSEEN_PAGES = "DELETE FROM pages WHERE integration_id = ? AND seen_generation <> ?"
 STALE = (
     f"SELECT {ENTITY_COLUMNS}, kind FROM entities WHERE {STALE_WHERE}"
+    " ORDER BY blueprint, identifier LIMIT ?"
+)
+STALE_KEYS = (
+    f"SELECT blueprint, identifier, kind FROM entities WHERE {STALE_WHERE}"
     " ORDER BY blueprint, identifier LIMIT ?"
 )
 
@@ -69,9 +73,12 @@ def delete_stale(
     too_many = threshold_reason(stale, total, threshold)
     if too_many is not None or dry_run:
         return DeleteOutcome(0, stale, total, skipped_reason=too_many)
+    # The keys of the first few, read in this transaction: the ones the delete removes.
+    rows = tx.execute(STALE_KEYS, (*args, DELETED_SAMPLE)).fetchall()
+    sample = tuple((str(row[0]), str(row[1]), row[2]) for row in rows)
     deleted = tx.execute(DELETE_STALE, args).rowcount
     tx.execute(DELETE_UNSEEN_PAGES, (integration_id, generation))
-    return DeleteOutcome(deleted, stale, total)
+    return DeleteOutcome(deleted, stale, total, deleted_sample=sample)
 
 
 def list_entities(

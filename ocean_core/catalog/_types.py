@@ -51,6 +51,13 @@ class DeleteOutcome:
     """The integration's entities before the delete; counted only when ``stale`` is not 0."""
     skipped_reason: str | None = None
     superseded: bool = False
+    deleted_sample: tuple[tuple[str, str, str | None], ...] = ()
+    """``(blueprint, identifier, kind)`` of the first deleted entities in key order,
+    ``DELETED_SAMPLE`` at most, read in the delete's own transaction (a run names them)."""
+
+
+DELETED_SAMPLE = 20
+"""How many deleted entities a delete step names (``DeleteOutcome.deleted_sample``)."""
 
 
 class PageProgress(Protocol):

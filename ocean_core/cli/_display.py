@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ocean_core._types import ResyncStatus
 from ocean_core.entity import Entity
-from ocean_core.results import ResyncResult
+from ocean_core.results import EntityRef, ResyncResult
 
 _STATUS_STYLE = {
     ResyncStatus.SUCCEEDED: "green",
@@ -69,6 +69,8 @@ def summary(run: ResyncResult) -> Group:
     )
     lines: list[Table | Text] = [head, kinds_table(run)]
     deleted = Text(f"deleted: {run.deleted:,}")
+    if run.deleted_sample:
+        deleted.append(f" ({refs(run.deleted_sample, run.deleted)})")
     if run.delete_skipped_reason:
         deleted.append(f" (delete phase skipped: {run.delete_skipped_reason})", style="yellow")
     lines.append(deleted)
@@ -79,6 +81,13 @@ def summary(run: ResyncResult) -> Group:
     if run.error:
         lines.append(Text(f"  error: {run.error}", style="red"))
     return Group(*lines)
+
+
+def refs(sample: Sequence[EntityRef], count: int) -> str:
+    """``service/service-10, service/service-11 and 3 more``: a sample of keys, and the rest."""
+    shown = ", ".join(f"{ref.blueprint}/{ref.identifier}" for ref in sample)
+    more = count - len(sample)
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def entities_table(entities: Sequence[Entity]) -> Table:

@@ -19,24 +19,31 @@ and for all of it to be out before it prepares the next page.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from contextlib import aclosing
-from dataclasses import dataclass
-from typing import Any
+from dataclasses import dataclass, field
 
 import anyio
 from loguru import logger
 
 from ocean_core.catalog import EntityRow, PageProgress, ResyncStore
+from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._plan import KindStep
-from ocean_core.engine._prepare import Prepared, prepare
-from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError
 from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
 
 PAGE_SIZE = 1000
 """Largest page written in one transaction; a bigger fetched batch is split."""
+LOGGED_ITEM_ERRORS = 5
+"""Item errors of a kind logged one by one in each run; the rest only counted, in one line at
+the end of the kind (a million bad items must not mean a million log lines)."""
+
+
+def empty_kind_message(kind: str, had: int) -> str:
+    """The empty-kind guard's error: ``kind`` returned nothing, the catalog holds ``had``."""
+    return (f"empty-kind guard: kind {kind!r} returned no entities but the catalog holds"
+            f" {had}; declare @kind({kind!r}, may_be_empty=True) if that is expected")
 
 
 @dataclass
@@ -52,6 +59,7 @@ class KindRun:
     request: FetchRequest
     """What the step's fetcher is called with."""
     first_seq: int = 0
+    item_errors: int = field(default=0, init=False)
 
     @property
     def kind(self) -> str:
@@ -67,22 +75,25 @@ class KindRun:
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
-
-
+        finally:
+            if self.item_errors > LOGGED_ITEM_ERRORS:
+                logger.warning("kind {}: {} item errors in all, the first {} logged",
+                               self.kind, self.item_errors, LOGGED_ITEM_ERRORS)
 
     async def _run(self) -> int:
         seq = self.first_seq
         overlap = self.catalog.capabilities.overlapped_writes
-        async with anyio.create_task_group() as writes, aclosing(self._batches()) as batches:
+        batches_of = fetched_batches(self.integration, self.step.spec, self.request, self.stats)
+        async with anyio.create_task_group() as writes, aclosing(batches_of) as batches:
             in_flight: _PageWrite | None = None
             async for batch in batches:
                 for start in range(0, max(len(batch), 1), PAGE_SIZE):
                     if in_flight is not None:
                         await in_flight.handed_over_or_done()
-                    done = await self._prepare_page(batch[start : start + PAGE_SIZE])
+                    done = await prepare_page(
+                        batch[start : start + PAGE_SIZE], self.step.resource, self.kind)
                     self.stats.filtered += done.filtered
-                    for message, item in done.errors:
-                        self.stats.add_error(ErrorStage.MAP, message, item)
+                    self._item_errors(done.errors)
                     if in_flight is not None and not await in_flight.settled():
                         return in_flight.seq  # it failed: nothing after it is written
                     if not overlap:
@@ -99,52 +110,13 @@ class KindRun:
             await self._guard_empty()
         return seq
 
-    async def _batches(self) -> AsyncGenerator[Sequence[Any], None]:
-        """The fetcher's batches; a failure of the fetcher is recorded and ends the kind."""
-        batches = self.integration.fetch_batches(self.step.spec, self.request)
-        try:
-            while True:
-                try:
-                    batch = await anext(batches)
-                except StopAsyncIteration:
-                    return
-                except anyio.get_cancelled_exc_class():
-                    raise
-                except BaseException as exc:  # integration code: any failure ends this kind
-                    # only; even SystemExit or KeyboardInterrupt, which would otherwise end
-                    # the whole process (every integration of `ocean sail` with it)
-                    self._fetch_failed(f"{type(exc).__name__}: {exc}")
-                    return
-                if not isinstance(batch, list | tuple):
-                    self._fetch_failed(
-                        f"the fetcher of kind {self.kind!r} must yield lists of items,"
-                        f" got {type(batch).__name__}"
-                    )
-                    return
-                self.stats.fetched += len(batch)
-                self.stats.pages += 1
-                yield batch
-        finally:
-            # Close the generator now, cancelled or not, so its own cleanup runs in this run.
-            close = getattr(batches, "aclose", None)
-            if close is not None:
-                with anyio.CancelScope(shield=True):
-                    await close()
-
-    def _fetch_failed(self, message: str) -> None:
-        self.stats.add_error(ErrorStage.FETCH, message)
-        logger.warning("kind {} fetch failed: {}", self.kind, message)
-
-    async def _prepare_page(self, page: Sequence[Any]) -> Prepared:
-        resource = self.step.resource
-        if resource is None or resource.fast is not None or (
-            page and isinstance(page[0], Entity)
-        ):
-            # Encoding entities, or mapping them on the fast path, takes a few ms a page:
-            # cheaper here than a thread hop. Only jq mapping, which can take far longer,
-            # goes to a worker thread.
-            return prepare(page, resource, self.kind)
-        return await anyio.to_thread.run_sync(prepare, page, resource, self.kind)
+    def _item_errors(self, errors: list[tuple[str, str]]) -> None:
+        """Record the page's item errors; log the first ``LOGGED_ITEM_ERRORS`` of the kind."""
+        for message, item in errors:
+            self.stats.add_error(ErrorStage.MAP, message, item)
+            self.item_errors += 1
+            if self.item_errors <= LOGGED_ITEM_ERRORS:
+                logger.warning("kind {} item error: {} (item: {})", self.kind, message, item)
 
     async def _write(
         self, rows: list[EntityRow], seq: int, progress: PageProgress | None = None
@@ -171,12 +143,7 @@ class KindRun:
             return
         had = await self.catalog.count_entities(self.integration_id, self.kind)
         if had:
-            self.stats.add_error(
-                ErrorStage.GUARD,
-                f"empty-kind guard: kind {self.kind!r} returned no entities but the catalog"
-                f" holds {had}; declare @kind({self.kind!r}, may_be_empty=True) if that is"
-                " expected",
-            )
+            self.stats.add_error(ErrorStage.GUARD, empty_kind_message(self.kind, had))
 
 
 class _PageWrite:

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter
 
+from ocean_core.dry_run import DryRunReport
 from ocean_core.results import ResyncResult
 from ocean_core.sdk._models import (
     Asker,
@@ -83,6 +84,15 @@ def get_integration(integration_id: str) -> Call[IntegrationStatus]:
 def trigger(integration_id: str, asker: Asker = "sdk") -> Call[RunHandle]:
     return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(RunHandle),
                 body={"trigger": asker})
+
+
+def dry_run(integration_id: str, timeout: float) -> Call[DryRunReport]:
+    return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(DryRunReport),
+                body={"dry_run": True}, extra_timeout=timeout)
+
+
+def discard_changes(integration_id: str) -> Call[RunHandle]:
+    return Call("DELETE", f"/api/integrations/{_p(integration_id)}/changes", _as(RunHandle))
 
 
 def runs_page(integration_id: str, limit: int, cursor: str | None) -> Call[Page[ResyncResult]]:

@@ -16,6 +16,7 @@ from ocean_core.catalog import Catalog
 from ocean_core.errors import NotFoundError
 from ocean_core.ocean import Ocean, RunTicket
 from ocean_core.results import ResyncResult
+from ocean_core.service._overrides import ApiChanges
 from ocean_core.service._passed_on import PassedOn
 
 ActivityStatus = Literal["running", "pending", "idle"]
@@ -88,6 +89,8 @@ class IntegrationSnapshot:
     catalog_error: str | None = None
     """Why the catalog refused the last write of a trigger or change (the API answered 503);
     None once a write succeeds."""
+    api_changes: ApiChanges | None = None
+    """What the changes made through the API override in the config file, and since when."""
 
     @property
     def next_scheduled_run_at(self) -> datetime | None:
