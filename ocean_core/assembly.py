@@ -3,6 +3,7 @@ its config and its mapping; and check a config without running anything."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,10 +71,12 @@ def build_ocean(config: LoadedConfig, index: int, catalog: Catalog) -> Ocean:
 
 
 def build_ocean_for(
-    item: IntegrationSettings, config: LoadedConfig, index: int, catalog: Catalog
+    item: IntegrationSettings, config: LoadedConfig, index: int, catalog: Catalog,
+    *, mapping_origin: str | None = None,
 ) -> Ocean:
     """The runtime of one integration's settings (those of ``integrations[index]``, possibly
-    changed through the API)."""
+    changed through the API: then ``mapping_origin`` says where its mapping came from, for
+    the errors that name it)."""
     config.require_integration(index, item)
     where = f"integrations[{index}]"
     source = str(config.path)
@@ -85,7 +88,8 @@ def build_ocean_for(
         mapping=mapping,
         integration_id=item.id,
         configured_deletion_threshold=item.deletion_threshold,
-        mapping_source=mapping_source or (f"{source}: {where}.mapping" if mapping else None),
+        mapping_source=mapping_source or mapping_origin or (
+            f"{source}: {where}.mapping" if mapping else None),
     )
 
 
@@ -96,27 +100,33 @@ class ValidatedIntegration:
     integration_id: str
     type: str
     mapping: str
-    """Where the mapping came from: its file, ``inline``, ``default`` or ``none``."""
+    """Where the mapping came from: its file, ``inline``, ``default``, ``none``, or ``api``
+    (a change made through the API)."""
     kinds: list[str]
     resources: int
 
 
 def validate_integrations(
-    config: LoadedConfig, indexes: list[int]
+    config: LoadedConfig, indexes: list[int],
+    in_effect: Mapping[int, IntegrationSettings] | None = None,
 ) -> tuple[list[ValidatedIntegration], list[ConfigProblem]]:
     """Build each selected integration (type, config, mapping) without opening its catalog;
-    every problem of every integration is returned, none is raised."""
+    every problem of every integration is returned, none is raised. ``in_effect`` gives the
+    settings of those changed through the API (their mapping is then ``api`` if changed)."""
     valid: list[ValidatedIntegration] = []
     problems: list[ConfigProblem] = []
     catalog = MemoryCatalog()  # never used: validation reads and writes nothing
     for index in indexes:
-        item = config.settings.integrations[index]
+        file_item = config.settings.integrations[index]
+        item = (in_effect or {}).get(index, file_item)
         try:
-            ocean = build_ocean(config, index, catalog)
+            ocean = build_ocean_for(item, config, index, catalog)
         except ConfigError as exc:
             problems.extend(_located(p, str(config.path)) for p in exc.problems)
             continue
-        if item.mapping is None:
+        if item.mapping != file_item.mapping:
+            origin = "api"
+        elif item.mapping is None:
             origin = "default" if ocean.integration.get_default_mapping() else "none"
         else:
             origin = "inline" if isinstance(item.mapping, dict) else item.mapping

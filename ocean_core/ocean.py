@@ -18,6 +18,8 @@ from ocean_core._signal import ChangeSignal
 from ocean_core._threshold import decide_deletion_threshold
 from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.catalog import Catalog
+from ocean_core.dry_run import DryRunReport
+from ocean_core.engine._dry_run import DryRun
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
 from ocean_core.engine._run import ResyncRun
@@ -271,6 +273,17 @@ class Ocean:
             record = await self._make_run(ticket, Trigger(trigger), plan_only, mode).execute()
             self._tell(record)
             return record
+
+    async def dry_run(self) -> DryRunReport:
+        """Fetch and map every kind as a resync would, compare with the catalog, and report
+        per kind what a run would create, change (with a field-level diff of a sample),
+        leave unchanged and delete, with the delete phase's guards; write nothing.
+
+        No generation is bumped and no run is aborted or recorded; no runner lock is needed,
+        so it may run beside this integration's runner, in this process or another.
+        """
+        return await DryRun(self.integration, self.catalog, self.plan, self.integration_id,
+                            self.deletion_threshold).execute()
 
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""

@@ -11,6 +11,8 @@ from ocean_core._types import ResyncStatus, RunMode, Trigger
 
 MAX_ERROR_SAMPLES = 5
 """Per kind, the number of error details kept in a run record (the count is always exact)."""
+MAX_DELETED_SAMPLES = 20
+"""The keys of deleted entities a run record names (``deleted`` is always the exact count)."""
 
 
 class ErrorStage(StrEnum):
@@ -26,11 +28,22 @@ class ErrorStage(StrEnum):
 
 
 class ErrorDetail(BaseModel):
-    """One error of a kind, with the offending item when there is one (shortened)."""
+    """One error of a kind, with the offending item when there is one (as JSON, shortened),
+    and for a fetch error the traceback of where the fetcher raised (shortened from the top,
+    so the innermost frames stay)."""
 
     stage: ErrorStage
     message: str
     item: str | None = None
+    traceback: str | None = None
+
+
+class EntityRef(BaseModel):
+    """Which entity: its key within the integration, and its kind."""
+
+    blueprint: str
+    identifier: str
+    kind: str | None = None
 
 
 class KindStats(BaseModel):
@@ -71,10 +84,14 @@ class KindStats(BaseModel):
     deleted: int = 0
     cursor_nulls: int = 0
 
-    def add_error(self, stage: ErrorStage, message: str, item: str | None = None) -> None:
+    def add_error(
+        self, stage: ErrorStage, message: str, item: str | None = None,
+        traceback: str | None = None,
+    ) -> None:
         self.errors += 1
         if len(self.error_details) < MAX_ERROR_SAMPLES:
-            self.error_details.append(ErrorDetail(stage=stage, message=message, item=item))
+            self.error_details.append(
+                ErrorDetail(stage=stage, message=message, item=item, traceback=traceback))
 
 
 class RunRecord(BaseModel):
@@ -84,11 +101,13 @@ class RunRecord(BaseModel):
 
     ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many entities the run
     deleted: those its kinds reported gone (``Deleted`` batches, per kind in
-    ``KindStats.deleted``) and, in a full run, the stale ones of its delete phase; when the
-    delete phase deleted nothing because it was skipped, ``delete_skipped_reason`` says why.
-    ``kept`` is how many stale entities its delete step kept because a live change newer
+    ``KindStats.deleted``) and, in a full run, the stale ones of its delete phase;
+    ``deleted_sample`` names some of the stale ones (``MAX_DELETED_SAMPLES`` at most). When
+    the delete phase deleted nothing because it was skipped, ``delete_skipped_reason`` says
+    why. ``kept`` is how many stale entities its delete step kept because a live change newer
     than the run upserted them (rule 8). ``mode`` says whether the run was ``full`` or
-    ``incremental`` (which never sweeps).
+    ``incremental`` (which never sweeps). ``error`` is what broke the run itself (not a kind),
+    with its ``error_traceback``.
     """
 
     id: str
@@ -102,9 +121,11 @@ class RunRecord(BaseModel):
     kinds: dict[str, KindStats] = Field(default_factory=dict)
     deleted: int = 0
     kept: int = 0
+    deleted_sample: list[EntityRef] = Field(default_factory=list)
     would_delete: int | None = None
     delete_skipped_reason: str | None = None
     error: str | None = None
+    error_traceback: str | None = None
 
     @property
     def errors(self) -> int:

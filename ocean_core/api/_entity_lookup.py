@@ -2,10 +2,8 @@
 blueprints, and the entities an entity's relations point at.
 
 The catalog protocol lists entities in key order (integration, blueprint, identifier, by code
-point in every catalog) after a given key. An exact lookup is then one index seek: list one
-entity after a key just below the one asked for. No string lies just below another, so
-"just below" is the previous last character followed by ``_TOP``, a run of the highest code
-point that no real identifier or blueprint starts with.
+point in every catalog) after a given key: an exact lookup is one index seek
+(``ocean_core._entity_seek``), and a skip scan over blueprints one seek per blueprint.
 
 A mapping's relation names the related entity by identifier only (the target blueprint is part
 of a Port blueprint's schema, which the catalog does not hold). A relation value is resolved
@@ -19,34 +17,14 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocean_core._entity_seek import TOP, find_entity
 from ocean_core.catalog import Catalog, EntityKey
 from ocean_core.entity import Entity
 
-_TOP = "\U0010ffff" * 8
+__all__ = ["MAX_TARGETS", "Resolver", "blueprints_of", "find_entity"]
 
 MAX_TARGETS = 100
 """Relation identifiers looked up per entity; the rest are counted as unchecked."""
-
-
-def _just_below(text: str) -> str:
-    """A string below ``text`` with no practical string between them (see module doc)."""
-    head, last = text[:-1], ord(text[-1])
-    if last <= 1:
-        # Only strings holding NUL lie between ``head`` and ``text``, and no catalog stores
-        # NUL; nor may a key sent to one hold it (PostgreSQL refuses the query).
-        return head
-    previous = last - 1
-    if 0xD800 <= previous <= 0xDFFF:  # surrogates cannot be stored: step over them
-        previous = 0xD7FF
-    return head + chr(previous) + _TOP
-
-
-async def find_entity(catalog: Catalog, key: EntityKey) -> Entity | None:
-    """The entity of ``key``, or None: one keyset seek."""
-    integration_id, blueprint, identifier = key
-    after = (integration_id, blueprint, _just_below(identifier)) if identifier else None
-    found = await catalog.list_entities(integration_id, blueprint=blueprint, after=after, limit=1)
-    return found[0] if found and found[0].identifier == identifier else None
 
 
 async def blueprints_of(catalog: Catalog, integration_id: str) -> list[str]:
@@ -56,7 +34,7 @@ async def blueprints_of(catalog: Catalog, integration_id: str) -> list[str]:
     after: EntityKey | None = None
     while page := await catalog.list_entities(integration_id, after=after, limit=1):
         found.append(page[0].blueprint)
-        after = (integration_id, page[0].blueprint, _TOP)
+        after = (integration_id, page[0].blueprint, TOP)
     return found
 
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Body, Query, Request, Response, status
+from fastapi.responses import JSONResponse
 
+from ocean_core._run_modes import check_mode
 from ocean_core.api._cursor import decode_run_cursor, encode_cursor
 from ocean_core.api._entities import EntityFilters, entity_page
 from ocean_core.api._models import (
@@ -20,6 +22,7 @@ from ocean_core.api._models import (
 )
 from ocean_core.api._requests import accepted, run_url, service_of
 from ocean_core.api._views import detail_view, handle_view, state_view
+from ocean_core.dry_run import DryRunReport
 from ocean_core.results import ResyncResult
 from ocean_core.service import IntegrationChange
 
@@ -59,21 +62,43 @@ async def patch_integration(
     return await accepted(request, response, integration_id, ticket)
 
 
-@router.post(
-    "/integrations/{integration_id}/resync", response_model=RunHandle,
+@router.delete(
+    "/integrations/{integration_id}/changes", response_model=RunHandle,
     status_code=status.HTTP_202_ACCEPTED,
+)
+async def discard_changes(request: Request, response: Response, integration_id: str
+                          ) -> RunHandle:
+    """Discard the changes made through `PATCH`: the config file's settings apply again (here
+    and at every start), then a resync starts (trigger `config` if the config or mapping in
+    effect changed, else `api`), as after a `PATCH`."""
+    ticket = await service_of(request).discard_changes(integration_id)
+    return await accepted(request, response, integration_id, ticket)
+
+
+@router.post(
+    "/integrations/{integration_id}/resync", response_model=None,
+    status_code=status.HTTP_202_ACCEPTED,
+    responses={202: {"model": RunHandle, "description": "The run's handle."},
+               200: {"model": DryRunReport, "description": "With `dry_run`: the report."}},
 )
 async def resync_integration(
     request: Request, response: Response, integration_id: str,
     body: Annotated[ResyncRequest | None, Body()] = None,
-) -> RunHandle:
+) -> RunHandle | JSONResponse:
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
     `{"incremental": true}` asks for an incremental run (only the kinds with a cursor, from
     their committed cursors, no sweep); it runs full when it replaces or aborts a full run.
-    Returns the run's id and generation; follow `url` (or the Location header) to its end."""
+    Returns the run's id and generation; follow `url` (or the Location header) to its end.
+    With `{"dry_run": true}`: nothing is triggered, aborted, written or recorded; the answer
+    (200) is the report of what a full run would do now, once every kind is fetched and
+    mapped (it cannot be incremental: 422)."""
     body = body or ResyncRequest()
-    ticket = await service_of(request).trigger(integration_id, body.trigger,
-                                               incremental=body.incremental)
+    service = service_of(request)
+    if body.dry_run:
+        check_mode(True, body.incremental)
+        report = await service.dry_run(integration_id)
+        return JSONResponse(report.model_dump(mode="json"), status_code=status.HTTP_200_OK)
+    ticket = await service.trigger(integration_id, body.trigger, incremental=body.incremental)
     return await accepted(request, response, integration_id, ticket)
 
 

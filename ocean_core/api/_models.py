@@ -53,6 +53,15 @@ class PendingRun(BaseModel):
     generation: int
 
 
+class ApiChangesOut(BaseModel):
+    """What the changes made through the API (``PATCH``) override in the config file."""
+
+    changed_at: datetime | None = Field(description="When the newest change was made.")
+    settings: list[str] = Field(
+        description='Each setting changed: "name", "mapping", "config.kinds.team" (no value).'
+    )
+
+
 class IntegrationState(BaseModel):
     """What an operator needs to know about one integration, right now."""
 
@@ -77,6 +86,10 @@ class IntegrationState(BaseModel):
     last_started_at: datetime | None
     last_ended_at: datetime | None
     changed_through_api: bool
+    api_changes: ApiChangesOut | None = Field(
+        default=None, description="What the API's changes override in the config file, and"
+        " since when; null when the file's settings apply. `DELETE .../changes` discards them.",
+    )
     catalog_error: str | None = Field(
         default=None,
         description="Why the catalog refused to record the last trigger or change (answered"
@@ -116,12 +129,21 @@ class EntityOut(BaseModel):
 class ResyncRequest(BaseModel):
     """Optional body of ``POST .../resync``: who asks (recorded as the run's trigger), and
     whether the run is incremental (rule 9: only the kinds with a cursor, from their cursors,
-    no sweep)."""
+    no sweep), and whether to only report what a run would do (``dry_run``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     trigger: Literal["api", "cli", "sdk"] = "api"
-    incremental: bool = False
+    incremental: bool = Field(
+        default=False, description="An incremental run (rule 9): only the kinds with a"
+        " cursor, each from its committed cursor, no sweep; full when it replaces or aborts"
+        " a full run. With dry_run: what an incremental run would do.",
+    )
+    dry_run: bool = Field(
+        default=False, description="Fetch and map, write nothing, and answer 200 with the"
+        " report of what a run would create, change, leave unchanged and delete, with the"
+        " guards' verdicts; no generation, no run, nothing recorded.",
+    )
 
 
 class IntegrationPatch(BaseModel):

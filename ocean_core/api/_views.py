@@ -7,6 +7,7 @@ from typing import Any
 
 from ocean_core._interval import format_interval
 from ocean_core.api._models import (
+    ApiChangesOut,
     CursorState,
     IntegrationDetail,
     IntegrationState,
@@ -49,6 +50,9 @@ def _state_fields(state: IntegrationSnapshot) -> dict[str, Any]:
         "last_started_at": state.last_started_at,
         "last_ended_at": state.last_ended_at,
         "changed_through_api": state.changed_through_api,
+        "api_changes": ApiChangesOut(
+            changed_at=state.api_changes.changed_at, settings=list(state.api_changes.settings),
+        ) if state.api_changes is not None else None,
         "catalog_error": state.catalog_error,
     }
 

@@ -48,9 +48,14 @@ class LocalRunnerLocks:
 
 
 class FileRunnerLocks:
-    """One lock file per integration in ``<database>-locks/`` beside the database."""
+    """One lock file per integration in ``<database>-locks/`` beside the database file.
+
+    The path is resolved first (symlinks, ``..``, the working directory), so every name of one
+    file leads to one lock folder: a runner reaching the database through a symlink cannot run
+    beside the runner that uses its real name."""
 
     def __init__(self, database: Path) -> None:
+        database = database.resolve()
         self.folder = database.with_name(database.name + "-locks")
         self._held: set[str] = set()
 

@@ -23,6 +23,7 @@ from ocean_core.catalog._memory_inbox import MemoryInbox
 from ocean_core.catalog._memory_kbs import MemoryKnowledgeBases
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.catalog._types import (
+    DELETED_SAMPLE,
     CursorCommit,
     DeleteOutcome,
     EntityKey,
@@ -256,9 +257,11 @@ class MemoryCatalog(MemoryKnowledgeBases, OneProcessRunners):
         too_many = threshold_reason(len(stale), total, threshold)
         if too_many is not None or dry_run:
             return DeleteOutcome(0, len(stale), total, skipped_reason=too_many, kept=kept)
+        sample = tuple((key[1], key[2], self._entities[key].kind)
+                       for key in stale[:DELETED_SAMPLE])
         for key in stale:
             del self._entities[key]
-        return DeleteOutcome(len(stale), len(stale), total, kept=kept)
+        return DeleteOutcome(len(stale), len(stale), total, kept=kept, deleted_sample=sample)
 
     async def stale_entities(
         self, integration_id: str, generation: int, limit: int = 100

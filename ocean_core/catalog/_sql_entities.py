@@ -15,7 +15,7 @@ from ocean_core.catalog._entity_filters import integration_id_list, key_after, l
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._rows import decode
 from ocean_core.catalog._sql_dialect import Tx
-from ocean_core.catalog._types import DeleteOutcome, EntityKey
+from ocean_core.catalog._types import DELETED_SAMPLE, DeleteOutcome, EntityKey
 from ocean_core.entity import Entity
 
 ENTITY_COLUMNS = "blueprint, identifier, title, team, icon, properties, relations"
@@ -37,6 +37,10 @@ STALE = (
     f"SELECT {ENTITY_COLUMNS}, kind FROM entities WHERE {STALE_WHERE}"
     " ORDER BY blueprint, identifier LIMIT ?"
 )
+STALE_KEYS = (
+    f"SELECT blueprint, identifier, kind FROM entities WHERE {STALE_WHERE}"
+    " ORDER BY blueprint, identifier LIMIT ?"
+)
 
 # With live changes newer than the run (rule 8): what they upserted is kept; kept members of
 # pages about to go lose their page first, so they are stale to the next run that misses them.
@@ -44,6 +48,10 @@ UNSTAMPED = " AND (live_seq IS NULL OR live_seq <= ?)"
 COUNT_KEPT = COUNT_STALE + " AND live_seq > ?"
 COUNT_STALE_UNSTAMPED = COUNT_STALE + UNSTAMPED
 DELETE_STALE_UNSTAMPED = DELETE_STALE + UNSTAMPED
+STALE_KEYS_UNSTAMPED = (
+    f"SELECT blueprint, identifier, kind FROM entities WHERE {STALE_WHERE}{UNSTAMPED}"
+    " ORDER BY blueprint, identifier LIMIT ?"
+)
 DETACH_FROM_UNSEEN = (
     "UPDATE entities SET page_id = NULL WHERE page_id IN"
     " (SELECT id FROM pages WHERE integration_id = ? AND seen_generation <> ?)"
@@ -90,11 +98,15 @@ def delete_stale(
     too_many = threshold_reason(stale, total, threshold)
     if too_many is not None or dry_run:
         return DeleteOutcome(0, stale, total, skipped_reason=too_many, kept=kept)
+    # The keys of the first few, read in this transaction: the ones the delete removes.
+    keys = STALE_KEYS if delete is DELETE_STALE else STALE_KEYS_UNSTAMPED
+    rows = tx.execute(keys, (*args, DELETED_SAMPLE)).fetchall()
+    sample = tuple((str(row[0]), str(row[1]), row[2]) for row in rows)
     deleted = tx.execute(delete, args).rowcount
     if kept:  # a kept entity must not point at a page that is gone
         tx.execute(DETACH_FROM_UNSEEN, (integration_id, generation))
     tx.execute(DELETE_UNSEEN_PAGES, (integration_id, generation))
-    return DeleteOutcome(deleted, stale, total, kept=kept)
+    return DeleteOutcome(deleted, stale, total, kept=kept, deleted_sample=sample)
 
 
 def list_entities(

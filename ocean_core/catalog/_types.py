@@ -57,6 +57,13 @@ class DeleteOutcome:
     superseded: bool = False
     kept: int = 0
     """Stale entities not deleted because a live change newer than the run touched them."""
+    deleted_sample: tuple[tuple[str, str, str | None], ...] = ()
+    """``(blueprint, identifier, kind)`` of the first deleted entities in key order,
+    ``DELETED_SAMPLE`` at most, read in the delete's own transaction (a run names them)."""
+
+
+DELETED_SAMPLE = 20
+"""How many deleted entities a delete step names (``DeleteOutcome.deleted_sample``)."""
 
 
 @dataclass(frozen=True)

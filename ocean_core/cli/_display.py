@@ -10,7 +10,7 @@ from rich.text import Text
 
 from ocean_core._types import ResyncStatus, RunMode
 from ocean_core.entity import Entity
-from ocean_core.results import ResyncResult
+from ocean_core.results import EntityRef, ResyncResult
 
 _STATUS_STYLE = {
     ResyncStatus.SUCCEEDED: "green",
@@ -70,6 +70,8 @@ def summary(run: ResyncResult) -> Group:
     )
     lines: list[Table | Text] = [head, kinds_table(run), *_cursor_lines(run)]
     deleted = Text(f"deleted: {run.deleted:,}")
+    if run.deleted_sample:
+        deleted.append(f" ({refs(run.deleted_sample, run.deleted)})")
     if run.delete_skipped_reason:
         deleted.append(f" (delete phase skipped: {run.delete_skipped_reason})", style="yellow")
     lines.append(deleted)
@@ -93,6 +95,13 @@ def _cursor_lines(run: ResyncResult) -> list[Text]:
             committed = "none" if stats.cursor is None else str(stats.cursor)
             lines.append(Text(f"  {name}: fetched {since}; cursor committed: {committed}"))
     return lines
+
+
+def refs(sample: Sequence[EntityRef], count: int) -> str:
+    """``service/service-10, service/service-11 and 3 more``: a sample of keys, and the rest."""
+    shown = ", ".join(f"{ref.blueprint}/{ref.identifier}" for ref in sample)
+    more = count - len(sample)
+    return f"{shown} and {more:,} more" if more > 0 else shown
 
 
 def entities_table(entities: Sequence[Entity]) -> Table:

@@ -6,14 +6,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
-from ocean_core.cli._console import error
-from ocean_core.errors import ConfigError
 from ocean_core.scaffold import Names, Scaffold, Template, check_name, scaffold
-
-out = Console()
 
 
 def new(
@@ -34,6 +28,11 @@ def new(
     )] = Template.HTTP,
 ) -> None:
     """Scaffold a new integration package, with tests that pass from the start."""
+    from rich.text import Text  # not at the top: `ocean --help` imports this module
+
+    from ocean_core.cli._console import error, out
+    from ocean_core.errors import ConfigError
+
     try:
         names = check_name(name)
         made = scaffold(names, directory / name, force=force, template=template)

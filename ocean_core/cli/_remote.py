@@ -10,8 +10,9 @@ from contextlib import contextmanager
 from rich.live import Live
 
 from ocean_core._types import ResyncStatus
-from ocean_core.cli import _display
+from ocean_core.cli import _display, _display_dry
 from ocean_core.cli._console import err, out, run_async
+from ocean_core.dry_run import DryRunReport
 from ocean_core.errors import ConfigError, OceanError, Transient
 from ocean_core.results import ResyncResult
 from ocean_core.sdk import APIConnectionError, APIStatusError, APITimeoutError
@@ -29,7 +30,7 @@ class ApiUnreachable(OceanError, Transient):
 
 
 @contextmanager
-def _translated(url: str) -> Iterator[None]:
+def translated(url: str) -> Iterator[None]:
     """The SDK's errors as the CLI reports them: a server that cannot be reached is its own
     error (exit 1); an error answer (a wrong token, an unknown integration) is a usage error
     naming ``--api`` (exit 2)."""
@@ -48,7 +49,7 @@ async def trigger_all(
 ) -> list[Run]:
     """Trigger a resync of each integration of the server (or of one) at once, so that they
     run in parallel; their handles, in the server's config order."""
-    with _translated(client.settings.url):
+    with translated(client.settings.url):
         if integration is not None:
             chosen = [await Integration.get(integration, client=client)]
         else:
@@ -59,7 +60,7 @@ async def trigger_all(
 async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> ResyncResult:
     """Wait for the run to end (following ``superseded_by``) and return its record; ``live``
     shows its progress on stderr meanwhile."""
-    with _translated(client.settings.url):
+    with translated(client.settings.url):
         if not live:
             await run.wait(client=client)
         else:
@@ -99,3 +100,27 @@ def resync_remote(
     elif as_json:
         out.print_json(json.dumps([r.model_dump(mode="json") for r in records]))
     return all(r.status is ResyncStatus.SUCCEEDED for r in records)
+
+
+def dry_run_remote(url: str, token: str | None, integration: str | None, as_json: bool) -> bool:
+    """``ocean resync --api URL --dry-run``: the server's report of what a run of each
+    integration (or of one) would do now; whether each would succeed."""
+    async def work() -> list[DryRunReport]:
+        async with AsyncClient(url, token) as client:
+            with translated(client.settings.url):
+                if integration is not None:
+                    chosen = [await Integration.get(integration, client=client)]
+                else:
+                    chosen = await Integration.list(client=client)
+                reports = []
+                for one in chosen:
+                    report = await one.dry_run(client=client)
+                    if not as_json:
+                        out.print(_display_dry.report(report))
+                    reports.append(report)
+                return reports
+
+    reports = run_async(work)
+    if as_json:
+        out.print_json(json.dumps([r.model_dump(mode="json") for r in reports]))
+    return all(r.outcome is ResyncStatus.SUCCEEDED for r in reports)

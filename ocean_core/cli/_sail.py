@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
 from collections.abc import Iterator
 from contextlib import contextmanager
-from types import FrameType
 from typing import Any
 
 import anyio
@@ -16,6 +14,7 @@ from loguru import logger
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from ocean_core.api import create_app
+from ocean_core.cli._signals import SIGNALS, exit_now, exit_on_the_next, single
 from ocean_core.config import LoadedConfig
 from ocean_core.errors import OceanError
 from ocean_core.service import OceanService
@@ -78,10 +77,7 @@ async def sail(config: LoadedConfig, host: str | None, port: int | None) -> None
     try:
         await _sail(config, host, port)
     except BaseExceptionGroup as group:  # one error (a runner lock taken, say): raise it bare
-        error: BaseException = group
-        while isinstance(error, BaseExceptionGroup) and len(error.exceptions) == 1:
-            error = error.exceptions[0]
-        raise error from None
+        raise single(group) from None
     logger.info("stopped")
 
 
@@ -119,26 +115,12 @@ async def _serve(server: uvicorn.Server, stop: anyio.Event, served: anyio.Event)
 
 
 async def _watch_signals(server: uvicorn.Server, stop: anyio.Event) -> None:
-    with anyio.open_signal_receiver(signal.SIGTERM, signal.SIGINT) as signals:
+    with anyio.open_signal_receiver(*SIGNALS) as signals:
         async for received in signals:
             if stop.is_set():  # came in before the handler below was in place
-                _exit_now(received, None)
-            # From now on a signal ends the process in its handler: even if the event loop
-            # is held (a fetcher that blocks, or ignores its cancellation), the second
-            # signal does not wait for the drain.
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                signal.signal(sig, _exit_now)
+                exit_now(received, None)
+            exit_on_the_next()
             logger.info("{}: shutting down (a second signal exits at once)",
                         signal.Signals(received).name)
             stop.set()
             server.should_exit = True
-
-
-def _exit_now(received: int, _: FrameType | None) -> None:
-    """The second signal: exit at once with 128 + its number (143 for SIGTERM, 130 for
-    SIGINT), as a process killed by it; the runs in flight stay ``running`` and the next start
-    records them ``interrupted``, as after any crash (nothing is half-written)."""
-    name = signal.Signals(received).name
-    # os.write, not the logger or sys.stderr: the handler may interrupt either mid-write.
-    os.write(2, f"{name} again: exiting now, without waiting for the runs to stop\n".encode())
-    os._exit(128 + received)

@@ -27,9 +27,9 @@ kept for the kind's end (``Dropped``).
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Sequence
+from collections.abc import Sequence
 from contextlib import aclosing
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import anyio
@@ -40,17 +40,26 @@ from ocean_core._types import RunMode
 from ocean_core.catalog import EntityRow, PageOutcome, PageProgress, ResyncStore
 from ocean_core.catalog._types import CursorCommit
 from ocean_core.engine._cursor import KindCursor
+from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._page_write import PageWrite
 from ocean_core.engine._plan import KindStep
-from ocean_core.engine._prepare import Prepared, prepare
+from ocean_core.engine._prepare import Prepared
 from ocean_core.engine._removals import Dropped, deleted_keys, dropped_keys
-from ocean_core.entity import Entity
 from ocean_core.errors import CatalogError
 from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
 
 PAGE_SIZE = 1000
 """Largest page written in one transaction; a bigger fetched batch is split."""
+LOGGED_ITEM_ERRORS = 5
+"""Item errors of a kind logged one by one in each run; the rest only counted, in one line at
+the end of the kind (a million bad items must not mean a million log lines)."""
+
+
+def empty_kind_message(kind: str, had: int) -> str:
+    """The empty-kind guard's error: ``kind`` returned nothing, the catalog holds ``had``."""
+    return (f"empty-kind guard: kind {kind!r} returned no entities but the catalog holds"
+            f" {had}; declare @kind({kind!r}, may_be_empty=True) if that is expected")
 
 
 @dataclass
@@ -75,6 +84,7 @@ class KindRun:
     """A plan: ``Deleted`` batches are counted, not applied, and no cursor is committed."""
     dropped: Dropped | None = None
     """Incremental runs of a resource with a selector: keys the selector now drops."""
+    item_errors: int = field(default=0, init=False)
 
     @property
     def kind(self) -> str:
@@ -90,11 +100,16 @@ class KindRun:
             if len(group.exceptions) == 1:
                 raise group.exceptions[0] from None
             raise
+        finally:
+            if self.item_errors > LOGGED_ITEM_ERRORS:
+                logger.warning("kind {}: {} item errors in all, the first {} logged",
+                               self.kind, self.item_errors, LOGGED_ITEM_ERRORS)
 
     async def _run(self) -> int:
         seq = self.first_seq
         overlap = self.catalog.capabilities.overlapped_writes
-        async with anyio.create_task_group() as writes, aclosing(self._batches()) as batches:
+        batches_of = fetched_batches(self.integration, self.step.spec, self.request, self.stats)
+        async with anyio.create_task_group() as writes, aclosing(batches_of) as batches:
             in_flight: PageWrite | None = None
             async for batch in batches:
                 if isinstance(batch, Deleted):
@@ -107,7 +122,8 @@ class KindRun:
                 for start in range(0, max(len(batch), 1), PAGE_SIZE):
                     if in_flight is not None:
                         await in_flight.handed_over_or_done()
-                    done = await self._prepare_page(batch[start : start + PAGE_SIZE])
+                    done = await prepare_page(batch[start : start + PAGE_SIZE],
+                                              self.step.resource, self.kind, self._observe)
                     self._count(done)
                     commit = self._page_cursor()
                     if in_flight is not None and not await in_flight.settled():
@@ -126,71 +142,28 @@ class KindRun:
             await self._guard_empty()
         return seq
 
-    async def _batches(self) -> AsyncGenerator[Sequence[Any] | Deleted, None]:
-        """The fetcher's batches; a failure of the fetcher is recorded and ends the kind."""
-        batches = self.integration.fetch_batches(self.step.spec, self.request)
-        try:
-            while True:
-                try:
-                    batch = await anext(batches)
-                except StopAsyncIteration:
-                    return
-                except anyio.get_cancelled_exc_class():
-                    raise
-                except BaseException as exc:  # integration code: any failure ends this kind
-                    # only; even SystemExit or KeyboardInterrupt, which would otherwise end
-                    # the whole process (every integration of `ocean sail` with it)
-                    self._fetch_failed(f"{type(exc).__name__}: {exc}")
-                    return
-                if not isinstance(batch, list | tuple | Deleted):
-                    self._fetch_failed(
-                        f"the fetcher of kind {self.kind!r} must yield lists of items, got"
-                        f" {type(batch).__name__} (a list, a tuple or a Deleted batch)"
-                    )
-                    return
-                self.stats.fetched += len(batch)
-                self.stats.pages += 1
-                yield batch
-        finally:
-            # Close the generator now, cancelled or not, so its own cleanup runs in this run.
-            close = getattr(batches, "aclose", None)
-            if close is not None:
-                with anyio.CancelScope(shield=True):
-                    await close()
-
-    def _fetch_failed(self, message: str) -> None:
-        self.stats.add_error(ErrorStage.FETCH, message)
-        logger.warning("kind {} fetch failed: {}", self.kind, message)
-
-    async def _prepare_page(self, page: Sequence[Any]) -> Prepared:
-        resource = self.step.resource
-        if resource is None or resource.fast is not None or (
-            page and isinstance(page[0], Entity)
-        ):
-            # Encoding entities, or mapping them on the fast path, takes a few ms a page:
-            # cheaper here than a thread hop. Only jq mapping, which can take far longer,
-            # goes to a worker thread.
-            return self._prepare(page)
-        return await anyio.to_thread.run_sync(self._prepare, page)
-
-    def _prepare(self, page: Sequence[Any]) -> Prepared:
-        """Map and encode a page; observe its cursor values; note the keys its selector now
-        drops (incremental runs). One page at a time, in whichever thread maps it."""
-        done = prepare(page, self.step.resource, self.kind)
+    def _observe(self, page: Sequence[Any]) -> None:
+        """Observe a raw page's cursor values; note the keys its selector now drops
+        (incremental runs). In whichever thread maps the page, after it is mapped."""
         if self.cursor is not None:
             self.cursor.observe(page)
         if self.dropped is not None and self.step.resource is not None:
             self.dropped.drop(dropped_keys(page, self.step.resource).keys)
-        return done
 
     def _count(self, done: Prepared) -> None:
         self.stats.filtered += done.filtered
-        for message, item in done.errors:
-            self.stats.add_error(ErrorStage.MAP, message, item)
+        self._item_errors(ErrorStage.MAP, done.errors)
         if self.cursor is not None:
             self.stats.cursor_nulls = self.cursor.nulls
-            for message, item in self.cursor.take_errors():
-                self.stats.add_error(ErrorStage.CURSOR, message, item)
+            self._item_errors(ErrorStage.CURSOR, self.cursor.take_errors())
+
+    def _item_errors(self, stage: ErrorStage, errors: list[tuple[str, str]]) -> None:
+        """Record item errors; log the first ``LOGGED_ITEM_ERRORS`` of the kind."""
+        for message, item in errors:
+            self.stats.add_error(stage, message, item)
+            self.item_errors += 1
+            if self.item_errors <= LOGGED_ITEM_ERRORS:
+                logger.warning("kind {} item error: {} (item: {})", self.kind, message, item)
 
     def _page_cursor(self) -> CursorCommit | None:
         """The cursor an ordered kind commits with the page just prepared: while the kind has
@@ -274,9 +247,4 @@ class KindRun:
             return
         had = await self.catalog.count_entities(self.integration_id, self.kind)
         if had:
-            self.stats.add_error(
-                ErrorStage.GUARD,
-                f"empty-kind guard: kind {self.kind!r} returned no entities but the catalog"
-                f" holds {had}; declare @kind({self.kind!r}, may_be_empty=True) if that is"
-                " expected",
-            )
+            self.stats.add_error(ErrorStage.GUARD, empty_kind_message(self.kind, had))

@@ -6,9 +6,12 @@ never silently dropped (unlike Port Ocean, a null identifier is an error).
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+import orjson
 
 from ocean_core.catalog._rows import EncodeError, EntityRow, encode
 from ocean_core.entity import Entity
@@ -31,8 +34,21 @@ class ItemError(ValueError):
 
 
 def preview(item: Any) -> str:
-    text = repr(item)
+    """The item as JSON, as the fetcher yielded it (an ``Entity`` as its fields), cut to
+    ``_ITEM_PREVIEW`` characters: what a run record, a log line and the dashboard show. A value
+    JSON cannot hold (a ``Decimal``, ``bytes``) is written as its text; an item orjson cannot
+    write at all (nested too deep) falls back to a bounded ``repr``."""
+    try:
+        text = orjson.dumps(item, default=_as_text, option=orjson.OPT_NON_STR_KEYS).decode()
+    except TypeError:
+        text = reprlib.repr(item)
     return text if len(text) <= _ITEM_PREVIEW else text[:_ITEM_PREVIEW] + "..."
+
+
+def _as_text(value: Any) -> Any:
+    if isinstance(value, Entity):
+        return {name: getattr(value, name) for name in Entity.__slots__}
+    return str(value)
 
 
 def _key_part(value: Any, name: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import traceback
 import uuid
 from datetime import UTC, datetime
 
@@ -24,3 +25,16 @@ def new_run(
         started_at=now(),
     )
 
+
+
+MAX_TRACEBACK = 4000
+"""Characters of a traceback kept in a run record: the end, where the innermost frames and
+the exception are."""
+
+
+def traceback_text(exc: BaseException) -> str:
+    """``exc``'s traceback as text, cut from the top to ``MAX_TRACEBACK`` characters."""
+    text = "".join(traceback.format_exception(exc)).rstrip()
+    if len(text) <= MAX_TRACEBACK:
+        return text
+    return f"… ({len(text) - MAX_TRACEBACK} characters cut)\n" + text[-MAX_TRACEBACK:]

@@ -12,10 +12,11 @@ from ocean_core._run_context import RunContext
 from ocean_core._types import ResyncStatus, RunMode
 from ocean_core.catalog import ResyncStore
 from ocean_core.engine._kinds import KindSequence
+from ocean_core.engine._outcome import log_outcome
 from ocean_core.engine._plan import ResyncPlan
-from ocean_core.engine._records import now
+from ocean_core.engine._records import now, traceback_text
 from ocean_core.integration import Integration
-from ocean_core.results import RunRecord
+from ocean_core.results import EntityRef, RunRecord
 
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between saves of a running record to a shared catalog (live progress elsewhere)."""
@@ -80,17 +81,19 @@ class ResyncRun:
             with anyio.CancelScope(shield=True):
                 self.record.delete_skipped_reason = "aborted: a newer trigger or shutdown"
                 await self._finish(ResyncStatus.ABORTED)
-            logger.info("resync aborted")
+            log_outcome(self.record)
             raise
         except Exception as exc:  # a run always ends recorded, whatever broke
-            logger.exception("resync failed")
             self.record.error = f"{type(exc).__name__}: {exc}"
+            self.record.error_traceback = traceback_text(exc)
             self.record.delete_skipped_reason = self.record.delete_skipped_reason or (
                 f"the run failed: {self.record.error}"
             )
             with anyio.CancelScope(shield=True):
                 await self._finish(ResyncStatus.FAILED)
-        logger.info("resync {}", self.record.status.value)
+            log_outcome(self.record, exc)
+            return self.record
+        log_outcome(self.record)
         return self.record
 
     async def _sync_kinds(self) -> None:
@@ -159,6 +162,10 @@ class ResyncRun:
             )
             return
         self.record.delete_skipped_reason = outcome.skipped_reason
+        self.record.deleted_sample = [
+            EntityRef(blueprint=blueprint, identifier=identifier, kind=kind)
+            for blueprint, identifier, kind in outcome.deleted_sample
+        ]
         self.superseded = outcome.superseded
 
     def _final_status(self) -> ResyncStatus:

@@ -23,7 +23,6 @@ from pathlib import Path, PurePath
 from string import Template as TextTemplate
 
 from ocean_core.errors import ConfigError
-from ocean_core.plugins import installed_types
 
 TEMPLATES = Path(__file__).with_name("templates")
 SUFFIX = ".tmpl"
@@ -110,6 +109,9 @@ def check_name(name: str) -> Names:
 
 def _check_free(names: Names) -> None:
     """Refuse a type name that is taken, or a package that would shadow an importable one."""
+    # Here, not at the top: plugins imports the framework, which `ocean --help` must not.
+    from ocean_core.plugins import installed_types
+
     if names.name in installed_types():
         raise _refuse(names.name, "is already an installed integration type (see `ocean list`)")
     if names.package in sys.stdlib_module_names:

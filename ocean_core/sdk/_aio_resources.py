@@ -7,12 +7,13 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import aclosing
 from functools import partial
 
+from ocean_core.dry_run import DryRunReport
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._async_client import AsyncClient, resolve
-from ocean_core.sdk._models import Asker, IntegrationStatus
+from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -74,6 +75,17 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
         chosen = self._use(client)
         call = calls.trigger(self.id, trigger, incremental=incremental)
         return Run(await chosen.send(call), client or self._client)
+
+    async def dry_run(
+        self, *,
+        timeout: float = DRY_RUN_SECONDS,  # noqa: ASYNC109 - the twin of dry_run; the server's
+        client: AsyncClient | None = None,
+    ) -> DryRunReport:
+        return await self._use(client).send(calls.dry_run(self.id, timeout))
+
+    async def discard_changes(self, *, client: AsyncClient | None = None) -> Run:
+        chosen = self._use(client)
+        return Run(await chosen.send(calls.discard_changes(self.id)), client or self._client)
 
     async def status(self, *, client: AsyncClient | None = None) -> IntegrationStatus:
         self.state = await self._use(client).send(calls.get_integration(self.id))

@@ -11,6 +11,7 @@ from urllib.parse import quote
 import httpx
 from pydantic import TypeAdapter
 
+from ocean_core.dry_run import DryRunReport
 from ocean_core.results import ResyncResult
 from ocean_core.sdk._models import (
     Asker,
@@ -87,6 +88,15 @@ def trigger(
     body: dict[str, Any] = {"trigger": asker, **({"incremental": True} if incremental else {})}
     return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(RunHandle),
                 body=body)
+
+
+def dry_run(integration_id: str, timeout: float) -> Call[DryRunReport]:
+    return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(DryRunReport),
+                body={"dry_run": True}, extra_timeout=timeout)
+
+
+def discard_changes(integration_id: str) -> Call[RunHandle]:
+    return Call("DELETE", f"/api/integrations/{_p(integration_id)}/changes", _as(RunHandle))
 
 
 def runs_page(integration_id: str, limit: int, cursor: str | None) -> Call[Page[ResyncResult]]:

@@ -21,6 +21,8 @@ RunStatus = Literal[
 ]
 Asker = Literal["sdk", "cli", "api"]
 """Who asks for a resync, as its record's ``trigger`` says."""
+DRY_RUN_SECONDS = 300.0
+"""How much longer than a call's usual timeout a dry run may take: it fetches everything."""
 ENDED: frozenset[str] = frozenset({"succeeded", "failed", "aborted", "interrupted"})
 """The statuses of a run that has ended (``superseded`` has not: a newer run covers it)."""
 
@@ -46,6 +48,14 @@ class PendingRun(_Wire):
     generation: int
 
 
+class ApiChangesInfo(_Wire):
+    """What the changes made through the API override in the server's config file."""
+
+    changed_at: datetime | None = None
+    settings: list[str] = []
+    """Each setting changed: ``name``, ``mapping``, ``config.kinds.team`` (never a value)."""
+
+
 class IntegrationStatus(_Wire):
     """An integration's state right now: ``status`` is ``running``, ``pending`` or ``idle``;
     ``current_run`` is the live record of the run in flight, ``last_run`` the newest ended."""
@@ -69,6 +79,8 @@ class IntegrationStatus(_Wire):
     last_started_at: datetime | None = None
     last_ended_at: datetime | None = None
     changed_through_api: bool = False
+    api_changes: ApiChangesInfo | None = None
+    """What the API's changes override in the config file; None when the file applies."""
 
 
 class KnowledgeBaseInfo(_Wire):

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterator
 from functools import partial
 from itertools import islice
 
+from ocean_core.dry_run import DryRunReport
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._client import Client, resolve
-from ocean_core.sdk._models import Asker, IntegrationStatus
+from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -91,6 +92,20 @@ class Integration(_Uses, IntegrationData[Client]):
         chosen = self._use(client)
         call = calls.trigger(self.id, trigger, incremental=incremental)
         return Run(chosen.send(call), client or self._client)
+
+    def dry_run(self, *, timeout: float = DRY_RUN_SECONDS, client: Client | None = None
+                ) -> DryRunReport:
+        """What a resync would do now, per kind: created, changed (with a field-level diff
+        of a sample), unchanged and deleted, with the guards' verdicts; the server fetches and
+        maps everything and writes nothing. Blocks until the report comes (``timeout``
+        seconds more than the client's own)."""
+        return self._use(client).send(calls.dry_run(self.id, timeout))
+
+    def discard_changes(self, *, client: Client | None = None) -> Run:
+        """Discard the changes made through the API (``PATCH``): the server's config file
+        applies again; a resync starts, as after a change (returns at once with its handle)."""
+        chosen = self._use(client)
+        return Run(chosen.send(calls.discard_changes(self.id)), client or self._client)
 
     def status(self, *, client: Client | None = None) -> IntegrationStatus:
         """The integration's state right now (status, generation, current and last run)."""

@@ -17,9 +17,10 @@ import warnings
 from typing import Any
 
 from ocean_core._interval import format_interval, parse_interval
+from ocean_core.service._in_effect import InEffect, discard_api_changes, settings_in_effect
 from ocean_core.service._knowledge_bases import KnowledgeBases
 from ocean_core.service._metrics import ServiceMetrics
-from ocean_core.service._overrides import IntegrationChange
+from ocean_core.service._overrides import ApiChanges, IntegrationChange
 from ocean_core.service._runner import IntegrationRunner
 from ocean_core.service._schedule import Schedule
 from ocean_core.service._service import OceanService
@@ -34,7 +35,9 @@ from ocean_core.service._status import (
 
 __all__ = [
     "ActivityStatus",
+    "ApiChanges",
     "CursorSnapshot",
+    "InEffect",
     "IntegrationChange",
     "IntegrationRunner",
     "IntegrationSnapshot",
@@ -45,8 +48,10 @@ __all__ = [
     "ScheduleSnapshot",
     "ServiceMetrics",
     "TriggeredRun",
+    "discard_api_changes",
     "format_interval",
     "parse_interval",
+    "settings_in_effect",
 ]
 
 

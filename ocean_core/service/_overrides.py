@@ -12,7 +12,7 @@ who edits the file afterwards has the last word, and the stored change is droppe
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -48,6 +48,17 @@ class IntegrationChange:
 
 
 @dataclass(frozen=True)
+class ApiChanges:
+    """What the changes made through the API override in the config file: ``settings`` names
+    each one (``name``, ``mapping``, ``config.kinds.team``; never a value). ``file_changed``:
+    the file was edited since, so the file wins and the next run or start drops them."""
+
+    changed_at: datetime | None
+    settings: tuple[str, ...]
+    file_changed: bool = False
+
+
+@dataclass(frozen=True)
 class Overrides:
     """The API's changes to one integration, as kept in the catalog."""
 
@@ -55,6 +66,18 @@ class Overrides:
     mapping: dict[str, Any] | None = None
     config_patch: dict[str, Any] = field(default_factory=dict)
     """Over the file's config; secrets only as ``${NAME}`` references."""
+    changed_at: datetime | None = None
+    """When the newest of these changes was made (None: no change)."""
+
+    def summary(self, file_item: IntegrationSettings, *, file_changed: bool = False
+                ) -> ApiChanges | None:
+        """What these overrides change of the file's settings, or None when nothing."""
+        names = [name for name, value in (("name", self.name), ("mapping", self.mapping))
+                 if value is not None and value != getattr(file_item, name)]
+        names += [f"config.{path}" for path in _leaf_paths(self.config_patch)]
+        if not names:
+            return None
+        return ApiChanges(self.changed_at, tuple(names), file_changed)
 
     def raw_config(self, file_item: IntegrationSettings) -> dict[str, Any]:
         """The config in effect with the references unresolved (what a new patch merges into)."""
@@ -69,11 +92,13 @@ class Overrides:
             patch = diff_patch(file_item.config, merge_patch(self.raw_config(file_item),
                                                              change.config))
             refuse_plain_secrets(model, patch)
-        return Overrides(
+        made = Overrides(
             name=change.name if change.name is not None else self.name,
             mapping=change.mapping if change.mapping is not None else self.mapping,
-            config_patch=patch,
+            config_patch=patch, changed_at=self.changed_at,
         )
+        # A change that changes nothing keeps its time (and compares equal: nothing stored).
+        return made if made == self else replace(made, changed_at=datetime.now(UTC))
 
     def settings(self, file_item: IntegrationSettings, model: type[BaseModel]
                  ) -> IntegrationSettings:
@@ -106,22 +131,55 @@ def file_digest(item: IntegrationSettings) -> str:
 async def load_overrides(
     catalog: Catalog, item: IntegrationSettings, model: type[BaseModel]
 ) -> Overrides:
-    """The API's stored changes of ``item``, if the file has not moved since (else none)."""
+    """The API's stored changes of ``item``, if the file has not moved since (else none: then
+    they are dropped, logged)."""
+    overrides, file_changed = await read_overrides(catalog, item, model)
+    if not file_changed:
+        return overrides
+    logger.warning(
+        "integration {}: the config file changed after the API change of {}; the file wins",
+        item.id, overrides.changed_at.isoformat() if overrides.changed_at else "unknown",
+    )
+    await catalog.set_state(item.id, STATE_KEY, None)
+    return Overrides()
+
+
+async def read_overrides(
+    catalog: Catalog, item: IntegrationSettings, model: type[BaseModel]
+) -> tuple[Overrides, bool]:
+    """The API's stored changes of ``item`` and whether the file moved since they were made
+    (then they no longer apply); reads only, drops nothing."""
     stored = await catalog.get_state(item.id, STATE_KEY)
     if stored is None:
-        return Overrides()
-    if stored.get("file") != file_digest(item):
-        logger.warning(
-            "integration {}: the config file changed after the API change of {}; the file wins",
-            item.id, stored.get("changed_at"),
-        )
-        await catalog.set_state(item.id, STATE_KEY, None)
-        return Overrides()
+        return Overrides(), False
     values = stored.get("values", {})
     patch = stored.get("config_patch", {})
     if "config" in values:  # kept by an older version: the whole config, as it was then
         patch = _without_plain_secrets(item, model, diff_patch(item.config, values["config"]))
-    return Overrides(values.get("name"), values.get("mapping"), patch)
+    overrides = Overrides(values.get("name"), values.get("mapping"), patch,
+                          _when(stored.get("changed_at")))
+    return overrides, stored.get("file") != file_digest(item)
+
+
+async def discard_overrides(catalog: Catalog, integration_id: str) -> None:
+    """Forget the API's stored changes of an integration: the file's settings apply again."""
+    await catalog.set_state(integration_id, STATE_KEY, None)
+
+
+def _when(text: Any) -> datetime | None:
+    try:
+        return datetime.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
+
+
+def _leaf_paths(patch: dict[str, Any], prefix: str = "") -> list[str]:
+    """``{"kinds": {"team": 5}, "latency": None}`` -> ``["kinds.team", "latency"]``."""
+    paths: list[str] = []
+    for key, value in patch.items():
+        where = f"{prefix}{key}"
+        paths += _leaf_paths(value, f"{where}.") if isinstance(value, dict) and value else [where]
+    return paths
 
 
 async def store_overrides(
@@ -137,7 +195,7 @@ async def store_overrides(
         "file": file_digest(file_item),
         "values": _plain(values),
         "config_patch": _plain(overrides.config_patch),
-        "changed_at": datetime.now(UTC).isoformat(),
+        "changed_at": (overrides.changed_at or datetime.now(UTC)).isoformat(),
     }
     changed = values or overrides.config_patch
     await catalog.set_state(file_item.id, STATE_KEY, state if changed else None)

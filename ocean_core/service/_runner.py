@@ -22,6 +22,7 @@ from ocean_core._signal import ChangeSignal
 from ocean_core._types import Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.config import IntegrationSettings
+from ocean_core.dry_run import DryRunReport
 from ocean_core.errors import CatalogError, NotRunningError, OceanError, RunnerLockedError
 from ocean_core.ocean import Ocean, RunListener, RunTicket
 from ocean_core.plugins import load_type
@@ -304,27 +305,36 @@ class IntegrationRunner:
         Changes of one integration are made one at a time, each over the one before.
         """
         async with self._changing:
-            current = self.settings
             model = type(self.ocean.integration).config_model
-            overrides = self._overrides.then(change, self.file_settings, model)
-            changed = overrides.settings(self.file_settings, model)
-            reconfigured = changed.config != current.config or changed.mapping != current.mapping
-            prepared = (self._setup.builder.reconfiguration(self.index, changed,
-                                                            self.file_settings)
-                        if reconfigured else None)
-            stored = overrides != self._overrides
-            if stored:  # stored before applied: a failed write changes nothing
-                await self._recorded(store_overrides(self._catalog, self.file_settings,
-                                                     overrides))
-            if changed != current:
-                logger.info("integration {}: {} changed through the API", self.id, ", ".join(
-                    name for name in CHANGEABLE
-                    if getattr(changed, name) != getattr(current, name)))
-            self.settings, self._overrides = changed, overrides
-            if prepared is not None:
-                self.ocean.reconfigure(*prepared)
-                trigger = Trigger.CONFIG
-            return await self.trigger(trigger, reload=stored)
+            return await self._apply(
+                self._overrides.then(change, self.file_settings, model), trigger)
+
+    async def discard_changes(self, trigger: Trigger | str = Trigger.API) -> RunTicket:
+        """Forget the changes made through the API, so the config file's settings apply
+        again (here and at every start), then trigger a resync, as a ``PATCH`` does."""
+        async with self._changing:
+            return await self._apply(Overrides(), trigger)
+
+    async def _apply(self, overrides: Overrides, trigger: Trigger | str) -> RunTicket:
+        """Make ``overrides`` the ones in effect: validated, stored, applied, then a resync
+        (trigger ``config`` when the config or mapping in effect changed)."""
+        current = self.settings
+        model = type(self.ocean.integration).config_model
+        changed = overrides.settings(self.file_settings, model)
+        reconfigured = changed.config != current.config or changed.mapping != current.mapping
+        prepared = (self._setup.builder.reconfiguration(self.index, changed, self.file_settings)
+                    if reconfigured else None)
+        stored = overrides != self._overrides
+        if stored:  # stored before applied: a failed write changes nothing
+            await self._recorded(store_overrides(self._catalog, self.file_settings, overrides))
+        if changed != current:
+            logger.info("integration {}: {} changed through the API", self.id, ", ".join(
+                name for name in CHANGEABLE if getattr(changed, name) != getattr(current, name)))
+        self.settings, self._overrides = changed, overrides
+        if prepared is not None:
+            self.ocean.reconfigure(*prepared)
+            trigger = Trigger.CONFIG
+        return await self.trigger(trigger, reload=stored)
 
     # -- reads ------------------------------------------------------------------------------
 
@@ -345,10 +355,16 @@ class IntegrationRunner:
             last_started_at=now_.last_started_at,
             last_ended_at=ended.ended_at if ended else None,
             changed_through_api=settings != self.file_settings,
+            api_changes=self._overrides.summary(self.file_settings),
             kinds=tuple(step.spec.name for step in self.ocean.plan.steps),
             config=self.ocean.integration.config.model_dump(mode="json"),
             mapping=settings.mapping, catalog_error=self._catalog_error,
         )
+
+    async def dry_run(self) -> DryRunReport:
+        """What a resync with the settings in effect would do now; writes nothing, so it
+        runs here even while another process runs the integration."""
+        return await self.ocean.dry_run()
 
     async def run_status(self, run_id: str) -> TriggeredRun:
         """Where a triggered run of this integration stands; ``NotFoundError`` if unknown."""

@@ -16,6 +16,7 @@ from ocean_core._types import Trigger
 from ocean_core.assembly import open_catalog
 from ocean_core.catalog import Catalog
 from ocean_core.config import LoadedConfig, OceanSettings
+from ocean_core.dry_run import DryRunReport
 from ocean_core.errors import NotFoundError, NotRunningError
 from ocean_core.ocean import RunListener, RunTicket
 from ocean_core.results import ResyncResult
@@ -168,6 +169,11 @@ class OceanService:
                 found = await runner.run_status(run_id)
         return found
 
+    async def dry_run(self, integration_id: str) -> DryRunReport:
+        """What a resync of the integration would do now (``Ocean.dry_run``): fetched and
+        mapped with the settings in effect, compared with the catalog, nothing written."""
+        return await self.get(integration_id).dry_run()
+
     # -- triggers ---------------------------------------------------------------------------
 
     async def trigger(
@@ -196,6 +202,13 @@ class OceanService:
         ``mapping.resources[0].kind``.
         """
         return await self.get(integration_id).change(change, trigger)
+
+    async def discard_changes(
+        self, integration_id: str, trigger: Trigger | str = Trigger.API
+    ) -> RunTicket:
+        """Forget the changes made through the API (``change``): the config file's settings
+        apply again, here and at every start; then trigger a resync, as ``change`` does."""
+        return await self.get(integration_id).discard_changes(trigger)
 
     def _on_notice(self, notice: dict[str, Any]) -> None:
         """A trigger another process passed on: to the runner of its integration."""

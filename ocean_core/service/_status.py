@@ -16,6 +16,7 @@ from ocean_core.catalog import Catalog
 from ocean_core.errors import NotFoundError
 from ocean_core.ocean import Ocean, RunTicket
 from ocean_core.results import ResyncResult
+from ocean_core.service._overrides import ApiChanges
 from ocean_core.service._passed_on import PassedOn
 
 ActivityStatus = Literal["running", "pending", "idle"]
@@ -106,6 +107,8 @@ class IntegrationSnapshot:
     ``schedule`` is the one of full resyncs."""
     cursors: tuple[CursorSnapshot, ...] = ()
     """The last committed cursor of each kind that has one, in plan order."""
+    api_changes: ApiChanges | None = None
+    """What the changes made through the API override in the config file, and since when."""
 
     @property
     def next_scheduled_run_at(self) -> datetime | None:

@@ -1,4 +1,5 @@
-"""``ocean resync --plan``: what a clean run would delete, without deleting."""
+"""``ocean resync --plan``, an alias of ``--dry-run``: what a clean run would delete, without
+deleting (nor writing anything else)."""
 
 from __future__ import annotations
 
@@ -37,9 +38,9 @@ def test_plan_json_carries_would_delete(conf: Path) -> None:
 
     assert result.exit_code == 0
     [run] = json_out(result)
-    assert run["status"] == "succeeded"
+    assert run["outcome"] == "succeeded"  # what a real run would end with
     assert run["would_delete"] == 10
-    assert run["deleted"] == 0
+    assert run["kinds"]["service"]["deleted"] == 10
     assert len(_services(config)) == 20
 
 

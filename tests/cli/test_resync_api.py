@@ -184,3 +184,29 @@ def test_a_failing_integration_exits_1(tmp_path: Path, cwd: Path, sail: Start) -
     text = ocean("resync", "--api", process.url, "--token", TOKEN, "-i", "broken", cwd=cwd)
     assert text.returncode == 1
     assert "broken: failed" in " ".join(text.stdout.split())
+
+
+def test_a_dry_run_and_a_config_reset_through_the_api(
+    tmp_path: Path, cwd: Path, sail: Start
+) -> None:
+    config = write_service_config(tmp_path, *quiet(fake("alpha", kinds={"service": 4})))
+    process = sail(config)
+    mapping = {"resources": [{"kind": "service", "selector": {"query": "true"}, "port": {
+        "entity": {"mappings": {"identifier": ".id", "title": '"renamed"',
+                                "blueprint": '"service"'}}}}]}
+    patched = process.client.patch("/api/integrations/alpha", json={"mapping": mapping})
+    assert process.ended(patched.json())["status"] == "succeeded"
+    before = history(process, "alpha")
+
+    dry = ocean("resync", "--api", process.url, "--token", TOKEN, "--dry-run", "--json", cwd=cwd)
+    after_dry = history(process, "alpha")
+    reset = ocean("config", "reset", "alpha", "--api", process.url, "--token", TOKEN, cwd=cwd)
+
+    assert dry.returncode == 0, dry.stderr
+    [report] = json.loads(dry.stdout)
+    assert report["integration_id"] == "alpha" and report["kinds"]["service"]["unchanged"] == 4
+    assert after_dry == before  # the dry run recorded nothing
+    assert reset.returncode == 0, reset.stderr
+    assert "alpha: discarded the API's change (mapping); resync run" in reset.stdout
+    state = process.client.get("/api/integrations/alpha").json()
+    assert state["api_changes"] is None and state["mapping"] is None

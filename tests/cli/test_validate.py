@@ -72,7 +72,7 @@ def test_one_integration_and_json(conf: Path) -> None:
 
     assert ok.exit_code == 0 and json_out(ok) == {"ok": True, "problems": [], "integrations": [
         {"integration_id": "good", "type": "fake", "mapping": "default",
-         "kinds": ["service", "team"], "resources": 2}]}
+         "kinds": ["service", "team"], "resources": 2, "api_changes": None}]}
     assert bad.exit_code == 2
     payload = json_out(bad)
     assert payload["ok"] is False and payload["integrations"] == []

@@ -210,6 +210,13 @@ def test_a_failing_kind_shows_its_error_and_the_skipped_delete_phase(
     expect(run.locator("details")).to_have_attribute("open", "")
     expect(run.locator(".errors")).to_contain_text("injected failure in kind 'team' at batch 0")
     expect(run.locator(".errors")).to_contain_text("team (fetch)")
+    folded = run.locator(".errors .traceback")  # the fetch error's traceback, folded
+    expect(folded.locator("pre")).to_be_hidden()
+    folded.get_by_role("button", name="Traceback").click()
+    expect(folded.locator("pre")).to_contain_text("Traceback (most recent call last)")
+    expect(folded.locator("pre")).to_contain_text("FakeFetchError: injected failure")
+    folded.get_by_role("button", name="Traceback").click()
+    expect(folded.locator("pre")).to_be_hidden()
     expect(run.locator("tr[data-kind='team']")).to_have_class("has-errors")
     expect(run.locator("tr[data-kind='invoice'] td[data-col='fetched']")).to_have_text("30")
     expect(run.locator(".skipped")).to_have_text(

@@ -13,7 +13,7 @@ import pytest
 
 from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import CatalogCapabilities, MemoryCatalog, PageProgress
-from ocean_core.engine import _kind
+from ocean_core.engine import _fetch
 from ocean_core.errors import CatalogError
 from tests.support import Source, identifiers, items, mapping_for
 
@@ -174,13 +174,13 @@ async def test_the_write_in_flight_gets_the_loop_until_it_has_handed_over(
         catalog.events.append(f"fetch {number}")
 
     source.on_batch = on_batch
-    prepare = _kind.prepare
+    prepare = _fetch.prepare  # a page is prepared through the shared fetch module
 
     def recorded(page: Any, *args: Any) -> Any:
         catalog.events.append(f"prepare {len([e for e in catalog.events if 'prepare' in e])}")
         return prepare(page, *args)
 
-    monkeypatch.setattr(_kind, "prepare", recorded)
+    monkeypatch.setattr(_fetch, "prepare", recorded)
     result = await Ocean(source, catalog=catalog, mapping=mapping_for("svc")).resync()
 
     assert result.status is ResyncStatus.SUCCEEDED

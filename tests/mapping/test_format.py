@@ -221,4 +221,4 @@ async def test_per_item_errors_name_resource_kind_and_field() -> None:
     assert messages[2].startswith(
         "mapping resources[0].port.entity.mappings.properties.n: jq error:")
     assert messages[2].endswith('(kind "svc")')
-    assert "'bad'" in (stats.error_details[2].item or "")
+    assert '"bad"' in (stats.error_details[2].item or "")  # the item as JSON

@@ -176,3 +176,12 @@ def test_a_server_that_never_answers_is_a_timeout() -> None:
                 pytest.raises(APITimeoutError) as caught:
             sdk.send(calls.list_kbs())
     assert caught.value.method == "GET" and caught.value.path == "/api/knowledge-bases"
+
+
+def test_the_blocking_dry_run_and_discard_changes(served: SailProcess, client: Client) -> None:
+    integration = Integration.get("box-b", client=client)
+    report = integration.dry_run()  # beside the start run, if it still runs: it writes nothing
+    run = integration.discard_changes().wait(timeout=30)
+    assert report.kinds["file"].created + report.kinds["file"].unchanged == 2
+    assert report.integration_id == "box-b" and report.kinds["file"].deleted == 0
+    assert run.record is not None and run.record.trigger == "api"  # nothing was changed

@@ -54,19 +54,20 @@ def child_env(**more: str) -> dict[str, str]:
     return env
 
 
+_CONTEXT = ("integration_id", "run_id", "generation", "kind")
+
+
 def message(line: Line) -> str:
-    record = line.get("record")
-    return str(record["message"]) if isinstance(record, dict) else ""
+    return str(line.get("message", ""))
 
 
 def extra(line: Line) -> dict[str, Any]:
-    record = line.get("record")
-    found: dict[str, Any] = record.get("extra", {}) if isinstance(record, dict) else {}
-    return found
+    """The context fields of a line (top-level fields of the flat JSON schema)."""
+    return {key: line[key] for key in _CONTEXT if key in line}
 
 
 def log_message(text: str, **fields: Any) -> Predicate:
-    """A line whose message starts with ``text`` and whose ``record.extra`` has ``fields``."""
+    """A line whose message starts with ``text`` and whose context has ``fields``."""
 
     def matches(line: Line) -> bool:
         found = extra(line)

@@ -63,15 +63,13 @@ async def test_every_line_of_a_run_carries_its_identity(
     finally:
         _restore_logging()
     assert run is not None
-    lines = [json.loads(line)["record"] for line in capsys.readouterr().err.splitlines()]
-    of_run = [line for line in lines if line["extra"].get("run_id") == run.id]
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines()]
+    of_run = [line for line in lines if line.get("run_id") == run.id]
     assert len(of_run) >= 3
-    assert all(line["extra"]["integration_id"] == "f" for line in of_run)
-    assert all(line["extra"]["generation"] == run.generation for line in of_run)
-    in_kind = [line for line in of_run if "kind" in line["extra"]]
-    assert [line["extra"]["kind"] for line in in_kind if line["level"]["name"] == "WARNING"] == [
-        "team"
-    ]
+    assert all(line["integration_id"] == "f" for line in of_run)
+    assert all(line["generation"] == run.generation for line in of_run)
+    in_kind = [line for line in of_run if "kind" in line]
+    assert [line["kind"] for line in in_kind if line["level"] == "WARNING"] == ["team"]
     assert any("resync started" in line["message"] for line in of_run)
 
 

@@ -55,7 +55,7 @@ def test_a_second_signal_exits_at_once_while_a_fetcher_blocks_the_drain(
     config = write_config(tmp_path, {"id": "s", "type": STUBBORN})
     process = sail(config)
     holding = process.wait_for(log_message(HOLDING))
-    run_id = holding["record"]["extra"]["run_id"]
+    run_id = holding["run_id"]
     process.send(sig)
     process.wait_for(log_message(f"{sig.name}: shutting down"))
     process.send(sig)
@@ -119,7 +119,7 @@ def test_a_request_head_that_never_completes_is_closed(tmp_path: Path, sail: Sta
                                      "config": {"kinds": {"service": 2}, "latency": 60}},
                           api={"token": "test-token", "read_timeout": 1})
     process = sail(config)
-    blocked = process.wait_for(log_message("resync started"))["record"]["extra"]["run_id"]
+    blocked = process.wait_for(log_message("resync started"))["run_id"]
     with socket.create_connection(("127.0.0.1", process.port), timeout=10) as sock:
         sock.sendall(b"GET /health HTTP/1.1\r\nHost: ocean\r\n")  # and never the rest
         started = time.monotonic()

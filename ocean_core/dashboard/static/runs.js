@@ -77,7 +77,23 @@ function errorList(run) {
   return h("div", { class: "errors" }, h("h4", {}, "Errors"),
     h("ul", {}, errors.map((e) => h("li", {},
       h("strong", {}, e.kind), ` (${e.stage}): `, h("span", { class: "message" }, e.message),
-      e.item ? h("code", {}, e.item) : null))));
+      e.item ? h("code", {}, e.item) : null,
+      traceback(e.traceback)))));
+}
+
+// A fetch error's (or the run's own) traceback, folded: it is long, and only some want it.
+// A button, not a nested <details>: the run's own <details> holds it.
+function traceback(text) {
+  if (!text) return null;
+  const pre = h("pre", { hidden: true }, text);
+  const toggle = h("button", {
+    type: "button", class: "link", "aria-expanded": "false",
+    onclick: () => {
+      pre.hidden = !pre.hidden;
+      toggle.setAttribute("aria-expanded", String(!pre.hidden));
+    },
+  }, "Traceback");
+  return h("div", { class: "traceback" }, toggle, pre);
 }
 
 function runBody(run, live, plan, onShowLive) {
@@ -90,6 +106,7 @@ function runBody(run, live, plan, onShowLive) {
     kindsTable(run, false, plan),
     errorList(run),
     run.error ? h("p", { class: "error-text" }, `Run error: ${run.error}`) : null,
+    traceback(run.error_traceback),
     ENDED.has(run.status) ? h("p", {}, `Deleted ${entities(run.deleted)}.`) : null,
     run.delete_skipped_reason
       ? h("p", { class: "skipped" }, h("strong", {}, "Delete phase skipped: "),
