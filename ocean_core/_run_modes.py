@@ -19,7 +19,9 @@ def triggered_mode(
 
 
 def check_mode(plan_only: bool, incremental: bool) -> None:
-    """A plan shows what a full run's sweep would delete: ``ConfigError`` for both at once."""
+    """A plan (a full run that syncs, then counts what its sweep would delete) cannot be
+    incremental: ``ConfigError`` for both at once. A dry run can (``Ocean.dry_run``)."""
     if plan_only and incremental:
         raise ConfigError.single(
-            "incremental", "a plan shows what a full run would delete: it cannot be incremental")
+            "incremental", "a plan shows what a full run would delete: it cannot be incremental"
+            " (a dry run can: Ocean.dry_run(incremental=True))")

@@ -274,16 +274,20 @@ class Ocean:
             self._tell(record)
             return record
 
-    async def dry_run(self) -> DryRunReport:
+    async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
         """Fetch and map every kind as a resync would, compare with the catalog, and report
         per kind what a run would create, change (with a field-level diff of a sample),
         leave unchanged and delete, with the delete phase's guards; write nothing.
+        ``incremental=True``: as an incremental run would, from the committed cursors; what
+        it would remove and the cursors it would commit are reported, not applied.
 
         No generation is bumped and no run is aborted or recorded; no runner lock is needed,
         so it may run beside this integration's runner, in this process or another.
         """
+        mode = RunMode.INCREMENTAL if incremental else RunMode.FULL
+        cursors = await self.catalog.cursors(self.integration_id) if incremental else {}
         return await DryRun(self.integration, self.catalog, self.plan, self.integration_id,
-                            self.deletion_threshold).execute()
+                            self.deletion_threshold, mode=mode, cursors=cursors).execute()
 
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""

@@ -7,7 +7,6 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Query, Request, Response, status
 from fastapi.responses import JSONResponse
 
-from ocean_core._run_modes import check_mode
 from ocean_core.api._cursor import decode_run_cursor, encode_cursor
 from ocean_core.api._entities import EntityFilters, entity_page
 from ocean_core.api._models import (
@@ -90,13 +89,13 @@ async def resync_integration(
     their committed cursors, no sweep); it runs full when it replaces or aborts a full run.
     Returns the run's id and generation; follow `url` (or the Location header) to its end.
     With `{"dry_run": true}`: nothing is triggered, aborted, written or recorded; the answer
-    (200) is the report of what a full run would do now, once every kind is fetched and
-    mapped (it cannot be incremental: 422)."""
+    (200) is the report of what a run would do now, once every kind is fetched and mapped
+    (with `"incremental": true`, what an incremental run would do: no `Deleted` batch is
+    applied and no cursor committed; the report says what would be)."""
     body = body or ResyncRequest()
     service = service_of(request)
     if body.dry_run:
-        check_mode(True, body.incremental)
-        report = await service.dry_run(integration_id)
+        report = await service.dry_run(integration_id, incremental=body.incremental)
         return JSONResponse(report.model_dump(mode="json"), status_code=status.HTTP_200_OK)
     ticket = await service.trigger(integration_id, body.trigger, incremental=body.incremental)
     return await accepted(request, response, integration_id, ticket)

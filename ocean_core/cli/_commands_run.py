@@ -61,7 +61,7 @@ def resync(
     )] = False,
     incremental: Annotated[bool, typer.Option(
         "--incremental", help="Only the kinds with a cursor, each from its last committed"
-        " cursor; no sweep (rule 9).",
+        " cursor; no sweep (rule 9). With --dry-run: what such a run would do.",
     )] = False,
 ) -> None:
     """Run one resync of each selected integration, with live progress and a summary.
@@ -71,17 +71,12 @@ def resync(
     it is recorded aborted, nothing is deleted, and the exit code is 1.
     """
     dry_run = dry_run or plan
-    if dry_run and incremental:
-        from ocean_core.cli._console import error
-
-        error("a dry run shows what a full run would do; it cannot be --incremental")
-        raise typer.Exit(2)
     if api is not None:
         from ocean_core.cli._remote import dry_run_remote, resync_remote
 
         chosen = token or config_token(config)
         if dry_run:
-            ok = dry_run_remote(api, chosen, integration, as_json)
+            ok = dry_run_remote(api, chosen, integration, as_json, incremental=incremental)
         else:
             ok = resync_remote(api, chosen, integration, as_json, detach,
                                incremental=incremental)

@@ -102,9 +102,11 @@ def resync_remote(
     return all(r.status is ResyncStatus.SUCCEEDED for r in records)
 
 
-def dry_run_remote(url: str, token: str | None, integration: str | None, as_json: bool) -> bool:
-    """``ocean resync --api URL --dry-run``: the server's report of what a run of each
-    integration (or of one) would do now; whether each would succeed."""
+def dry_run_remote(url: str, token: str | None, integration: str | None, as_json: bool,
+                   *, incremental: bool = False) -> bool:
+    """``ocean resync --api URL --dry-run``: the server's report of what a run (an incremental
+    one with ``incremental``) of each integration (or of one) would do now; whether each
+    would succeed."""
     async def work() -> list[DryRunReport]:
         async with AsyncClient(url, token) as client:
             with translated(client.settings.url):
@@ -114,7 +116,7 @@ def dry_run_remote(url: str, token: str | None, integration: str | None, as_json
                     chosen = await Integration.list(client=client)
                 reports = []
                 for one in chosen:
-                    report = await one.dry_run(client=client)
+                    report = await one.dry_run(incremental=incremental, client=client)
                     if not as_json:
                         out.print(_display_dry.report(report))
                     reports.append(report)

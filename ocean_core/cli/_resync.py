@@ -89,7 +89,7 @@ def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json
                 for ocean in oceans:
                     found: RunRecord | DryRunReport
                     if dry_run:
-                        found = await ocean.dry_run()
+                        found = await ocean.dry_run(incremental=incremental)
                     else:
                         found = await (_live_run(ocean, incremental) if live else
                                        ocean.resync(Trigger.CLI, incremental=incremental))

@@ -19,10 +19,14 @@ from ocean_core._cursor_values import (
     CursorValueError,
     Since,
     StoredValue,
+    loaded,
     read_value,
     same_family,
+    since_from,
     stored,
 )
+from ocean_core.catalog._types import StoredCursor
+from ocean_core.engine._plan import KindStep, ResyncPlan
 from ocean_core.engine._prepare import preview
 from ocean_core.entity import Entity
 from ocean_core.mapping import Expression
@@ -106,3 +110,23 @@ class KindCursor:
 
     def _error(self, message: str, item: Any) -> None:
         self.errors.append((f"kind {self.kind!r}: {message}", preview(item)))
+
+
+def start_cursor(
+    step: KindStep, plan: ResyncPlan, committed: StoredCursor | None, incremental: bool
+) -> tuple[KindCursor, str | None]:
+    """The cursor of ``step``'s kind (which declares one) as its first step starts. In an
+    incremental run ``since`` comes from the ``committed`` cursor, less the lag, when that
+    cursor's fingerprint is the kind's own; else it is None (a full fetch of the kind, without
+    a sweep). Second, what is wrong when ``since`` cannot be worked out: the kind must not
+    run. A run and a dry run start their cursors the same way."""
+    assert step.cursor is not None
+    name = step.spec.name
+    since, floor, problem = None, None, None
+    if incremental and committed is not None and committed.fingerprint == step.fingerprint:
+        try:
+            since, floor = since_from(committed.value, step.spec.lag), loaded(committed.value)
+        except CursorValueError as exc:
+            problem = f"kind {name!r}: {exc}"
+    per_page = step.spec.ordered and plan.steps_of(name) == 1
+    return KindCursor(name, step.cursor, step.fingerprint, since, per_page, floor), problem

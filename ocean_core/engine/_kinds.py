@@ -14,12 +14,11 @@ from dataclasses import dataclass, field
 
 from loguru import logger
 
-from ocean_core._cursor_values import CursorValueError, loaded, since_from
 from ocean_core._run_context import RunContext
 from ocean_core._types import RunMode
 from ocean_core.catalog import ResyncStore
 from ocean_core.catalog._types import CursorCommit, StoredCursor
-from ocean_core.engine._cursor import KindCursor
+from ocean_core.engine._cursor import KindCursor, start_cursor
 from ocean_core.engine._kind import KindRun
 from ocean_core.engine._plan import KindStep, ResyncPlan
 from ocean_core.engine._removals import Dropped
@@ -75,20 +74,12 @@ class KindSequence:
         if step.cursor is None:
             return _KindState(None, None)
         name = step.spec.name
-        since, floor, runs = None, None, True
-        found = self._stored.get(name)
-        if self.incremental and found is not None and found.fingerprint == step.fingerprint:
-            try:
-                since, floor = since_from(found.value, step.spec.lag), loaded(found.value)
-            except CursorValueError as exc:
-                stats.add_error(ErrorStage.CURSOR, f"kind {name!r}: {exc}")
-                runs = False
-        per_page = step.spec.ordered and self.plan.steps_of(name) == 1
-        cursor = KindCursor(name, step.cursor, step.fingerprint, since, per_page, floor)
+        cursor, problem = start_cursor(step, self.plan, self._stored.get(name), self.incremental)
+        if problem is not None:
+            stats.add_error(ErrorStage.CURSOR, problem)
         stats.since = cursor.since_value
-        selects = any(s.resource is not None and s.resource.selector is not None
-                      for s in self.plan.steps if s.spec.name == name)
-        return _KindState(cursor, Dropped() if self.incremental and selects else None, runs)
+        dropped = Dropped() if self.incremental and self.plan.selects(name) else None
+        return _KindState(cursor, dropped, runs=problem is None)
 
     async def _step(
         self, context: RunContext, step: KindStep, stats: KindStats, state: _KindState,

@@ -55,6 +55,11 @@ class ResyncPlan:
         """How many steps (mapping resources) the kind has in this plan."""
         return sum(1 for step in self.steps if step.spec.name == kind)
 
+    def selects(self, kind: str) -> bool:
+        """Whether a resource of the kind has a selector (its changed items may leave it)."""
+        return any(step.resource is not None and step.resource.selector is not None
+                   for step in self.steps if step.spec.name == kind)
+
     @property
     def incremental_kinds(self) -> list[str]:
         """The kinds an incremental run runs: those with a cursor, in plan order."""

@@ -79,9 +79,10 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
     async def dry_run(
         self, *,
         timeout: float = DRY_RUN_SECONDS,  # noqa: ASYNC109 - the twin of dry_run; the server's
-        client: AsyncClient | None = None,
+        incremental: bool = False, client: AsyncClient | None = None,
     ) -> DryRunReport:
-        return await self._use(client).send(calls.dry_run(self.id, timeout))
+        call = calls.dry_run(self.id, timeout, incremental=incremental)
+        return await self._use(client).send(call)
 
     async def discard_changes(self, *, client: AsyncClient | None = None) -> Run:
         chosen = self._use(client)

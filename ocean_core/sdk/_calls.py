@@ -90,9 +90,12 @@ def trigger(
                 body=body)
 
 
-def dry_run(integration_id: str, timeout: float) -> Call[DryRunReport]:
+def dry_run(
+    integration_id: str, timeout: float, *, incremental: bool = False
+) -> Call[DryRunReport]:
+    body: dict[str, Any] = {"dry_run": True, **({"incremental": True} if incremental else {})}
     return Call("POST", f"/api/integrations/{_p(integration_id)}/resync", _as(DryRunReport),
-                body={"dry_run": True}, extra_timeout=timeout)
+                body=body, extra_timeout=timeout)
 
 
 def discard_changes(integration_id: str) -> Call[RunHandle]:

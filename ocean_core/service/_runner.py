@@ -361,10 +361,10 @@ class IntegrationRunner:
             mapping=settings.mapping, catalog_error=self._catalog_error,
         )
 
-    async def dry_run(self) -> DryRunReport:
+    async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
         """What a resync with the settings in effect would do now; writes nothing, so it
         runs here even while another process runs the integration."""
-        return await self.ocean.dry_run()
+        return await self.ocean.dry_run(incremental=incremental)
 
     async def run_status(self, run_id: str) -> TriggeredRun:
         """Where a triggered run of this integration stands; ``NotFoundError`` if unknown."""

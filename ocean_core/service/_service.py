@@ -169,10 +169,11 @@ class OceanService:
                 found = await runner.run_status(run_id)
         return found
 
-    async def dry_run(self, integration_id: str) -> DryRunReport:
-        """What a resync of the integration would do now (``Ocean.dry_run``): fetched and
-        mapped with the settings in effect, compared with the catalog, nothing written."""
-        return await self.get(integration_id).dry_run()
+    async def dry_run(self, integration_id: str, *, incremental: bool = False) -> DryRunReport:
+        """What a resync of the integration would do now (``Ocean.dry_run``; an incremental
+        one with ``incremental``): fetched and mapped with the settings in effect, compared
+        with the catalog, nothing written."""
+        return await self.get(integration_id).dry_run(incremental=incremental)
 
     # -- triggers ---------------------------------------------------------------------------
 

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tests.cli._helpers import error_lines, fake, invoke, json_out, table_rows, write_config
+from tests.cli._helpers import fake, flat, invoke, json_out, table_rows, write_config
 
 
 def _incremental_fake(folder: Path, **settings: object) -> Path:
@@ -38,13 +38,28 @@ def test_the_summary_says_incremental_and_what_each_kind_fetched_since(conf: Pat
     assert "service: fetched since 29; cursor committed: none" in result.stdout
 
 
-def test_plan_and_incremental_together_are_a_usage_error(conf: Path) -> None:
+def test_a_dry_run_can_be_incremental_and_says_what_it_would_commit(conf: Path) -> None:
     config = _incremental_fake(conf)
+    assert invoke("resync", "-c", config).exit_code == 0
+    write_config(conf, fake("demo", kinds={"service": 30}, incremental=True, batch_size=10,
+                            revision=1, changed={"service": 3}))
+    before = json_out(invoke("status", "-c", config, "--json"))
 
-    result = invoke("resync", "-c", config, "--plan", "--incremental")
+    shown = invoke("resync", "-c", config, "--dry-run", "--incremental")
+    [report] = json_out(invoke("resync", "-c", config, "--plan", "--incremental", "--json"))
+    after = json_out(invoke("status", "-c", config, "--json"))
+    [run] = json_out(invoke("resync", "-c", config, "--incremental", "--json"))
 
-    assert result.exit_code == 2
-    assert "cannot be --incremental" in error_lines(result)[0]
+    assert shown.exit_code == 0, shown.output
+    assert after == before  # no run, no generation, no cursor
+    service = report["kinds"]["service"]
+    assert report["mode"] == "incremental" and (service["since"], service["changed"]) == (29, 3)
+    assert run["kinds"]["service"]["cursor"] == service["cursor"] == 1_000_000_002
+    assert run["kinds"]["service"]["upserted"] == service["changed"]
+    text = flat(shown.stdout)
+    assert "demo: dry run against generation 1 · incremental · nothing written" in text
+    assert "service: fetched since 29; cursor a run would commit: 1000000002" in text
+    assert "plan: an incremental run never sweeps" in text
 
 
 def test_status_shows_both_schedules_and_the_last_cursor_per_kind(conf: Path) -> None:
@@ -77,8 +92,14 @@ def test_resync_incremental_through_the_api(tmp_path: Path, cwd: Path, sail: Any
 
     proc = ocean("resync", "--api", process.url, "--token", TOKEN, "--incremental", "--json",
                  cwd=cwd)
+    dry = ocean("resync", "--api", process.url, "--token", TOKEN, "--dry-run", "--incremental",
+                "--json", cwd=cwd)
 
     assert proc.returncode == 0, proc.stderr
     [record] = json.loads(proc.stdout)
     assert (record["trigger"], record["mode"]) == ("cli", "incremental")
     assert record["kinds"]["service"]["since"] == 29
+    assert dry.returncode == 0, dry.stderr
+    [report] = json.loads(dry.stdout)
+    assert report["mode"] == "incremental" and report["kinds"]["service"]["since"] == 29
+    assert (report["kinds"]["service"]["unchanged"], report["would_delete"]) == (1, 0)

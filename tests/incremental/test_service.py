@@ -41,6 +41,25 @@ async def test_post_resync_with_incremental_true_runs_an_incremental_run(tmp_pat
     assert refused.status_code == 422
 
 
+async def test_post_resync_with_dry_run_and_incremental_answers_an_incremental_report(
+    tmp_path: Path,
+) -> None:
+    async with serving(write_config(tmp_path, _desk())) as served:
+        await served.idle("d")  # the resync on start: full, commits the cursor 5
+        history = (await served.client.get("/api/integrations/d/resyncs")).json()["items"]
+        response = await served.client.post("/api/integrations/d/resync",
+                                            json={"dry_run": True, "incremental": True})
+        again = (await served.client.get("/api/integrations/d/resyncs")).json()["items"]
+        detail = (await served.client.get("/api/integrations/d")).json()
+    assert response.status_code == 200, response.text
+    report = response.json()
+    ticket = report["kinds"]["ticket"]
+    assert report["mode"] == "incremental" and report["would_delete"] == 0
+    assert (ticket["since"], ticket["fetched"], ticket["unchanged"]) == (5, 1, 1)
+    assert ticket["cursor"] is None  # nothing above the committed cursor
+    assert again == history and detail["generation"] == 1
+
+
 async def test_the_state_shows_both_schedules(tmp_path: Path) -> None:
     item = _desk(scheduled_resync_interval="1d", scheduled_incremental_interval="5m")
     async with serving(write_config(tmp_path, item)) as served:
