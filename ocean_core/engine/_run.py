@@ -57,6 +57,7 @@ class ResyncRun:
             integration_id=self.record.integration_id,
             run_id=self.record.id,
             generation=self.record.generation,
+            mode=self.record.mode.value,
         ):
             return await self._execute()
 
@@ -69,7 +70,8 @@ class ResyncRun:
             )
             self.stored_generation, self.live_mark = start.generation, start.live_mark
             await self.catalog.save_run(self.record)
-            logger.info("resync started ({})", self.record.trigger.value)
+            mode = "" if self.record.mode is RunMode.FULL else f", {self.record.mode.value}"
+            logger.info("resync started ({}{})", self.record.trigger.value, mode)
             await self._sync_kinds()
             # A trigger that came while the last await was finishing has its cancellation
             # pending: deliver it here, before the shield, so the run aborts.
