@@ -62,6 +62,22 @@ def test_a_dry_run_can_be_incremental_and_says_what_it_would_commit(conf: Path) 
     assert "plan: an incremental run never sweeps" in text
 
 
+def test_runs_show_names_the_mode_and_each_kinds_cursor(conf: Path) -> None:
+    config = _incremental_fake(conf)
+    assert invoke("resync", "-c", config).exit_code == 0
+    assert invoke("resync", "-c", config, "--incremental").exit_code == 0
+    incremental, full = json_out(invoke("runs", "-c", config, "--json"))
+
+    shown = flat(invoke("runs", "show", incremental["id"], "-c", config).stdout)
+    shown_full = flat(invoke("runs", "show", full["id"], "-c", config).stdout)
+
+    assert (incremental["mode"], full["mode"]) == ("incremental", "full")
+    assert f"run {incremental['id']} · incremental · started" in shown
+    assert "service: fetched since 29; cursor committed: none" in shown
+    assert f"run {full['id']} · full · started" in shown_full
+    assert "service: fetched everything; cursor committed: 29" in shown_full
+
+
 def test_status_shows_both_schedules_and_the_last_cursor_per_kind(conf: Path) -> None:
     config = _incremental_fake(conf, scheduled_resync_interval="1d",
                                scheduled_incremental_interval="5m")
