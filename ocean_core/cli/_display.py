@@ -8,7 +8,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from ocean_core._types import ResyncStatus, RunMode
+from ocean_core._types import ResyncStatus
 from ocean_core.entity import Entity
 from ocean_core.results import EntityRef, ResyncResult
 
@@ -65,7 +65,7 @@ def summary(run: ResyncResult) -> Group:
     head = Text.assemble(
         (f"{run.integration_id}", "bold"), ": ", status_text(run.status),
         f" · generation {run.generation} · trigger {run.trigger.value}",
-        f" · {run.mode.value}" if run.mode is not RunMode.FULL else "",
+        f" · {run.mode.value}",
         f" · {run.duration or 0:.2f}s",
     )
     lines: list[Table | Text] = [head, kinds_table(run), *_cursor_lines(run)]
