@@ -169,3 +169,31 @@ async def test_an_item_reported_gone_then_yielded_again_is_created_again(
     assert (ticket.removed, ticket.created, ticket.unchanged) == (1, 1, 0)
     assert (run.kinds["ticket"].deleted, run.kinds["ticket"].upserted) == (1, 1)
     assert await identifiers(catalog, "i") == ["t1"]
+
+
+async def test_ocean_try_passes_over_deleted_batches(catalog: Catalog) -> None:
+    from ocean_core.engine._trial import try_kind
+
+    source = Desk({"ticket": [item("t1", 10), item("t2", 20), item("t3", 30)]}, batch_size=1)
+    source.gone["ticket"] = [item("t0", 5)]
+    ocean = Ocean(source, catalog=catalog, mapping=mapping_for("ticket"), integration_id="i")
+
+    report = await try_kind(ocean.integration, ocean.plan.steps, "i", limit=5)
+
+    assert [trial.entities[0]["identifier"] for trial in report.items] == ["t1", "t2", "t3"]
+    assert report.fetched == 4 and report.fetch_errors == []  # the Deleted item counted
+
+
+async def test_a_kind_whose_since_cannot_be_worked_out_does_not_run(catalog: Catalog) -> None:
+    source = Desk({"ticket": [item("t1", 10), item("t2", 20)]}, lag={"ticket": "5m"})
+    ocean = Ocean(source, catalog=catalog, mapping=mapping_for("ticket"), integration_id="i")
+    await ocean.resync()  # a numeric cursor, and a lag that is a duration
+
+    report = await ocean.dry_run(incremental=True)
+    run = await ocean.resync(incremental=True)
+
+    ticket = report.kinds["ticket"]
+    assert (ticket.fetched, ticket.errors, ticket.cursor) == (0, 1, None)
+    assert ticket.error_details[0].stage.value == "cursor"
+    assert ticket.error_details[0].message == run.kinds["ticket"].error_details[0].message
+    assert report.outcome is ResyncStatus.FAILED and source.sinces["ticket"] == [None]
