@@ -56,7 +56,9 @@ class Report:
             "| # | Measure | Value | Target | Result |",
             "|---|---|---|---|---|",
         ]
-        ordered = sorted(self.lines, key=lambda line: line.item)  # stable: item 1 to 7
+        # stable: item 1 to 10, in number order
+        ordered = sorted(self.lines, key=lambda line: int(line.item) if line.item.isdigit()
+                         else 0)
         for line in ordered:
             cells = (line.item, line.measure, line.value, line.target or "-", line.verdict)
             out.append("| " + " | ".join(c.replace("|", "\\|") for c in cells) + " |")

@@ -28,7 +28,10 @@ heap, caches or open files; this process only orchestrates and prints the report
    run had to ask for, no listing twice, never more than max_concurrency in flight; the same
    with a quota and two secondary refusals (no request before the time a refusal asked for);
    peak RSS at 1,000 vs 100 repositories (<= 1.3x); a trigger during a fan-out closes every
-   request in flight (p99 of 20 <= 50 ms). See ``benchmarks/_api_phase.py``.
+   request in flight (p99 of 20 <= 50 ms). See ``benchmarks/_api_phase.py``;
+10. (``--only incremental``) rule 9: 100,000 entities, 1% changed since the last run, an
+   incremental run against a full run of the same source in one process: fetched items
+   <= 2% and wall time <= 5% of the full run's. See ``benchmarks/_incremental.py``.
 """
 
 from __future__ import annotations
@@ -50,12 +53,13 @@ from benchmarks._common import RESULT_MARKER, progress
 from benchmarks._report import Line, Report, mib, ms, percentile, secs, write
 
 ROOT = Path(__file__).resolve().parent.parent
-PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq", "pg", "github", "gitlab")
+PHASES = ("abort", "floor", "entities", "rss", "mapping", "jq", "incremental", "pg", "github",
+          "gitlab")
 """In the order run: the cheap ones first, the mapped resync, PostgreSQL, then the real
 sources (each about 40 s, most of it the latency and quota the fake APIs impose)."""
 ITEMS = {
     "floor": "1", "entities": "1, 3", "jq": "2", "rss": "4", "abort": "5", "mapping": "6",
-    "pg": "7", "github": "8", "gitlab": "9",
+    "pg": "7", "github": "8", "gitlab": "9", "incremental": "10",
 }
 CHILD_TIMEOUT_BASE = 120.0
 CHILD_TIMEOUT_PER_MILLION = 300.0
@@ -103,7 +107,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     child.add_argument(
         "--child",
         choices=("floor", "resync", "rss", "abort", "mapping", "pg-floor", "pg-resync", "pg-rss",
-                 "api-run", "api-rss", "api-abort"),
+                 "api-run", "api-rss", "api-abort", "incremental"),
     )
     child.add_argument("--shape", choices=("github", "gitlab"), help="the fake API of api-*")
     child.add_argument("--latency", type=float, default=0.0, help="seconds per API request")
@@ -140,10 +144,12 @@ def run_child(args: argparse.Namespace) -> int:
 
 
 def _child_mode(args: argparse.Namespace, db: Path) -> None:
-    from benchmarks import _abort, _floor, _mapping, _resync
+    from benchmarks import _abort, _floor, _incremental, _mapping, _resync
 
     entities = args.mode == "entities"
-    if args.child == "floor":
+    if args.child == "incremental":
+        _incremental.run_incremental(args.n, db.parent)
+    elif args.child == "floor":
         _floor.run_floor(args.n, db)
     elif args.child == "resync":
         profile = None
@@ -535,6 +541,13 @@ class Bench:
 
         progress("phase gitlab: the gitlab integration against a GitLab-shaped fake API")
         run_phase("gitlab", self.child, self.report)
+
+    def phase_incremental(self) -> None:
+        from benchmarks import _incremental
+
+        progress(f"phase incremental: {_incremental.N:,} entities, 1% changed: an incremental"
+                 " run against a full run")
+        _incremental.run_phase(self.child, self.report)
 
     def phase_mapping(self) -> None:
         progress(f"phase mapping: {MAPPING_ITEMS:,} items, jq library vs fast path")

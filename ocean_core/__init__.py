@@ -22,8 +22,9 @@ from typing import TYPE_CHECKING, Any
 from loguru import logger
 
 if TYPE_CHECKING:
+    from ocean_core._deleted import Deleted
     from ocean_core._run_context import RunContext
-    from ocean_core._types import ResyncStatus, Trigger
+    from ocean_core._types import ResyncStatus, RunMode, Trigger
     from ocean_core.dry_run import DryRunReport
     from ocean_core.entity import Entity
     from ocean_core.errors import (
@@ -57,8 +58,9 @@ __version__ = "0.1.0"
 logger.disable("ocean_core")
 
 _WHERE = {
+    "ocean_core._deleted": ("Deleted",),
     "ocean_core._run_context": ("RunContext",),
-    "ocean_core._types": ("ResyncStatus", "Trigger"),
+    "ocean_core._types": ("ResyncStatus", "RunMode", "Trigger"),
     "ocean_core.dry_run": ("DryRunReport",),
     "ocean_core.entity": ("Entity",),
     "ocean_core.errors": (
@@ -96,6 +98,7 @@ __all__ = [
     "CatalogError",
     "ConfigError",
     "ConfigProblem",
+    "Deleted",
     "DryRunReport",
     "Entity",
     "ErrorDetail",
@@ -115,6 +118,7 @@ __all__ = [
     "ResyncStatus",
     "RunContext",
     "RunListings",
+    "RunMode",
     "RunRecord",
     "RunnerLockedError",
     "Selector",

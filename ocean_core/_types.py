@@ -24,6 +24,15 @@ class Trigger(StrEnum):
     KB = "kb"
 
 
+class RunMode(StrEnum):
+    """What a run fetches (rule 9): everything, or what changed since each kind's cursor."""
+
+    FULL = "full"
+    """Every kind, ``since=None``; the delete phase sweeps after a clean pass (rule 4)."""
+    INCREMENTAL = "incremental"
+    """Only the kinds with a cursor, each from its committed cursor; never sweeps."""
+
+
 class ResyncStatus(StrEnum):
     """Where a resync run stands. Only ``SUCCEEDED`` means a clean run."""
 

@@ -90,6 +90,8 @@ class IntegrationSettings(BaseModel):
     mapping: str | dict[str, Any] | None = None
     resync_on_start: bool = True
     scheduled_resync_interval: Interval | None = None
+    scheduled_incremental_interval: Interval | None = None
+    """Incremental resyncs (rule 9) between the full ones: e.g. every 5m, full every 1d."""
     deletion_threshold: float | None = Field(default=None, ge=0.0, le=1.0)
 
     _written: dict[str, Any] = PrivateAttr(default_factory=dict)

@@ -17,7 +17,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from ocean_core._types import ResyncStatus
+from ocean_core._types import ResyncStatus, RunMode
 from ocean_core.results import EntityRef, ErrorDetail
 
 MAX_SAMPLES = 5
@@ -48,8 +48,16 @@ class EntityChange(BaseModel):
 class KindPreview(BaseModel):
     """What a run would do to one kind. ``created``, ``changed`` and ``unchanged`` count the
     entities the fetched items map to; ``deleted`` counts the kind's entities in the catalog
-    that nothing fetched maps to (a clean run deletes them; see ``DryRunReport.would_delete``
-    for whether this one would). ``errors`` are the run's errors, guards included."""
+    that nothing fetched maps to (a clean full run's sweep deletes them; see
+    ``DryRunReport.would_delete`` for whether this one would). ``errors`` are the run's
+    errors, guards included.
+
+    Rule 9: ``removed`` counts the entities the run would delete outside the sweep, whatever
+    the guards say (its ``KindStats.deleted``): those its ``Deleted`` batches report gone
+    and, in an incremental run, those whose changed item the selector now drops.
+    ``since`` is what the fetcher was given (None: everything), ``cursor`` the cursor the
+    run would commit (None: none), ``skipped`` marks a kind without a cursor in an
+    incremental dry run, and ``cursor_nulls`` counts the items whose cursor was null."""
 
     fetched: int = 0
     filtered: int = 0
@@ -57,11 +65,17 @@ class KindPreview(BaseModel):
     changed: int = 0
     unchanged: int = 0
     deleted: int = 0
+    removed: int = 0
     errors: int = 0
     error_details: list[ErrorDetail] = Field(default_factory=list)
     created_sample: list[EntityRef] = Field(default_factory=list)
     changed_sample: list[EntityChange] = Field(default_factory=list)
     deleted_sample: list[EntityRef] = Field(default_factory=list)
+    removed_sample: list[EntityRef] = Field(default_factory=list)
+    since: int | float | str | None = None
+    cursor: int | float | str | None = None
+    skipped: bool = False
+    cursor_nulls: int = 0
 
 
 class GuardVerdict(BaseModel):
@@ -76,13 +90,15 @@ class GuardVerdict(BaseModel):
 
 class DryRunReport(BaseModel):
     """A dry run's findings. ``outcome`` is the status a real run would end with now
-    (``succeeded`` or ``failed``); ``would_delete`` is how many entities it would delete (0
-    when its delete phase would be skipped, and ``delete_skipped_reason`` says why);
-    ``stale`` how many a clean run deletes. ``entities`` is how many the integration owns
-    now, in the catalog's ``generation``."""
+    (``succeeded`` or ``failed``); ``would_delete`` is how many entities it would delete: the
+    kinds' ``removed``, and the ``stale`` ones a clean full run's sweep deletes, unless its
+    delete phase would be skipped (``delete_skipped_reason`` says why). ``entities`` is how
+    many the integration owns now, in the catalog's ``generation``. ``mode`` is the run's
+    (rule 9): an incremental run never sweeps (``stale`` is 0, the only guard ``errors``)."""
 
     integration_id: str
     generation: int
+    mode: RunMode = RunMode.FULL
     started_at: datetime
     ended_at: datetime | None = None
     kinds: dict[str, KindPreview] = Field(default_factory=dict)

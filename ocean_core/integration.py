@@ -10,18 +10,23 @@ from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequenc
 from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from ocean_core._cursor_values import Lag, Since, parse_lag
+from ocean_core._deleted import Deleted
 from ocean_core.entity import Entity
+from ocean_core.errors import ConfigError
 from ocean_core.selector import Selector
 
 if TYPE_CHECKING:
     from ocean_core._run_context import RunContext
 
-Batch = Sequence[dict[str, Any] | Entity]
-"""What a fetcher yields: a list of raw items (mapped) or entities (stored as they are)."""
+Batch = Sequence[dict[str, Any] | Entity] | Deleted
+"""What a fetcher yields: a list of raw items (mapped) or entities (stored as they are), or a
+``Deleted`` batch of what the source reports gone."""
 
 Fetcher = Callable[..., AsyncIterator[Batch]]
 """A kind's fetcher, called with the keyword arguments its ``KindSpec.parameters`` name."""
@@ -39,11 +44,15 @@ class FetchRequest:
         async def tickets(self, selector: TicketSelector | None): ...
 
     ``selector`` is the selector of the step's mapping resource, an instance of the
-    integration's ``selector_model``, or ``None`` when the kind runs without one. A new field
-    (say, an incremental run's ``since``) reaches exactly the fetchers that ask for it.
+    integration's ``selector_model``, or ``None`` when the kind runs without one. ``since``
+    is, in an incremental run of a kind that declares a cursor, the kind's committed cursor
+    less its lag: a number, or an aware UTC ``datetime`` for a timestamp cursor; the fetcher
+    yields what changed at or after it. ``None`` asks for everything (a full run, or a kind
+    with no committed cursor yet). A field reaches exactly the fetchers that ask for it.
     """
 
     selector: Selector | None = None
+    since: Since | None = None
 
     def arguments(self, parameters: Iterable[str]) -> dict[str, Any]:
         """The keyword arguments of a fetcher that takes ``parameters``."""
@@ -101,19 +110,79 @@ class KindSpec:
     """The ``FetchRequest`` fields the fetcher takes as keyword arguments (``("selector",)``):
     read from the method's signature once, by ``@kind``. A ``KindSpec`` built by hand (a
     ``kinds()`` override) names them itself; by default its fetcher is called with none."""
+    cursor: str | None = None
+    """A jq expression on each raw item whose value grows when the item changes (rule 9):
+    a kind with one runs in incremental runs, and its fetcher takes ``since``."""
+    lag: Lag | None = None
+    """Subtracted from the committed cursor to make ``since``. A spec built by hand may give
+    it as ``@kind`` takes it (``5``, ``"5m"``); it is read into a ``Lag`` here."""
+    ordered: bool = False
+    """The fetcher yields items in ascending cursor order: the cursor is committed with each
+    page, so a long run that stops resumes where it stopped."""
+
+    def __post_init__(self) -> None:
+        if self.lag is not None and not isinstance(self.lag, Lag):
+            object.__setattr__(self, "lag", _lag(self.name, self.lag))
+        check_cursor_options(self.name, self.cursor, self.lag, self.ordered, self.parameters)
+
+    @property
+    def incremental(self) -> bool:
+        """Whether the kind runs in incremental runs (it declares a cursor)."""
+        return self.cursor is not None
 
 
-def kind(name: str, *, may_be_empty: bool = False) -> Callable[[F], F]:
+def _lag(kind_name: str, value: Any) -> Lag | None:
+    try:
+        return parse_lag(value)
+    except ValueError as exc:
+        raise ConfigError.single(f"@kind({kind_name!r}).lag", str(exc)) from None
+
+
+def check_cursor_options(
+    name: str, cursor: str | None, lag: Lag | None, ordered: bool, parameters: tuple[str, ...]
+) -> None:
+    """Refuse cursor options that cannot work, naming the option (a ``ConfigError``)."""
+    where = f"@kind({name!r})"
+    if cursor is None:
+        for option, given in (("lag", lag is not None), ("ordered", ordered)):
+            if given:
+                raise ConfigError.single(f"{where}.{option}", "needs a cursor= to apply to")
+        return
+    if not isinstance(cursor, str) or not cursor.strip():
+        raise ConfigError.single(f"{where}.cursor", "must be a jq expression (a string)")
+    if "since" not in parameters:
+        raise ConfigError.single(
+            f"{where}.cursor",
+            "a kind with a cursor must take `since` (its fetcher yields what changed since"
+            " then; None asks for everything)",
+        )
+
+
+def kind(
+    name: str, *, may_be_empty: bool = False, cursor: str | None = None,
+    lag: float | str | timedelta | None = None, ordered: bool = False,
+) -> Callable[[F], F]:
     """Declare an async generator method as the fetcher of one kind.
 
     ``may_be_empty=True`` says the kind may legitimately return nothing; otherwise a kind that
     had entities and now returns none is an error (the empty-kind guard), so a broken fetch can
-    never empty the catalog. What the method takes (a ``selector`` parameter, see
+    never empty the catalog. What the method takes (a ``selector`` or ``since`` parameter, see
     ``FetchRequest``) is read here, once.
+
+    ``cursor`` (rule 9) is a jq expression on each raw item that grows when the item changes,
+    such as ``".updated_at"``: a number or an ISO-8601 timestamp. The kind then runs in
+    incremental runs, and its fetcher takes ``since``. ``lag`` (a number in the cursor's
+    units, or a duration such as ``"5m"`` for timestamps) is subtracted from the committed
+    cursor to make ``since``. ``ordered=True`` says items come in ascending cursor order, so
+    the cursor is committed with each page. Options that cannot work raise ``ConfigError``
+    when the class is defined.
     """
 
     def mark(fn: F) -> F:
-        setattr(fn, _KIND_ATTR, (name, may_be_empty, _declared_parameters(fn)))
+        # Built now, so a declaration that cannot work fails where the class is defined.
+        spec = KindSpec(name, fn.__name__, may_be_empty, _declared_parameters(fn),
+                        cursor=cursor, lag=_lag(name, lag), ordered=ordered)
+        setattr(fn, _KIND_ATTR, spec)
         return fn
 
     return mark
@@ -168,9 +237,8 @@ class Integration:
         for klass in reversed(cls.__mro__):
             for attribute, value in vars(klass).items():
                 marker = getattr(value, _KIND_ATTR, None)
-                if marker is not None:
-                    name, may_be_empty, parameters = marker
-                    specs[name] = KindSpec(name, attribute, may_be_empty, parameters)
+                if isinstance(marker, KindSpec):
+                    specs[marker.name] = dataclasses.replace(marker, attribute=attribute)
         return list(specs.values())
 
     def kinds(self) -> list[KindSpec]:
@@ -182,6 +250,13 @@ class Integration:
         they end: the place for what lives exactly as long as one run, such as parent listings
         fetched once for every kind that needs them (``HTTPIntegration``). Default: nothing."""
         return contextlib.nullcontext()
+
+    def cursor_config(self) -> Any:
+        """What of the config a committed cursor is valid for (rule 9): when it changes,
+        every kind's cursor resets (its next incremental run fetches it whole). Default: the
+        whole config as JSON, secrets masked, so rotating a token keeps the cursors. Override
+        to leave out settings that change how the source is read, not what is read."""
+        return self.config.model_dump(mode="json")
 
     def get_default_mapping(self) -> dict[str, Any] | None:
         """The mapping used when the runtime is given none; override to build it from config."""

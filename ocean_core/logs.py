@@ -1,13 +1,14 @@
 """Logging for the ``ocean`` commands: loguru to stderr, as text or one JSON object per line.
 
-Every line logged during a resync carries ``integration_id``, ``run_id``, ``generation`` and,
-inside a kind, ``kind`` (bound by the engine with ``logger.contextualize``). In text mode they
+Every line logged during a resync carries ``integration_id``, ``run_id``, ``generation``,
+``mode`` (``full`` or ``incremental``) and, inside a kind, ``kind`` (bound by the engine with
+``logger.contextualize``). In text mode they
 are printed in brackets; in JSON mode they are top-level fields of a flat object
 (``JSON_FIELDS``, documented in docs/operations.md)::
 
     {"time": "2026-11-24T21:38:23.378Z", "level": "ERROR", "message": "resync failed: ...",
      "logger": "ocean_core.engine._outcome", "integration_id": "demo", "run_id": "05d5...",
-     "generation": 2}
+     "generation": 2, "mode": "full"}
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from loguru import logger
 if TYPE_CHECKING:
     from loguru import Message, Record
 
-_CONTEXT = ("integration_id", "run_id", "generation", "kind")
+_CONTEXT = ("integration_id", "run_id", "generation", "mode", "kind")
 JSON_FIELDS = ("time", "level", "message", "logger", *_CONTEXT, "exception")
 """The fields of a ``--log-json`` line, in this order; a context field or ``exception`` only
 when the line has one."""

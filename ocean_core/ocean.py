@@ -13,9 +13,10 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._run_modes import check_mode, triggered_mode
 from ocean_core._signal import ChangeSignal
 from ocean_core._threshold import decide_deletion_threshold
-from ocean_core._types import ResyncStatus, Trigger
+from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.dry_run import DryRunReport
 from ocean_core.engine._dry_run import DryRun
@@ -50,6 +51,7 @@ class _Pending:
     ticket: RunTicket
     trigger: Trigger
     plan_only: bool
+    mode: RunMode = RunMode.FULL
 
 
 @dataclass
@@ -168,16 +170,20 @@ class Ocean:
 
     # -- triggers -----------------------------------------------------------------------------
 
-    def trigger(self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False) -> int:
+    def trigger(
+        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False,
+        incremental: bool = False,
+    ) -> int:
         """Bump the generation, abort the run in flight and start a new one; return at once.
 
-        A burst of triggers coalesces: only the latest generation runs.
+        A burst of triggers coalesces: only the latest generation runs. ``incremental=True``
+        asks for an incremental run (rule 9); see ``request`` for when it runs full.
         """
-        return self.request(trigger, plan_only=plan_only).generation
+        return self.request(trigger, plan_only=plan_only, incremental=incremental).generation
 
     def request(
         self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False,
-        run_id: str | None = None, generation: int | None = None,
+        run_id: str | None = None, generation: int | None = None, incremental: bool = False,
     ) -> RunTicket:
         """``trigger()``, returning the run's id as well as its generation.
 
@@ -185,19 +191,30 @@ class Ocean:
         coalesces) and ``superseded(run_id)`` names the ticket that replaced it. ``run_id``
         and ``generation`` carry a trigger that another process took (and numbered) for
         this runtime: the run gets that id, and at least that generation.
+
+        An incremental trigger that replaces a pending full run, or aborts a full run in
+        flight, starts a full run (``triggered_mode``).
         """
         if self._tasks is None:
             raise NotRunningError("trigger() needs a running runtime: `async with Ocean(...)`")
+        check_mode(plan_only, incremental)
         self._generation = max(self._generation + 1, generation or 0)
         ticket = RunTicket(run_id or uuid.uuid4().hex, self._generation)
+        mode = triggered_mode(incremental, replaces=self.pending_mode, aborts=(
+            self._active.run.record.mode if self._active is not None else None))
         if self._pending is not None:
             replaced = self._pending.ticket
             self._superseded[replaced.run_id] = (replaced, ticket)
-        self._pending = _Pending(ticket, Trigger(trigger), plan_only)
+        self._pending = _Pending(ticket, Trigger(trigger), plan_only, mode)
         if self._active is not None:
             self._active.scope.cancel()
         self._notify()
         return ticket
+
+    @property
+    def pending_mode(self) -> RunMode | None:
+        """The mode of the triggered run that has not started yet, if any."""
+        return self._pending.mode if self._pending is not None else None
 
     @property
     def pending(self) -> RunTicket | None:
@@ -231,37 +248,46 @@ class Ocean:
         self.integration, self.plan = integration, plan
 
     async def resync(
-        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False
+        self, trigger: Trigger | str = Trigger.SDK, *, plan_only: bool = False,
+        incremental: bool = False,
     ) -> RunRecord:
         """Run one resync to its end and return its record.
 
         Inside ``async with`` this triggers and waits for that generation's run: its record
         says ``aborted`` if a newer trigger cut it short, and if a newer trigger came before it
         even started, the newer run's record is returned. Outside, it runs in this task.
+        ``incremental=True`` runs only the kinds with a cursor, each from its committed cursor,
+        and never sweeps (rule 9).
         """
         if self._tasks is not None:
-            generation = self.trigger(trigger, plan_only=plan_only)
+            generation = self.trigger(trigger, plan_only=plan_only, incremental=incremental)
             while generation not in self._finished and self._newest_finished() < generation:
                 await self._wait_change()
             return self._finished.get(generation) or self._last_result()
+        check_mode(plan_only, incremental)
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
             generation = await self.catalog.advance_generation(self.integration_id)
             ticket = RunTicket(uuid.uuid4().hex, generation)
-            record = await self._make_run(ticket, Trigger(trigger), plan_only).execute()
+            mode = RunMode.INCREMENTAL if incremental else RunMode.FULL
+            record = await self._make_run(ticket, Trigger(trigger), plan_only, mode).execute()
             self._tell(record)
             return record
 
-    async def dry_run(self) -> DryRunReport:
+    async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
         """Fetch and map every kind as a resync would, compare with the catalog, and report
         per kind what a run would create, change (with a field-level diff of a sample),
         leave unchanged and delete, with the delete phase's guards; write nothing.
+        ``incremental=True``: as an incremental run would, from the committed cursors; what
+        it would remove and the cursors it would commit are reported, not applied.
 
         No generation is bumped and no run is aborted or recorded; no runner lock is needed,
         so it may run beside this integration's runner, in this process or another.
         """
+        mode = RunMode.INCREMENTAL if incremental else RunMode.FULL
+        cursors = await self.catalog.cursors(self.integration_id) if incremental else {}
         return await DryRun(self.integration, self.catalog, self.plan, self.integration_id,
-                            self.deletion_threshold).execute()
+                            self.deletion_threshold, mode=mode, cursors=cursors).execute()
 
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""
@@ -284,8 +310,11 @@ class Ocean:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _make_run(self, ticket: RunTicket, trigger: Trigger, plan_only: bool) -> ResyncRun:
+    def _make_run(
+        self, ticket: RunTicket, trigger: Trigger, plan_only: bool, mode: RunMode
+    ) -> ResyncRun:
         record = new_run(self.integration_id, ticket.generation, trigger, ticket.run_id)
+        record.mode = mode
         return ResyncRun(
             self.integration, self.catalog, self.plan, record, self.deletion_threshold,
             plan_only, newest_generation=lambda: self._generation,
@@ -299,7 +328,7 @@ class Ocean:
             pending, self._pending = self._pending, None
             assert pending is not None
             generation = pending.ticket.generation
-            run = self._make_run(pending.ticket, pending.trigger, pending.plan_only)
+            run = self._make_run(pending.ticket, pending.trigger, pending.plan_only, pending.mode)
             with anyio.CancelScope() as scope:
                 self._active = _Active(run, scope)
                 try:

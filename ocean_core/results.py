@@ -7,7 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, Field
 
-from ocean_core._types import ResyncStatus, Trigger
+from ocean_core._types import ResyncStatus, RunMode, Trigger
 
 MAX_ERROR_SAMPLES = 5
 """Per kind, the number of error details kept in a run record (the count is always exact)."""
@@ -22,6 +22,9 @@ class ErrorStage(StrEnum):
     MAP = "map"
     WRITE = "write"
     GUARD = "guard"
+    CURSOR = "cursor"
+    """An item's cursor value is neither a number nor a timestamp (or not of the kind's
+    family): the kind's cursor is not committed."""
 
 
 class ErrorDetail(BaseModel):
@@ -51,12 +54,22 @@ class KindStats(BaseModel):
     on the wire now; 0 once the kind ends), ``retries`` and ``rate_limit_waits`` (requests
     that waited for the instance's rate budget: a pause after a 429, a spent quota, the
     ``requests_per_second`` cap).
+
+    Incremental runs (rule 9): ``since`` is what the fetcher was given (the committed cursor
+    less the lag; None: everything), ``cursor`` the value this run committed (None: it
+    committed none), ``skipped`` marks a kind without a cursor in an incremental run,
+    ``deleted`` counts the entities its ``Deleted`` batches removed, and ``cursor_nulls`` the
+    items whose cursor was null (upserted, but left out of the cursor).
+
+    ``kept`` counts the entities the run left as a newer live change made them (rule 8: the
+    run neither overwrote them nor brought them back).
     """
 
     fetched: int = 0
     filtered: int = 0
     upserted: int = 0
     unchanged: int = 0
+    kept: int = 0
     errors: int = 0
     error_details: list[ErrorDetail] = Field(default_factory=list)
     finished: bool = False
@@ -65,6 +78,11 @@ class KindStats(BaseModel):
     in_flight: int = 0
     retries: int = 0
     rate_limit_waits: int = 0
+    since: int | float | str | None = None
+    cursor: int | float | str | None = None
+    skipped: bool = False
+    deleted: int = 0
+    cursor_nulls: int = 0
 
     def add_error(
         self, stage: ErrorStage, message: str, item: str | None = None,
@@ -81,22 +99,28 @@ class RunRecord(BaseModel):
     then its status and end), and kept in the catalog afterwards. What ``ocean.resync()``
     returns and ``ocean.runs()`` lists (also known as ``ResyncResult``, the contract's name).
 
-    ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many stale entities the
-    run deleted, and ``deleted_sample`` names some of them (``MAX_DELETED_SAMPLES`` at most);
-    when it deleted nothing because the delete phase was skipped, ``delete_skipped_reason``
-    says why. ``error`` is what broke the run itself (not a kind), with its
-    ``error_traceback``.
+    ``status`` is ``succeeded`` only for a clean run. ``deleted`` is how many entities the run
+    deleted: those its kinds reported gone (``Deleted`` batches, per kind in
+    ``KindStats.deleted``) and, in a full run, the stale ones of its delete phase;
+    ``deleted_sample`` names some of the stale ones (``MAX_DELETED_SAMPLES`` at most). When
+    the delete phase deleted nothing because it was skipped, ``delete_skipped_reason`` says
+    why. ``kept`` is how many stale entities its delete step kept because a live change newer
+    than the run upserted them (rule 8). ``mode`` says whether the run was ``full`` or
+    ``incremental`` (which never sweeps). ``error`` is what broke the run itself (not a kind),
+    with its ``error_traceback``.
     """
 
     id: str
     integration_id: str
     generation: int
     trigger: Trigger
+    mode: RunMode = RunMode.FULL
     status: ResyncStatus = ResyncStatus.RUNNING
     started_at: datetime
     ended_at: datetime | None = None
     kinds: dict[str, KindStats] = Field(default_factory=dict)
     deleted: int = 0
+    kept: int = 0
     deleted_sample: list[EntityRef] = Field(default_factory=list)
     would_delete: int | None = None
     delete_skipped_reason: str | None = None

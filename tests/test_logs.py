@@ -35,7 +35,8 @@ def _lines(capsys: pytest.CaptureFixture[str]) -> list[dict[str, object]]:
 def test_a_line_is_flat_with_its_context_and_exception_at_the_top(
     json_lines: pytest.CaptureFixture[str],
 ) -> None:
-    with logger.contextualize(integration_id="demo", run_id="r1", generation=2, kind="team"):
+    with logger.contextualize(integration_id="demo", run_id="r1", generation=2, mode="full",
+                              kind="team"):
         try:
             raise ZeroDivisionError("division by zero")
         except ZeroDivisionError:
@@ -46,8 +47,8 @@ def test_a_line_is_flat_with_its_context_and_exception_at_the_top(
     assert list(failed) == list(JSON_FIELDS)  # every field, in the documented order
     assert (failed["level"], failed["message"], failed["logger"]) == (
         "ERROR", "resync failed: boom", __name__)
-    assert (failed["integration_id"], failed["run_id"], failed["generation"], failed["kind"]
-            ) == ("demo", "r1", 2, "team")
+    assert (failed["integration_id"], failed["run_id"], failed["generation"], failed["mode"],
+            failed["kind"]) == ("demo", "r1", 2, "full", "team")
     assert str(failed["time"]).endswith("Z") and "T" in str(failed["time"])
     exception = str(failed["exception"])
     assert exception.startswith("Traceback") and "ZeroDivisionError: division by zero" in exception

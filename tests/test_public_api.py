@@ -28,3 +28,21 @@ def test_renamed_names_keep_their_old_name_as_the_same_object() -> None:
     assert {"RunRecord", "ResyncResult", "Selector", "FetchRequest"} <= set(ocean_core.__all__)
     assert ocean_core.ResyncResult is ocean_core.RunRecord
     assert ocean_core.mapping.Selector is ocean_core.Selector
+
+
+def test_the_rule_9_names_are_public_and_imported_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, ocean_core\n"
+        "before = 'ocean_core._deleted' in sys.modules\n"
+        "from ocean_core import Deleted, RunMode\n"
+        "from ocean_core._deleted import Deleted as D\n"
+        "from ocean_core._types import RunMode as M\n"
+        "print(before, Deleted is D, RunMode is M, RunMode.INCREMENTAL.value)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True", "True", "incremental"]
+    assert {"Deleted", "RunMode", "DryRunReport"} <= set(ocean_core.__all__)

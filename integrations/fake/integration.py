@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import Any
@@ -32,6 +33,20 @@ class FakeConfig(BaseModel):
     )
     entities: bool = Field(False, description="yield Entity objects instead of raw items")
     revision: int = Field(0, description="change it to change every item's content")
+    changed: dict[str, int] = Field(
+        default_factory=dict,
+        description="kind -> how many items (the first ones) carry `revision`; the others"
+        " stay at revision 0 (default: all of them)",
+    )
+    incremental: bool = Field(
+        False, description="declare a cursor (`updated`) per kind and fetch only what changed"
+        " since it (rule 9)",
+    )
+
+
+UPDATE_STRIDE = 10**9
+"""``updated`` of item ``i`` at revision ``r`` is ``r * UPDATE_STRIDE + i``: it grows with
+each revision, and no two items of a kind share one."""
 
 
 class FakeFetchError(IntegrationError):
@@ -41,6 +56,7 @@ class FakeFetchError(IntegrationError):
 def make_item(kind: str, index: int, revision: int = 0) -> dict[str, Any]:
     """Item ``index`` of ``kind``: nested like a real API's payload."""
     return {
+        "updated": revision * UPDATE_STRIDE + index,
         "id": f"{kind}-{index}",
         "name": f"{kind.title()} {index}",
         "index": index,
@@ -64,10 +80,12 @@ def make_entity(kind: str, index: int, revision: int = 0) -> Entity:
 _LANGUAGES = ("python", "go", "rust")
 
 
-def _entities(kind: str, start: int, stop: int, revision: int) -> list[Entity]:
+def _entities(
+    kind: str, start: int, stop: int, revision: int, *, updated: bool = False
+) -> list[Entity]:
     # A benchmark's source: written to cost as little as possible per entity.
     title, url = kind.title(), f"https://example.com/{kind}/"
-    return [
+    entities = [
         Entity(
             identifier=f"{kind}-{i}",
             blueprint=kind,
@@ -85,6 +103,10 @@ def _entities(kind: str, start: int, stop: int, revision: int) -> list[Entity]:
         )
         for i in range(start, stop)
     ]
+    if updated:  # the cursor of an incremental fake, only then: other entities stay as they were
+        for i, entity in zip(range(start, stop), entities, strict=True):
+            entity.properties["updated"] = revision * UPDATE_STRIDE + i
+    return entities
 
 
 def default_mapping(kinds: list[str]) -> dict[str, Any]:
@@ -110,26 +132,51 @@ class FakeIntegration(Integration):
     config: FakeConfig
 
     def kinds(self) -> list[KindSpec]:
-        return [KindSpec(name, name) for name in self.config.kinds]
+        if not self.config.incremental:
+            return [KindSpec(name, name) for name in self.config.kinds]
+        cursor = ".properties.updated" if self.config.entities else ".updated"
+        return [KindSpec(name, name, parameters=("since",), cursor=cursor)
+                for name in self.config.kinds]
 
     def get_default_mapping(self) -> dict[str, Any]:
         return default_mapping(list(self.config.kinds))
 
-    def fetcher(self, kind_name: str) -> Callable[[], AsyncIterator[Batch]]:
+    def cursor_config(self) -> Any:
+        """What is read: which kinds, how many, in which form. Latency, failures, batches and
+        revisions stand for the source's own behaviour and changes, not the integration's."""
+        return self.config.model_dump(mode="json", include={"kinds", "entities", "incremental"})
+
+    def fetcher(self, kind_name: str) -> Callable[..., AsyncIterator[Batch]]:
         if kind_name not in self.config.kinds:
             raise KeyError(kind_name)
-        return lambda: self._fetch(kind_name)
+        return lambda since=None: self._fetch(kind_name, since)
 
-    async def _fetch(self, kind: str) -> AsyncIterator[Batch]:
+    def _indexes(self, kind: str, since: Any) -> list[range]:
+        """The items to list: all of them, or (as a source would filter by its own index)
+        those whose ``updated`` is at least ``since``."""
+        total = self.config.kinds[kind]
+        changed = min(self.config.changed.get(kind, total), total)
+        if since is None:
+            return [range(changed), range(changed, total)]
+        since = math.ceil(since)
+        offset = self.config.revision * UPDATE_STRIDE
+        return [range(max(0, min(changed, since - offset)), changed),
+                range(max(changed, min(total, since)), total)]
+
+    async def _fetch(self, kind: str, since: Any = None) -> AsyncIterator[Batch]:
         cfg = self.config
-        total, size = cfg.kinds[kind], cfg.batch_size
-        for number, start in enumerate(range(0, total, size)):
-            if cfg.latency:
-                await anyio.sleep(cfg.latency)
-            if cfg.fail.get(kind) == number:
-                raise FakeFetchError(f"injected failure in kind {kind!r} at batch {number}")
-            stop = min(start + size, total)
-            if cfg.entities:
-                yield _entities(kind, start, stop, cfg.revision)
-            else:
-                yield [make_item(kind, i, cfg.revision) for i in range(start, stop)]
+        changed = cfg.changed.get(kind, cfg.kinds[kind])
+        number = 0
+        for indexes in self._indexes(kind, since):
+            for start in range(indexes.start, indexes.stop, cfg.batch_size):
+                if cfg.latency:
+                    await anyio.sleep(cfg.latency)
+                if cfg.fail.get(kind) == number:
+                    raise FakeFetchError(f"injected failure in kind {kind!r} at batch {number}")
+                stop = min(start + cfg.batch_size, indexes.stop)
+                revision = cfg.revision if start < changed else 0
+                number += 1
+                if cfg.entities:
+                    yield _entities(kind, start, stop, revision, updated=cfg.incremental)
+                else:
+                    yield [make_item(kind, i, revision) for i in range(start, stop)]

@@ -8,9 +8,12 @@ field. Each repository's own pages come one after the other: the next link is in
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from itertools import takewhile
 from typing import Any
 
 import httpx
@@ -78,13 +81,19 @@ async def repositories(client: httpx.AsyncClient, config: GitHubConfig) -> Pages
 
 @dataclass(frozen=True)
 class RepositoryListing:
-    """One listing under ``/repos/{owner}/{repo}/``: which path, and which items to keep."""
+    """One listing under ``/repos/{owner}/{repo}/``: which path, and which items to keep.
+
+    ``older`` (a listing sorted newest first) says an item is older than the incremental
+    run's ``since``: it and every item after it are left out, and the repository's listing
+    stops there.
+    """
 
     suffix: str
     params: Callable[[GitHubConfig], Params]
     items: Items = json_items
     keep: Callable[[Item], bool] = field(default=lambda item: True)
     applies: Callable[[Item], bool] = field(default=lambda repo: True)
+    older: Callable[[Item], bool] | None = None
 
 
 PULL_REQUESTS = RepositoryListing(
@@ -98,6 +107,55 @@ ISSUES = RepositoryListing(
     # A repository with issues turned off answers 410 Gone: do not ask.
     applies=lambda repo: bool(repo.get("has_issues", True)),
 )
+
+
+def github_time(since: datetime) -> str:
+    """``since`` as GitHub writes times: ``YYYY-MM-DDTHH:MM:SSZ`` (whole seconds, rounded
+    down, so the listing starts no later than asked)."""
+    return since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def updated_before(since: datetime) -> Callable[[Item], bool]:
+    def older(item: Item) -> bool:
+        stamp = item.get("updated_at")
+        return isinstance(stamp, str) and _parse(stamp) < since
+
+    return older
+
+
+def _parse(stamp: str) -> datetime:
+    found = datetime.fromisoformat(stamp)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
+
+
+def changed_pull_requests(since: datetime) -> RepositoryListing:
+    """Pull requests updated at or after ``since``, every state: the pulls endpoint has no
+    ``since``, so it is read newest first and stops at the first one older."""
+    return dataclasses.replace(
+        PULL_REQUESTS, older=updated_before(since), params=lambda config: {
+            "state": "all", "sort": "updated", "direction": "desc",
+            "per_page": config.page_size})
+
+
+def changed_issues(since: datetime) -> RepositoryListing:
+    """Issues updated at or after ``since``, every state: the issues endpoint's own
+    ``since``, newest change first (see ``docs/incremental.md``: a change made while the
+    listing is read then has a cursor above all the run commits)."""
+    return dataclasses.replace(ISSUES, params=lambda config: {
+        "state": "all", "since": github_time(since), "sort": "updated", "direction": "desc",
+        "per_page": config.page_size})
+
+
+def in_state(page: Page, state: str) -> tuple[Page, Page]:
+    """A page of an incremental listing (every state) as what the integration keeps (in
+    ``config.state``) and what left it: an issue closed while only open ones are kept is,
+    for the catalog, gone."""
+    if state == "all":
+        return page, []
+    kept = [item for item in page if item.get("state") == state]
+    return kept, [item for item in page if item.get("state") != state]
+
+
 WORKFLOWS = RepositoryListing(
     "actions/workflows", lambda config: {"per_page": config.page_size}, items=workflow_items
 )
@@ -139,9 +197,17 @@ async def _of_repository(
     path = f"/repos/{full_name}/{what.suffix}"
     async with aclosing(listing(client, path, what.params(config), what.items)) as pages:
         async for page in pages:
-            kept = [{**item, REPOSITORY_KEY: full_name} for item in page if what.keep(item)]
+            newer = page if what.older is None else _newer(page, what.older)
+            kept = [{**item, REPOSITORY_KEY: full_name} for item in newer if what.keep(item)]
             if kept:
                 yield kept
+            if len(newer) < len(page):
+                return  # newest first: everything after is older than the run's since
+
+
+def _newer(page: Page, older: Callable[[Item], bool]) -> Page:
+    """The items of a newest-first page before the first one that is ``older``."""
+    return list(takewhile(lambda item: not older(item), page))
 
 
 async def organization_listing(

@@ -8,15 +8,16 @@ them to kinds.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from ocean_core import KindSpec, kind
+from ocean_core import Deleted, KindSpec, kind
 from ocean_core.http import HTTPIntegration, RetryPolicy
 
 from . import _api
@@ -27,6 +28,9 @@ from ._api import (
     Page,
     Pages,
     RepositoryListing,
+    changed_issues,
+    changed_pull_requests,
+    in_state,
     organization_listing,
     per_repository,
 )
@@ -34,6 +38,10 @@ from ._client import github_headers, retry_policy
 from .config import GitHubConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
+LAG = "5m"
+"""Subtracted from the committed ``updated_at`` cursor of pull requests and issues: covers a
+change made while a run reads the repositories it already passed (a run of up to five
+minutes), and clocks a little apart; what comes again is unchanged, never duplicated."""
 ORGANIZATION_KINDS = frozenset({"team", "member"})
 """Kinds only an organization has; a user account has none of them."""
 
@@ -116,17 +124,38 @@ class GitHubIntegration(HTTPIntegration):
             async for page in pages:
                 yield page
 
-    @kind("pull-request", may_be_empty=True)
-    async def pull_requests(self) -> AsyncIterator[Page]:
-        """Pull requests of every selected repository, in ``config.state``."""
-        async with aclosing(self._per_repository(PULL_REQUESTS)) as pages:
+    async def _changed(
+        self, full: RepositoryListing, changed: RepositoryListing | None
+    ) -> AsyncGenerator[Page | Deleted, None]:
+        """``full``'s pages; in an incremental run ``changed``'s (every state, updated since),
+        with what is no longer in ``config.state`` as ``Deleted``."""
+        async with aclosing(self._per_repository(changed or full)) as pages:
+            async for page in pages:
+                if changed is None:
+                    yield page
+                    continue
+                kept, left = in_state(page, self.config.state)
+                if kept:
+                    yield kept
+                if left:
+                    yield Deleted(left)
+
+    @kind("pull-request", may_be_empty=True, cursor=".updated_at", lag=LAG)
+    async def pull_requests(self, since: datetime | None = None) -> AsyncIterator[Page | Deleted]:
+        """Pull requests of every selected repository, in ``config.state``. Incremental: those
+        updated since, newest first per repository (the endpoint has no ``since``; the listing
+        stops at the first older one)."""
+        changed = changed_pull_requests(since) if since is not None else None
+        async with aclosing(self._changed(PULL_REQUESTS, changed)) as pages:
             async for page in pages:
                 yield page
 
-    @kind("issue", may_be_empty=True)
-    async def issues(self) -> AsyncIterator[Page]:
-        """Issues (not pull requests) of every selected repository, in ``config.state``."""
-        async with aclosing(self._per_repository(ISSUES)) as pages:
+    @kind("issue", may_be_empty=True, cursor=".updated_at", lag=LAG)
+    async def issues(self, since: datetime | None = None) -> AsyncIterator[Page | Deleted]:
+        """Issues (not pull requests) of every selected repository, in ``config.state``.
+        Incremental: GitHub's ``since``, newest change first per repository."""
+        changed = changed_issues(since) if since is not None else None
+        async with aclosing(self._changed(ISSUES, changed)) as pages:
             async for page in pages:
                 yield page
 

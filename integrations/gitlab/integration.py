@@ -8,13 +8,14 @@ from __future__ import annotations
 
 from collections.abc import AsyncGenerator, AsyncIterator
 from contextlib import aclosing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx
 import yaml
 
-from ocean_core import kind
+from ocean_core import Deleted, kind
 from ocean_core.http import HTTPIntegration, raise_for_status
 
 from ._groups import root_paths
@@ -36,8 +37,29 @@ def load_default_mapping() -> dict[str, Any]:
     return mapping
 
 
+LAG = "5m"
+"""Subtracted from the committed ``updated_at`` cursor of merge requests and issues: covers a
+change made while a run reads the groups it already passed (a run of up to five minutes),
+and clocks a little apart; what comes again is unchanged, never duplicated."""
+
+
 def _state(state: str) -> Params:
     return {} if state == "all" else {"state": state}
+
+
+def changed_since(since: datetime) -> Params:
+    """An incremental listing: every state, updated at or after ``since``, newest first (a
+    change made while it is read then has a cursor above all the run commits)."""
+    stamp = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return {"updated_after": stamp, "order_by": "updated_at", "sort": "desc"}
+
+
+def in_state(page: list[RawItem], state: str) -> tuple[list[RawItem], list[RawItem]]:
+    """What the integration keeps of an incremental page (``state``) and what left it."""
+    if state == "all":
+        return page, []
+    return ([item for item in page if item.get("state") == state],
+            [item for item in page if item.get("state") != state])
 
 
 class GitLabIntegration(HTTPIntegration):
@@ -143,18 +165,41 @@ class GitLabIntegration(HTTPIntegration):
                 async for page in listing:
                     yield page
 
-    @kind("merge-request", may_be_empty=True)
-    async def merge_requests(self) -> Batches:
-        """Merge requests in ``merge_request_state``, archived projects included."""
-        params = _state(self.config.merge_request_state)
-        async with aclosing(self._group_listing("merge_requests", params)) as listing:
+    async def _changed(
+        self, resource: str, state: str, since: datetime | None
+    ) -> AsyncGenerator[list[RawItem] | Deleted, None]:
+        """A group-level listing in ``state``; incremental (``since``): every state updated
+        since, what is no longer in ``state`` as ``Deleted``."""
+        params = _state(state) if since is None else changed_since(since)
+        async with aclosing(self._group_listing(resource, params)) as listing:
+            async for page in listing:
+                if since is None:
+                    yield page
+                    continue
+                kept, left = in_state(page, state)
+                if kept:
+                    yield kept
+                if left:
+                    yield Deleted(left)
+
+    @kind("merge-request", may_be_empty=True, cursor=".updated_at", lag=LAG)
+    async def merge_requests(
+        self, since: datetime | None = None
+    ) -> AsyncGenerator[list[RawItem] | Deleted, None]:
+        """Merge requests in ``merge_request_state``, archived projects included; in an
+        incremental run those updated since (``updated_after``)."""
+        changed = self._changed("merge_requests", self.config.merge_request_state, since)
+        async with aclosing(changed) as listing:
             async for page in listing:
                 yield page
 
-    @kind("issue", may_be_empty=True)
-    async def issues(self) -> Batches:
-        """Issues in ``issue_state``, archived projects included."""
-        async with aclosing(self._group_listing("issues", _state(self.config.issue_state))) as it:
+    @kind("issue", may_be_empty=True, cursor=".updated_at", lag=LAG)
+    async def issues(
+        self, since: datetime | None = None
+    ) -> AsyncGenerator[list[RawItem] | Deleted, None]:
+        """Issues in ``issue_state``, archived projects included; in an incremental run those
+        updated since (``updated_after``)."""
+        async with aclosing(self._changed("issues", self.config.issue_state, since)) as it:
             async for page in it:
                 yield page
 

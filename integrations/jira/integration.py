@@ -2,24 +2,35 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator
+from collections.abc import AsyncGenerator, Callable
 from contextlib import aclosing
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 
-from ocean_core import kind
-from ocean_core.http import HTTPIntegration, paginate_cursor, paginate_offset
+from ocean_core import Deleted, kind
+from ocean_core.http import HTTPIntegration, RetryPolicy, paginate_cursor, paginate_offset
 from ocean_core.mapping import Selector
 
-from . import _http
-from .config import JiraConfig, JiraSelector
+from . import _http, _jql
+from .config import DEFAULT_JQL, JiraConfig, JiraSelector
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
 RawItem = dict[str, Any]
 Batches = AsyncGenerator[list[RawItem], None]
 API = "/rest/api/3"
+Clock = Callable[[], datetime]
+LAG = "5m"
+"""Subtracted from the committed ``fields.updated`` cursor of issues: Jira's search index
+trails its writes by seconds, its clock and this process's may differ a little, and a run may
+take minutes (see ``_jql``); what comes again is unchanged, never duplicated."""
+
+
+def _utc_now() -> datetime:
+    return datetime.now(UTC)
 
 
 def load_default_mapping() -> dict[str, Any]:
@@ -45,8 +56,9 @@ class JiraIntegration(HTTPIntegration):
     as in Port Ocean): ``selector: {query: "true", jql: "project = ABC"}``; the config's
     ``jql`` is the default. Two issue resources with different JQL make two searches.
 
-    ``transport`` replaces the network (tests pass a recorded transport) and ``retry`` the
-    retry policy (tests give it a fake sleep); both default to the real thing.
+    ``transport`` replaces the network (tests pass a recorded transport), ``retry`` the
+    retry policy (tests give it a fake sleep) and ``clock`` the time an incremental search
+    counts back from; all default to the real thing.
     """
 
     type = "jira"
@@ -55,6 +67,17 @@ class JiraIntegration(HTTPIntegration):
     default_mapping = load_default_mapping()
 
     config: JiraConfig
+
+    def __init__(
+        self,
+        config: JiraConfig | dict[str, Any] | None = None,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        retry: RetryPolicy | None = None,
+        clock: Clock = _utc_now,
+    ) -> None:
+        super().__init__(config, transport=transport, retry=retry)
+        self.clock = clock
 
     def headers(self) -> dict[str, str]:
         return _http.headers(self.config)
@@ -86,13 +109,37 @@ class JiraIntegration(HTTPIntegration):
         jql = selector.jql if isinstance(selector, JiraSelector) else None
         return jql if jql is not None else self.config.search_jql
 
-    @kind("issue", may_be_empty=True)
-    async def issues(self, selector: Selector | None = None) -> Batches:
-        """The issues of the resource's JQL (``selector.jql``), else of the config's."""
+    @kind("issue", may_be_empty=True, cursor=".fields.updated", lag=LAG)
+    async def issues(
+        self, selector: Selector | None = None, since: datetime | None = None
+    ) -> AsyncGenerator[list[RawItem] | Deleted, None]:
+        """The issues of the resource's JQL (``selector.jql``), else of the config's. In an
+        incremental run, those updated since (newest first), then, as ``Deleted``, those
+        updated since that the JQL no longer selects."""
+        jql = self.issue_jql(selector)
+        if since is None:
+            async with aclosing(self._search(jql)) as pages:
+                async for page in pages:
+                    yield page
+            return
+        now = self.clock()
+        async with aclosing(self._search(_jql.changed(jql, since, now))) as pages:
+            async for page in pages:
+                yield page
+        # Every issue the account can see (the default) leaves no scope behind: no second search.
+        gone = None if jql == DEFAULT_JQL else _jql.left(jql, since, now)
+        if gone is None:
+            return
+        async with aclosing(self._search(gone)) as pages:
+            async for page in pages:
+                if page:
+                    yield Deleted(page)
+
+    async def _search(self, jql: str) -> Batches:
+        # `updated` always: it is the kind's cursor, whatever else the config asks for.
+        fields = list(dict.fromkeys([*self.config.issue_fields, "updated"]))
         params: dict[str, str | int] = {
-            "jql": self.issue_jql(selector),
-            "fields": ",".join(self.config.issue_fields),
-            "maxResults": self.config.page_size,
+            "jql": jql, "fields": ",".join(fields), "maxResults": self.config.page_size,
         }
         async with self.client() as client:
             listing = paginate_cursor(

@@ -15,13 +15,16 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import kind
+from ocean_core import Deleted, kind
 from ocean_core.errors import PaginationError
 from ocean_core.http import HTTPIntegration, Params, RetryPolicy, paginate_offset
 
 from .config import PagerDutyConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
+LAG = "5m"
+"""Subtracted from the committed ``updated_at`` cursor of incidents: covers the log entries
+a run has passed when a change comes, and clocks a little apart."""
 ACCEPT = "application/vnd.pagerduty+json;version=2"
 Item = dict[str, Any]
 Clock = Callable[[], datetime]
@@ -37,8 +40,16 @@ def load_default_mapping() -> dict[str, Any]:
 
 def since_param(now: datetime, days: int) -> str:
     """The ``since`` of the incident listing: ``days`` before ``now``, ISO 8601 in UTC."""
-    start = now.astimezone(UTC) - timedelta(days=days)
-    return start.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return _pagerduty_time(now - timedelta(days=days))
+
+
+def _pagerduty_time(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _parse_time(text: str) -> datetime:
+    found = datetime.fromisoformat(text)
+    return found if found.tzinfo is not None else found.replace(tzinfo=UTC)
 
 
 def _utc_now() -> datetime:
@@ -117,14 +128,42 @@ class PagerDutyIntegration(HTTPIntegration):
         """Every service of the account."""
         return self._list("/services", "services")
 
-    @kind("incident", may_be_empty=True)
-    def incidents(self) -> AsyncIterator[list[Item]]:
-        """Incidents in the configured statuses, created in the last ``incidents_since_days``."""
+    @kind("incident", may_be_empty=True, cursor=".updated_at", lag=LAG)
+    def incidents(self, since: datetime | None = None) -> AsyncIterator[list[Item] | Deleted]:
+        """Incidents in the configured statuses, created in the last ``incidents_since_days``.
+
+        Incremental: the incident listing's ``since`` filters on creation, not change, so the
+        incidents changed since come from the log entries since (``is_overview``, each with
+        its incident included); one no longer in the configured statuses or window is
+        ``Deleted``."""
+        if since is not None:
+            return self._changed_incidents(since)
         params: Params = {
             "statuses[]": list(self.config.incident_statuses),
             "since": since_param(self.clock(), self.config.incidents_since_days),
         }
         return self._list("/incidents", "incidents", params)
+
+    async def _changed_incidents(self, since: datetime) -> AsyncIterator[list[Item] | Deleted]:
+        params: Params = {"since": _pagerduty_time(since), "is_overview": "true",
+                          "include[]": ["incidents"]}
+        window = self.clock() - timedelta(days=self.config.incidents_since_days)
+        statuses = set(self.config.incident_statuses)
+
+        def tracked(incident: Item) -> bool:
+            created = incident.get("created_at")
+            recent = not isinstance(created, str) or _parse_time(created) >= window
+            return incident["status"] in statuses and recent
+
+        async for entries in self._list("/log_entries", "log_entries", params):
+            changed = [entry["incident"] for entry in entries
+                       if isinstance(entry.get("incident"), dict) and "status" in entry["incident"]]
+            kept = [incident for incident in changed if tracked(incident)]
+            left = [incident for incident in changed if not tracked(incident)]
+            if kept:
+                yield kept
+            if left:
+                yield Deleted(left)
 
     @kind("escalation-policy")
     def escalation_policies(self) -> AsyncIterator[list[Item]]:

@@ -85,14 +85,19 @@ async def resync_integration(
     body: Annotated[ResyncRequest | None, Body()] = None,
 ) -> RunHandle | JSONResponse:
     """Trigger a resync: the run in flight (if any) is aborted, the new one starts at once.
+    `{"incremental": true}` asks for an incremental run (only the kinds with a cursor, from
+    their committed cursors, no sweep); it runs full when it replaces or aborts a full run.
     Returns the run's id and generation; follow `url` (or the Location header) to its end.
     With `{"dry_run": true}`: nothing is triggered, aborted, written or recorded; the answer
-    (200) is the report of what a run would do now, once every kind is fetched and mapped."""
-    if body is not None and body.dry_run:
-        report = await service_of(request).dry_run(integration_id)
+    (200) is the report of what a run would do now, once every kind is fetched and mapped
+    (with `"incremental": true`, what an incremental run would do: no `Deleted` batch is
+    applied and no cursor committed; the report says what would be)."""
+    body = body or ResyncRequest()
+    service = service_of(request)
+    if body.dry_run:
+        report = await service.dry_run(integration_id, incremental=body.incremental)
         return JSONResponse(report.model_dump(mode="json"), status_code=status.HTTP_200_OK)
-    trigger = body.trigger if body is not None else "api"
-    ticket = await service_of(request).trigger(integration_id, trigger)
+    ticket = await service.trigger(integration_id, body.trigger, incremental=body.incremental)
     return await accepted(request, response, integration_id, ticket)
 
 

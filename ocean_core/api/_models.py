@@ -38,6 +38,16 @@ class ScheduleState(BaseModel):
     last_skipped_at: datetime | None = None
 
 
+class CursorState(BaseModel):
+    """A kind's last committed cursor (rule 9)."""
+
+    kind: str
+    value: int | float | str = Field(description="A number, or a UTC ISO-8601 timestamp.")
+    committed_at: datetime
+    current: bool = Field(description="Committed under the mapping and config in effect;"
+                          " false: the kind's next incremental run fetches it whole.")
+
+
 class PendingRun(BaseModel):
     run_id: str
     generation: int
@@ -65,8 +75,11 @@ class IntegrationState(BaseModel):
         " another process may, and this one passes triggers on to it."
     )
     resync_on_start: bool
-    next_scheduled_run_at: datetime | None
-    schedule: ScheduleState | None
+    next_scheduled_run_at: datetime | None = Field(
+        description="When the next scheduled run (full or incremental) is due.")
+    schedule: ScheduleState | None = Field(description="The schedule of full resyncs.")
+    incremental_schedule: ScheduleState | None = Field(
+        default=None, description="The schedule of incremental resyncs (rule 9), if any.")
     current_run: ResyncResult | None = Field(description="Live, with per-kind counts.")
     pending_run: PendingRun | None
     last_run: ResyncResult | None = Field(description="The newest run that has ended.")
@@ -86,6 +99,8 @@ class IntegrationState(BaseModel):
 
 class IntegrationDetail(IntegrationState):
     kinds: list[str]
+    cursors: list[CursorState] = Field(
+        default_factory=list, description="Each kind's last committed cursor, in plan order.")
     config: dict[str, Any] = Field(description="The integration's config; secrets masked.")
     mapping: dict[str, Any] | str | None = Field(
         description="Inline mapping, the mapping file's path, or null for the type's default."
@@ -113,11 +128,17 @@ class EntityOut(BaseModel):
 
 class ResyncRequest(BaseModel):
     """Optional body of ``POST .../resync``: who asks (recorded as the run's trigger), and
-    whether to only report what a run would do (``dry_run``)."""
+    whether the run is incremental (rule 9: only the kinds with a cursor, from their cursors,
+    no sweep), and whether to only report what a run would do (``dry_run``)."""
 
     model_config = ConfigDict(extra="forbid")
 
     trigger: Literal["api", "cli", "sdk"] = "api"
+    incremental: bool = Field(
+        default=False, description="An incremental run (rule 9): only the kinds with a"
+        " cursor, each from its committed cursor, no sweep; full when it replaces or aborts"
+        " a full run. With dry_run: what an incremental run would do.",
+    )
     dry_run: bool = Field(
         default=False, description="Fetch and map, write nothing, and answer 200 with the"
         " report of what a run would create, change, leave unchanged and delete, with the"

@@ -8,17 +8,29 @@ from typing import Any
 from ocean_core._interval import format_interval
 from ocean_core.api._models import (
     ApiChangesOut,
+    CursorState,
     IntegrationDetail,
     IntegrationState,
     PendingRun,
     RunHandle,
     ScheduleState,
 )
-from ocean_core.service import IntegrationSnapshot, TriggeredRun
+from ocean_core.service import IntegrationSnapshot, ScheduleSnapshot, TriggeredRun
+
+
+def _schedule(schedule: ScheduleSnapshot | None) -> ScheduleState | None:
+    if schedule is None:
+        return None
+    return ScheduleState(
+        interval=format_interval(schedule.interval),
+        interval_seconds=schedule.interval.total_seconds(),
+        next_run_at=schedule.next_due,
+        skipped_ticks=schedule.skipped_ticks,
+        last_skipped_at=schedule.last_skipped_at,
+    )
 
 
 def _state_fields(state: IntegrationSnapshot) -> dict[str, Any]:
-    schedule = state.schedule
     pending = state.pending_run
     return {
         "id": state.id,
@@ -29,13 +41,8 @@ def _state_fields(state: IntegrationSnapshot) -> dict[str, Any]:
         "run_here": state.runs_here,
         "resync_on_start": state.resync_on_start,
         "next_scheduled_run_at": state.next_scheduled_run_at,
-        "schedule": ScheduleState(
-            interval=format_interval(schedule.interval),
-            interval_seconds=schedule.interval.total_seconds(),
-            next_run_at=schedule.next_due,
-            skipped_ticks=schedule.skipped_ticks,
-            last_skipped_at=schedule.last_skipped_at,
-        ) if schedule is not None else None,
+        "schedule": _schedule(state.schedule),
+        "incremental_schedule": _schedule(state.incremental_schedule),
         "current_run": state.current_run,
         "pending_run": PendingRun(run_id=pending.run_id, generation=pending.generation)
         if pending is not None else None,
@@ -57,7 +64,11 @@ def state_view(state: IntegrationSnapshot) -> IntegrationState:
 def detail_view(state: IntegrationSnapshot) -> IntegrationDetail:
     return IntegrationDetail(
         **_state_fields(state), kinds=list(state.kinds), config=state.config,
-        mapping=state.mapping,
+        mapping=state.mapping, cursors=[
+            CursorState(kind=c.kind, value=c.value, committed_at=c.committed_at,
+                        current=c.current)
+            for c in state.cursors
+        ],
     )
 
 

@@ -1,4 +1,9 @@
-"""An in-memory catalog for tests and experiments: same contract, nothing on disk."""
+"""An in-memory catalog for tests and experiments: same contract, nothing on disk.
+
+Rule 8's bookkeeping in its plainest form: each entity keeps the ``live_seq`` of the last live
+change that upserted it (0: none), each integration its count of live changes, and a key a
+live change deleted a tombstone with that change's ``live_seq``. A run's writes leave alone
+every key touched above the run's mark (``_touched``)."""
 
 from __future__ import annotations
 
@@ -14,19 +19,26 @@ from ocean_core.catalog._clock import Clock, as_utc, utc_now
 from ocean_core.catalog._entity_filters import integration_id_list, search_matches
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
+from ocean_core.catalog._memory_inbox import MemoryInbox
+from ocean_core.catalog._memory_kbs import MemoryKnowledgeBases
 from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
 from ocean_core.catalog._types import (
     DELETED_SAMPLE,
+    CursorCommit,
     DeleteOutcome,
     EntityKey,
-    KnowledgeBaseRecord,
+    EventStatus,
+    InboxEvent,
+    InboxStats,
+    LiveOutcome,
     PageOutcome,
     PageProgress,
     RunCursor,
+    RunStart,
+    StoredCursor,
 )
 from ocean_core.catalog._unfenced import UnfencedWriter
 from ocean_core.entity import Entity
-from ocean_core.errors import ConflictError, NotFoundError
 from ocean_core.results import ResyncResult
 
 Key = EntityKey
@@ -37,9 +49,18 @@ class _Stored:
     row: EntityRow
     kind: str
     seen: int
+    """The generation of the last run that wrote it in a page; 0: none did (written by key)."""
+    live_seq: int = 0
 
 
-class MemoryCatalog(OneProcessRunners):
+def _seen_by_key(stored: _Stored | None, kind: str) -> int:
+    """What a write by key leaves of an entity's seen generation: a new entity was seen by no
+    run; one that changes kind leaves the page of its old kind (the SQL catalogs' pages hold
+    one kind each)."""
+    return 0 if stored is None or stored.kind != kind else stored.seen
+
+
+class MemoryCatalog(MemoryKnowledgeBases, OneProcessRunners):
     """A catalog held in Python dicts. Every method behaves as ``SQLiteCatalog``'s does: this
     is the executable specification the contract tests hold the SQL catalogs to.
 
@@ -48,13 +69,16 @@ class MemoryCatalog(OneProcessRunners):
     """
 
     def __init__(self, *, clock: Clock = utc_now) -> None:
+        super().__init__()
         self._clock = clock
-        self._kbs: dict[str, tuple[str, datetime]] = {}  # id -> (name, created_at)
-        self._attached: dict[str, dict[str, datetime]] = {}  # kb id -> integration -> at
         self._entities: dict[Key, _Stored] = {}
         self._generations: dict[str, int] = {}
+        self._live: dict[str, int] = {}  # integration -> live_seq
+        self._tombstones: dict[Key, tuple[str, int]] = {}  # key -> (kind, live_seq)
+        self._cursors: dict[tuple[str, str], StoredCursor] = {}
         self._runs: dict[str, ResyncResult] = {}
         self._state: dict[tuple[str, str], bytes] = {}  # JSON, as SQLite keeps it
+        self._inbox = MemoryInbox(clock)
         self._locks = LocalRunnerLocks()
 
     async def close(self) -> None:
@@ -62,8 +86,8 @@ class MemoryCatalog(OneProcessRunners):
 
     def unfenced(self) -> UnfencedWriter:
         return UnfencedWriter(
-            lambda integration_id, kind, seq, generation, rows, _: self._write_page(
-                integration_id, kind, generation, rows
+            lambda integration_id, kind, seq, generation, rows, _, mark: self._write_page(
+                integration_id, kind, generation, rows, mark
             ),
             self._delete_stale,
         )
@@ -77,18 +101,42 @@ class MemoryCatalog(OneProcessRunners):
         self._generations[integration_id] = new
         return new
 
+    async def begin_run(self, integration_id: str, generation: int) -> RunStart:
+        stored = await self.advance_generation(integration_id, generation)
+        mark = self._live.get(integration_id, 0)
+        for key in [k for k, (_, seq) in self._tombstones.items()
+                    if k[0] == integration_id and seq <= mark]:
+            del self._tombstones[key]
+        return RunStart(stored, mark)
+
+    def _touched(self, integration_id: str, mark: int | None) -> set[tuple[str, str]]:
+        """The keys a live change above ``mark`` upserted or deleted (none without a mark, or
+        when no live change came since)."""
+        if mark is None or self._live.get(integration_id, 0) <= mark:
+            return set()
+        keys = {(k[1], k[2]) for k, s in self._entities.items()
+                if k[0] == integration_id and s.live_seq > mark}
+        return keys | {(k[1], k[2]) for k, (_, seq) in self._tombstones.items()
+                       if k[0] == integration_id and seq > mark}
+
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow], *, progress: PageProgress | None = None,
+        live_mark: int | None = None,
     ) -> PageOutcome:
         self._require_lock(integration_id)
-        return await self._write_page(integration_id, kind, generation, rows)
+        return await self._write_page(integration_id, kind, generation, rows, live_mark)
 
     async def _write_page(
-        self, integration_id: str, kind: str, generation: int, rows: Sequence[EntityRow]
+        self, integration_id: str, kind: str, generation: int, rows: Sequence[EntityRow],
+        live_mark: int | None,
     ) -> PageOutcome:
-        upserted = 0
+        upserted = kept = 0
+        touched = self._touched(integration_id, live_mark)
         for (blueprint, identifier), row in latest_by_key(rows).items():
+            if (blueprint, identifier) in touched:
+                kept += 1
+                continue
             key = (integration_id, blueprint, identifier)
             stored = self._entities.get(key)
             if stored is None or stored.row.hash != row.hash:
@@ -96,7 +144,81 @@ class MemoryCatalog(OneProcessRunners):
                 upserted += 1
             else:
                 stored.seen, stored.kind = generation, kind
-        return PageOutcome(upserted=upserted, unchanged=len(rows) - upserted)
+        return PageOutcome(upserted, len(rows) - upserted - kept, kept)
+
+    async def write_items(
+        self, integration_id: str, kind: str, rows: Sequence[EntityRow], *,
+        live_mark: int | None, cursor: CursorCommit | None = None,
+    ) -> PageOutcome:
+        self._require_lock(integration_id)
+        upserted = kept = 0
+        touched = self._touched(integration_id, live_mark)
+        for (blueprint, identifier), row in latest_by_key(rows).items():
+            key = (integration_id, blueprint, identifier)
+            stored = self._entities.get(key)
+            if (blueprint, identifier) in touched:
+                kept += 1
+            elif stored is None or stored.row.hash != row.hash:
+                self._entities[key] = _Stored(row, kind, _seen_by_key(stored, kind))
+                upserted += 1
+        if cursor is not None:
+            self._commit_cursor(integration_id, kind, cursor)
+        return PageOutcome(upserted, len(rows) - upserted - kept, kept)
+
+    async def delete_items(
+        self, integration_id: str, keys: Sequence[tuple[str, str]], *, generation: int,
+        live_mark: int | None,
+    ) -> int:
+        self._require_lock(integration_id)
+        if self._generations.get(integration_id, 0) != generation:
+            return 0
+        deleted = 0
+        for blueprint, identifier in dict.fromkeys(keys):
+            key = (integration_id, blueprint, identifier)
+            stored = self._entities.get(key)
+            if stored is not None and (live_mark is None or stored.live_seq <= live_mark):
+                del self._entities[key]
+                deleted += 1
+        return deleted
+
+    async def apply_live(
+        self, integration_id: str, kind: str, upserts: Sequence[EntityRow],
+        deletes: Sequence[tuple[str, str]],
+    ) -> LiveOutcome:
+        self._require_lock(integration_id)
+        seq = self._live[integration_id] = self._live.get(integration_id, 0) + 1
+        upserted = unchanged = deleted = 0
+        for (blueprint, identifier), row in latest_by_key(upserts).items():
+            key = (integration_id, blueprint, identifier)
+            self._tombstones.pop(key, None)
+            stored = self._entities.get(key)
+            if stored is not None and stored.row.hash == row.hash:
+                stored.live_seq = seq
+                unchanged += 1
+            else:
+                self._entities[key] = _Stored(row, kind, _seen_by_key(stored, kind), seq)
+                upserted += 1
+        for blueprint, identifier in dict.fromkeys(deletes):
+            key = (integration_id, blueprint, identifier)
+            deleted += self._entities.pop(key, None) is not None
+            self._tombstones[key] = (kind, seq)
+        return LiveOutcome(seq, upserted, unchanged, deleted)
+
+    async def commit_cursor(self, integration_id: str, kind: str, cursor: CursorCommit) -> None:
+        self._require_lock(integration_id)
+        self._commit_cursor(integration_id, kind, cursor)
+
+    def _commit_cursor(self, integration_id: str, kind: str, cursor: CursorCommit) -> None:
+        value = orjson.loads(orjson.dumps(cursor.value))  # a copy, as JSON keeps it
+        at = as_utc(self._clock())
+        self._cursors[(integration_id, kind)] = StoredCursor(value, cursor.fingerprint, at)
+
+    async def cursors(self, integration_id: str) -> dict[str, StoredCursor]:
+        return {
+            kind: StoredCursor(orjson.loads(orjson.dumps(c.value)), c.fingerprint,
+                               c.committed_at)
+            for (owner, kind), c in sorted(self._cursors.items()) if owner == integration_id
+        }
 
     async def count_entities(self, integration_id: str, kind: str | None = None) -> int:
         return sum(
@@ -111,30 +233,35 @@ class MemoryCatalog(OneProcessRunners):
         )
 
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         self._require_lock(integration_id)
-        return await self._delete_stale(integration_id, generation, threshold, dry_run)
+        return await self._delete_stale(integration_id, generation, threshold, dry_run,
+                                        live_mark)
 
     async def _delete_stale(
-        self, integration_id: str, generation: int, threshold: float, dry_run: bool
+        self, integration_id: str, generation: int, threshold: float, dry_run: bool,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         current = self._generations.get(integration_id, 0)
         if current != generation:
             reason = f"superseded: generation {generation} is no longer current (now {current})"
             return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
-        stale = self._stale(integration_id, generation)
+        found = self._stale(integration_id, generation)
+        stale = [k for k in found if live_mark is None or self._entities[k].live_seq <= live_mark]
+        kept = len(found) - len(stale)
         if not stale:
-            return DeleteOutcome(0, 0, 0)
+            return DeleteOutcome(0, 0, 0, kept=kept)
         total = await self.count_entities(integration_id)
         too_many = threshold_reason(len(stale), total, threshold)
         if too_many is not None or dry_run:
-            return DeleteOutcome(0, len(stale), total, skipped_reason=too_many)
+            return DeleteOutcome(0, len(stale), total, skipped_reason=too_many, kept=kept)
         sample = tuple((key[1], key[2], self._entities[key].kind)
                        for key in stale[:DELETED_SAMPLE])
         for key in stale:
             del self._entities[key]
-        return DeleteOutcome(len(stale), len(stale), total, deleted_sample=sample)
+        return DeleteOutcome(len(stale), len(stale), total, kept=kept, deleted_sample=sample)
 
     async def stale_entities(
         self, integration_id: str, generation: int, limit: int = 100
@@ -212,53 +339,26 @@ class MemoryCatalog(OneProcessRunners):
         else:
             self._state[(integration_id, key)] = orjson.dumps(value)
 
-    # -- knowledge bases --------------------------------------------------------------------
+    # -- the webhook inbox ------------------------------------------------------------------
 
-    def _record(self, kb_id: str) -> KnowledgeBaseRecord:
-        name, created_at = self._kbs[kb_id]
-        ids = tuple(integration for integration, _ in self._attachments(kb_id))
-        return KnowledgeBaseRecord(kb_id, name, created_at, ids)
+    async def put_event(
+        self, integration_id: str, name: str, *, headers: Sequence[tuple[str, str]],
+        query: Sequence[tuple[str, str]], body: bytes, received_at: datetime | None = None,
+    ) -> int:
+        return self._inbox.put(integration_id, name, headers, query, body, received_at)
 
-    def _attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
-        attached = self._attached.get(kb_id, {})
-        return sorted(attached.items(), key=lambda item: (item[1], item[0]))
+    async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
+        return self._inbox.pending(integration_id, limit)
 
-    # The clock is read once per create or attach, whatever the outcome, as SQLiteCatalog does.
+    async def settle_event(
+        self, integration_id: str, event_id: int, status: EventStatus, *,
+        error: str | None = None,
+    ) -> None:
+        self._require_lock(integration_id)
+        self._inbox.settle(integration_id, event_id, status, error)
 
-    async def create_knowledge_base(self, kb_id: str, name: str) -> KnowledgeBaseRecord:
-        created_at = as_utc(self._clock())
-        if kb_id in self._kbs:
-            raise ConflictError("knowledge base", kb_id)
-        self._kbs[kb_id] = (name, created_at)
-        self._attached[kb_id] = {}
-        return self._record(kb_id)
+    async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
+        return self._inbox.stats(integration_id, failures)
 
-    async def get_knowledge_base(self, kb_id: str) -> KnowledgeBaseRecord | None:
-        return self._record(kb_id) if kb_id in self._kbs else None
-
-    async def knowledge_bases(self) -> list[KnowledgeBaseRecord]:
-        order = sorted(self._kbs, key=lambda kb_id: (self._kbs[kb_id][1], kb_id))
-        return [self._record(kb_id) for kb_id in order]
-
-    async def delete_knowledge_base(self, kb_id: str) -> bool:
-        self._attached.pop(kb_id, None)
-        return self._kbs.pop(kb_id, None) is not None
-
-    async def attach(self, kb_id: str, integration_id: str) -> bool:
-        attached_at = as_utc(self._clock())
-        if kb_id not in self._kbs:
-            raise NotFoundError("knowledge base", kb_id)
-        attached = self._attached.setdefault(kb_id, {})
-        if integration_id in attached:
-            return False
-        attached[integration_id] = attached_at
-        return True
-
-    async def detach(self, kb_id: str, integration_id: str) -> bool:
-        return self._attached.get(kb_id, {}).pop(integration_id, None) is not None
-
-    async def attachments(self, kb_id: str) -> list[tuple[str, datetime]]:
-        if kb_id not in self._kbs:
-            raise NotFoundError("knowledge base", kb_id)
-        return self._attachments(kb_id)
-
+    async def prune_inbox(self, integration_id: str, *, keep: int) -> int:
+        return self._inbox.prune(integration_id, keep)

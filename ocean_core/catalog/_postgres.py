@@ -202,10 +202,10 @@ class PostgresCatalog(SqlCatalog):
 
     async def _write_page(
         self, lease: Lease, kind: str, seq: int, generation: int, rows: Sequence[EntityRow],
-        progress: PageProgress | None,
+        progress: PageProgress | None, live_mark: int | None,
     ) -> PageOutcome:
         page = PageWrite(
             lease.integration_id, kind, seq, generation, rows, page_digest(rows), lease.token,
-            progress,
+            progress, live_mark,
         )
         return await self._pages.write(page)

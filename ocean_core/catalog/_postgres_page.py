@@ -25,6 +25,8 @@ class PageWrite:
     digest: bytes
     token: int | None
     progress: PageProgress | None = None
+    live_mark: int | None = None
+    """The run's live mark: keys a live change above it touched are left alone (rule 8)."""
 
     def sent(self) -> None:
         """The write's first message is out (see ``PageProgress``)."""
@@ -47,6 +49,7 @@ class Miss(enum.Enum):
     PAGE_EXISTS = "the page exists after all (another writer made it)"
     KEY_EXISTS = "a key of the new page exists (another page holds it, or it was left unseen)"
     CHANGED = "the page's members changed since its digest was taken"
+    LIVE_CHANGED = "a live change came since the run began: its keys must be left out"
 
 
 class PageStrategy(Protocol):

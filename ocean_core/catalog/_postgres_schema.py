@@ -129,7 +129,55 @@ CREATE TABLE leases (
 );
 """
 
-MIGRATIONS: Sequence[tuple[int, str]] = ((1, V1), (2, V2))
+V3 = """
+-- Rule 8 and rule 9 (SQLite's version 5, see _sqlite_schema): live marks, tombstones, cursors
+-- and the webhook inbox. entities.live_seq is NULL for a row no live change touched since a
+-- run last wrote it: no bytes in the row, and no entry in the partial index.
+ALTER TABLE integrations ADD COLUMN live_seq bigint NOT NULL DEFAULT 0;
+ALTER TABLE entities ADD COLUMN live_seq bigint;
+CREATE INDEX entities_live ON entities (integration_id, live_seq) WHERE live_seq IS NOT NULL;
+CREATE TABLE tombstones (
+    integration_id text COLLATE "C" NOT NULL,
+    blueprint text COLLATE "C" NOT NULL,
+    identifier text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    live_seq bigint NOT NULL,
+    PRIMARY KEY (integration_id, blueprint, identifier)
+);
+CREATE TABLE cursors (
+    integration_id text COLLATE "C" NOT NULL,
+    kind text COLLATE "C" NOT NULL,
+    value text NOT NULL,  -- JSON
+    fingerprint text NOT NULL,
+    committed_at timestamptz NOT NULL,
+    PRIMARY KEY (integration_id, kind)
+);
+CREATE TABLE inbox (
+    id bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    integration_id text COLLATE "C" NOT NULL,
+    name text COLLATE "C" NOT NULL,
+    received_at timestamptz NOT NULL,
+    headers text NOT NULL,  -- JSON: [[name, value], ...]
+    query text NOT NULL,
+    body bytea NOT NULL,
+    status text NOT NULL DEFAULT 'pending',
+    attempts integer NOT NULL DEFAULT 0,
+    last_error text,
+    handled_at timestamptz
+);
+CREATE INDEX inbox_by_status ON inbox (integration_id, status, id);
+CREATE TABLE inbox_totals (
+    integration_id text COLLATE "C" PRIMARY KEY,
+    received bigint NOT NULL DEFAULT 0,
+    handled bigint NOT NULL DEFAULT 0,
+    failed bigint NOT NULL DEFAULT 0,
+    retried bigint NOT NULL DEFAULT 0,
+    last_received_at timestamptz,
+    last_handled_at timestamptz
+);
+"""
+
+MIGRATIONS: Sequence[tuple[int, str]] = ((1, V1), (2, V2), (3, V3))
 """``(version, SQL)`` in order. Append a step to change the schema; never edit an applied one."""
 
 SCHEMA_VERSION = MIGRATIONS[-1][0]

@@ -8,9 +8,12 @@ blocked and no thread competes with it for the GIL. The database works on page N
 builds page N+1 (the engine's ``overlapped_writes``).
 
 Anything unusual is left to the next way of the chain (``_postgres_page_chain``), the general
-path in a worker thread: a page that exists after all, or a key that another page holds (a
-``Miss``). The fencing token is read in the same transaction, ``FOR SHARE``, before any row is
-sent: a fenced-out runner's COPY is aborted and nothing commits.
+path in a worker thread: a page that exists after all, a key that another page holds, or a
+live change since the run began, whose keys the page must leave out (a ``Miss``). The fencing
+token and the integration's ``live_seq`` are read in the same transaction, ``FOR SHARE``,
+before any row is sent: a fenced-out runner's COPY is aborted and nothing commits, and a live
+change waits for the page, or the page sees it. Marking an unchanged page seen needs no such
+read: a live change that altered or deleted a member took the page's digest with it.
 
 The engine keeps the event loop free for the write exactly as long as it needs it: the write
 says when its first message is out (``PageWrite.sent``) and when all of it is
@@ -136,6 +139,23 @@ def _fence(integration_id: str, token: int | None) -> sql.Composable:
     )
 
 
+def _live(integration_id: str, mark: int | None) -> sql.Composable:
+    if mark is None:
+        return sql.SQL("")
+    return sql.SQL("SELECT live_seq FROM integrations WHERE id = {} FOR SHARE;").format(
+        integration_id
+    )
+
+
+def _live_moved(page: PageWrite, results: list[PGresult]) -> bool:
+    """Whether a live change came since the run's mark (its read follows the fence's)."""
+    if page.live_mark is None:
+        return False
+    read = results[3 if page.token is not None else 2]
+    value = read.get_value(0, 0) if read.ntuples else None
+    return value is not None and int(value) > page.live_mark
+
+
 def _check_fence(
     integration_id: str, token: int | None, results: list[PGresult]
 ) -> FencedError | None:
@@ -181,13 +201,14 @@ async def _mark_seen(conn: Conn, page: PageWrite) -> PageOutcome | Miss:
 
 def _statement(conn: Conn, page: PageWrite, members: int) -> bytes:
     return sql.SQL(
-        "BEGIN; SET LOCAL synchronous_commit TO off; {fence}"
+        "BEGIN; SET LOCAL synchronous_commit TO off; {fence}{live}"
         " INSERT INTO pages (integration_id, kind, seq, seen_generation, digest, member_count)"
         " VALUES ({}, {}, {}, {}, {}, {}) ON CONFLICT DO NOTHING RETURNING id;"
         " {copy}; COMMIT"
     ).format(
         page.integration_id, page.kind, page.seq, page.generation, page.digest, members,
-        fence=_fence(page.integration_id, page.token), copy=sql.SQL(COPY_ENTITIES),
+        fence=_fence(page.integration_id, page.token),
+        live=_live(page.integration_id, page.live_mark), copy=sql.SQL(COPY_ENTITIES),
     ).as_bytes(conn)
 
 
@@ -206,6 +227,9 @@ async def _write(conn: Conn, page: PageWrite) -> PageOutcome | Miss:
     if fenced is not None:
         await _abort_copy(pgconn, b"fenced out")
         raise fenced
+    if _live_moved(page, results):
+        await _abort_copy(pgconn, b"a live change came since the run began")
+        return Miss.LIVE_CHANGED
     inserted = results[-2]
     if inserted.ntuples == 0:  # ON CONFLICT DO NOTHING: the page was there after all
         await _abort_copy(pgconn, b"the page exists")

@@ -1,7 +1,10 @@
 """The catalog's seams: one narrow protocol per reader, and ``Catalog``, the union of them.
 
     PageWriter          write_page, delete_stale              a resync's writes (and tools')
-    ResyncStore         + generations, run records, counts    the engine (ocean_core.engine)
+    ResyncStore         + run start, by-key writes, cursors,  the engine (ocean_core.engine)
+                          generations, run records, counts
+    LiveWriter          apply_live                            the live pipeline (rule 8)
+    WebhookInbox        webhook events, kept before answered  the API route and the service
     RunnerCoordination  runner locks, notices, interruptions  the runtime and the service
     CatalogReads        runs, entities, generations, plans    the API, the CLI, the dashboard
     StateStore          per-integration JSON values           the service (schedules, changes)
@@ -23,12 +26,19 @@ from typing import Any, Protocol, runtime_checkable
 from ocean_core.catalog._rows import EntityRow
 from ocean_core.catalog._types import (
     CatalogCapabilities,
+    CursorCommit,
     DeleteOutcome,
     EntityKey,
+    EventStatus,
+    InboxEvent,
+    InboxStats,
     KnowledgeBaseRecord,
+    LiveOutcome,
     PageOutcome,
     PageProgress,
     RunCursor,
+    RunStart,
+    StoredCursor,
 )
 from ocean_core.entity import Entity
 from ocean_core.results import ResyncResult
@@ -51,21 +61,56 @@ class PageWriter(Protocol):
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow], *, progress: PageProgress | None = None,
+        live_mark: int | None = None,
     ) -> PageOutcome:
         """Upsert new or changed rows, mark the rest seen; one atomic step. ``progress`` is
-        signalled by a catalog with ``overlapped_writes`` (others never need to)."""
+        signalled by a catalog with ``overlapped_writes`` (others never need to).
+
+        ``live_mark`` is the run's (``RunStart.live_mark``): a key that a live change newer
+        than the mark upserted or deleted is left as that change made it (``kept``). None:
+        no live change is newer (a tool's write)."""
 
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         """Delete entities not seen in ``generation``, atomically with the check that it is
-        still current and that the stale share does not exceed ``threshold``."""
+        still current and that the stale share does not exceed ``threshold``. An entity that a
+        live change newer than ``live_mark`` upserted is kept (and counted ``kept``)."""
 
 
 class ResyncStore(PageWriter, Protocol):
     """What the engine needs to run one resync, and nothing more."""
 
     capabilities: CatalogCapabilities
+
+    async def begin_run(self, integration_id: str, generation: int) -> RunStart:
+        """Start a run, in one atomic step: raise the generation to at least ``generation``,
+        take the run's live mark (the integration's ``live_seq`` now), and drop the tombstones
+        no run in flight can need any more (those at or below the mark: one runner per
+        integration runs one run at a time)."""
+
+    async def write_items(
+        self, integration_id: str, kind: str, rows: Sequence[EntityRow], *,
+        live_mark: int | None, cursor: CursorCommit | None = None,
+    ) -> PageOutcome:
+        """Upsert rows by key, outside any page (a new entity has none, an existing one keeps
+        its own), leaving alone keys a live change newer than ``live_mark`` touched; with
+        ``cursor``, commit the kind's cursor in the same atomic step. Fenced as a page write."""
+
+    async def delete_items(
+        self, integration_id: str, keys: Sequence[tuple[str, str]], *, generation: int,
+        live_mark: int | None,
+    ) -> int:
+        """Delete ``(blueprint, identifier)`` keys, atomically with the check that
+        ``generation`` is still current (else nothing is deleted: 0), keeping the keys a live
+        change newer than ``live_mark`` upserted; return how many were deleted. Fenced."""
+
+    async def commit_cursor(self, integration_id: str, kind: str, cursor: CursorCommit) -> None:
+        """Store a kind's cursor (replacing the one before). Fenced as a page write."""
+
+    async def cursors(self, integration_id: str) -> dict[str, StoredCursor]:
+        """The integration's committed cursors, by kind."""
 
     async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
         """Raise the generation by one, or to ``at_least`` if that is higher; return it."""
@@ -75,6 +120,53 @@ class ResyncStore(PageWriter, Protocol):
 
     async def count_entities(self, integration_id: str, kind: str | None = None) -> int:
         """How many entities the integration owns (of one kind, if given)."""
+
+
+class LiveWriter(Protocol):
+    """Applies live changes (rule 8): from the runner of the integration only, like a page
+    write (``LockNotHeldError``, ``FencedError``); on PostgreSQL other processes hand their
+    webhook events to the runner through the inbox."""
+
+    async def apply_live(
+        self, integration_id: str, kind: str, upserts: Sequence[EntityRow],
+        deletes: Sequence[tuple[str, str]],
+    ) -> LiveOutcome:
+        """One live change, in one atomic step: the integration's ``live_seq`` goes up by one
+        and marks every key touched. ``upserts`` (the last row of a key wins) are written by
+        key, outside pages, an unchanged one (same hash) not rewritten; the page that held a
+        changed entity loses its digest, so the next run writes that page whole. Each
+        ``(blueprint, identifier)`` of ``deletes`` is deleted (after the upserts) and
+        tombstoned, so that no run older than the change brings it back."""
+
+
+class WebhookInbox(Protocol):
+    """Verified webhook requests, kept before they are answered and handled afterwards, in
+    the order received (ids grow), by the runner of their integration."""
+
+    async def put_event(
+        self, integration_id: str, name: str, *, headers: Sequence[tuple[str, str]],
+        query: Sequence[tuple[str, str]], body: bytes, received_at: datetime | None = None,
+    ) -> int:
+        """Keep a verified request, durably, and return its id. Any process may."""
+
+    async def pending_events(
+        self, integration_id: str, *, limit: int = 100
+    ) -> list[InboxEvent]:
+        """The oldest events not handled yet, oldest first."""
+
+    async def settle_event(
+        self, integration_id: str, event_id: int, status: EventStatus, *,
+        error: str | None = None,
+    ) -> None:
+        """Record an attempt's outcome: ``handled``; ``failed`` (no attempt left); or
+        ``pending`` with ``error``, a failed attempt to be tried again. From the runner only."""
+
+    async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
+        """Counts, last times and the newest ``failures`` failed attempts."""
+
+    async def prune_inbox(self, integration_id: str, *, keep: int) -> int:
+        """Delete handled and failed events but the newest ``keep`` of each; return how many
+        went. Counts (``InboxStats``) are kept."""
 
 
 class RunnerCoordination(Protocol):
@@ -184,7 +276,8 @@ class KnowledgeBaseStore(Protocol):
 
 @runtime_checkable
 class Catalog(
-    ResyncStore, RunnerCoordination, CatalogReads, StateStore, KnowledgeBaseStore, Protocol
+    ResyncStore, LiveWriter, WebhookInbox, RunnerCoordination, CatalogReads, StateStore,
+    KnowledgeBaseStore, Protocol,
 ):
     """A store of entities, generations and run records: every seam above, plus its lifecycle.
 
@@ -203,6 +296,6 @@ class Catalog(
 
 
 __all__ = [
-    "Catalog", "CatalogReads", "KnowledgeBaseStore", "PageWriter", "ResyncStore",
-    "RunnerCoordination", "StateStore",
+    "Catalog", "CatalogReads", "KnowledgeBaseStore", "LiveWriter", "PageWriter", "ResyncStore",
+    "RunnerCoordination", "StateStore", "WebhookInbox",
 ]

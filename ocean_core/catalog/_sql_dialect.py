@@ -37,10 +37,22 @@ class SqlCursor(Protocol):
     def __iter__(self) -> Iterator[Any]: ...
 
 
+class SqlManyCursor(Protocol):
+    """A cursor that runs one statement over many parameter rows."""
+
+    @property
+    def rowcount(self) -> int: ...
+
+    def executemany(self, query: str, params: Sequence[Sequence[Any]], /) -> Any: ...
+
+
 class SqlConnection(Protocol):
-    """What the statements use of a connection: ``execute`` with positional parameters."""
+    """What the statements use of a connection: ``execute`` with positional parameters, and a
+    cursor for ``executemany``."""
 
     def execute(self, query: str, params: Sequence[Any], /) -> SqlCursor: ...
+
+    def cursor(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -94,6 +106,14 @@ class Tx:
 
     def execute(self, statement: str, params: Sequence[Any] = ()) -> SqlCursor:
         return self.conn.execute(self.dialect.render(statement), params)
+
+    def executemany(self, statement: str, params: Sequence[Sequence[Any]]) -> int:
+        """Run ``statement`` once per parameter row; the rows it changed, in all."""
+        if not params:
+            return 0
+        cursor: SqlManyCursor = self.conn.cursor()
+        cursor.executemany(self.dialect.render(statement), params)
+        return max(cursor.rowcount, 0)
 
     def one(self, statement: str, params: Sequence[Any] = ()) -> Any:
         """The first column of the first row, or None when there is no row."""

@@ -15,7 +15,6 @@ from ocean_core.catalog._entity_filters import integration_id_list, key_after, l
 from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._rows import decode
 from ocean_core.catalog._sql_dialect import Tx
-from ocean_core.catalog._sql_runs import generation as current_generation
 from ocean_core.catalog._types import DELETED_SAMPLE, DeleteOutcome, EntityKey
 from ocean_core.entity import Entity
 
@@ -43,6 +42,23 @@ STALE_KEYS = (
     " ORDER BY blueprint, identifier LIMIT ?"
 )
 
+# With live changes newer than the run (rule 8): what they upserted is kept; kept members of
+# pages about to go lose their page first, so they are stale to the next run that misses them.
+UNSTAMPED = " AND (live_seq IS NULL OR live_seq <= ?)"
+COUNT_KEPT = COUNT_STALE + " AND live_seq > ?"
+COUNT_STALE_UNSTAMPED = COUNT_STALE + UNSTAMPED
+DELETE_STALE_UNSTAMPED = DELETE_STALE + UNSTAMPED
+STALE_KEYS_UNSTAMPED = (
+    f"SELECT blueprint, identifier, kind FROM entities WHERE {STALE_WHERE}{UNSTAMPED}"
+    " ORDER BY blueprint, identifier LIMIT ?"
+)
+DETACH_FROM_UNSEEN = (
+    "UPDATE entities SET page_id = NULL WHERE page_id IN"
+    " (SELECT id FROM pages WHERE integration_id = ? AND seen_generation <> ?)"
+)
+GENERATION_AND_LIVE = "SELECT generation, live_seq FROM integrations WHERE id = ?{for_update}"
+"""Locked until commit: a concurrent ``advance_generation`` or live change waits."""
+
 
 def count_entities(tx: Tx, integration_id: str, kind: str | None = None) -> int:
     if kind is None:
@@ -56,29 +72,41 @@ def stale_entities(tx: Tx, integration_id: str, generation: int, limit: int) -> 
 
 
 def delete_stale(
-    tx: Tx, integration_id: str, generation: int, threshold: float, dry_run: bool
+    tx: Tx, integration_id: str, generation: int, threshold: float, dry_run: bool,
+    live_mark: int | None = None,
 ) -> DeleteOutcome:
     """The generation check and the delete in one write transaction. The integration's row is
     read locked (where the database locks rows), so a concurrent ``advance_generation`` waits
-    for the delete: a superseded run can never delete."""
-    current = current_generation(tx, integration_id, lock=True)
+    for the delete: a superseded run can never delete. Entities a live change above
+    ``live_mark`` upserted are kept (rule 8); with none since the mark, the statements are
+    the ones of before."""
+    found = tx.execute(GENERATION_AND_LIVE, (integration_id,)).fetchone()
+    current, live_seq = (0, 0) if found is None else (int(found[0]), int(found[1]))
     if current != generation:
         reason = f"superseded: generation {generation} is no longer current (now {current})"
         return DeleteOutcome(0, 0, 0, skipped_reason=reason, superseded=True)
-    args = (integration_id, generation, integration_id)
-    stale = int(tx.one(COUNT_STALE, args))
+    args: tuple[object, ...] = (integration_id, generation, integration_id)
+    kept = 0
+    count, delete = COUNT_STALE, DELETE_STALE
+    if live_mark is not None and live_seq > live_mark:
+        kept = int(tx.one(COUNT_KEPT, (*args, live_mark)))
+        count, delete, args = COUNT_STALE_UNSTAMPED, DELETE_STALE_UNSTAMPED, (*args, live_mark)
+    stale = int(tx.one(count, args))
     if stale == 0:  # nothing to weigh against the total: skip counting it
-        return DeleteOutcome(0, 0, 0)
+        return DeleteOutcome(0, 0, 0, kept=kept)
     total = count_entities(tx, integration_id)
     too_many = threshold_reason(stale, total, threshold)
     if too_many is not None or dry_run:
-        return DeleteOutcome(0, stale, total, skipped_reason=too_many)
+        return DeleteOutcome(0, stale, total, skipped_reason=too_many, kept=kept)
     # The keys of the first few, read in this transaction: the ones the delete removes.
-    rows = tx.execute(STALE_KEYS, (*args, DELETED_SAMPLE)).fetchall()
+    keys = STALE_KEYS if delete is DELETE_STALE else STALE_KEYS_UNSTAMPED
+    rows = tx.execute(keys, (*args, DELETED_SAMPLE)).fetchall()
     sample = tuple((str(row[0]), str(row[1]), row[2]) for row in rows)
-    deleted = tx.execute(DELETE_STALE, args).rowcount
+    deleted = tx.execute(delete, args).rowcount
+    if kept:  # a kept entity must not point at a page that is gone
+        tx.execute(DETACH_FROM_UNSEEN, (integration_id, generation))
     tx.execute(DELETE_UNSEEN_PAGES, (integration_id, generation))
-    return DeleteOutcome(deleted, stale, total, deleted_sample=sample)
+    return DeleteOutcome(deleted, stale, total, kept=kept, deleted_sample=sample)
 
 
 def list_entities(

@@ -111,6 +111,23 @@ class SQLiteCatalog(OneProcessRunners, SqlCatalog):
         # A deferred transaction that only reads: one snapshot, and no write lock taken.
         return await self._transaction("BEGIN", lambda conn: fn(Tx(conn, SQLITE)))
 
+    async def _durable_write(self, fn: Callable[[Tx], T]) -> T:
+        # WAL with synchronous=NORMAL survives the process's death but not the machine's;
+        # FULL syncs the WAL at this commit (and takes the page writes before it along).
+        def durable(conn: sqlite3.Connection) -> T:
+            conn.execute("PRAGMA synchronous = FULL")
+            try:
+                conn.execute("BEGIN IMMEDIATE")
+                result = fn(Tx(conn, SQLITE))
+                conn.execute("COMMIT")
+                return result
+            finally:
+                if conn.in_transaction:
+                    conn.rollback()
+                conn.execute("PRAGMA synchronous = NORMAL")
+
+        return await self._run(durable)
+
     async def close(self) -> None:
         def close(_: sqlite3.Connection) -> None:
             if self._conn is not None:
@@ -131,9 +148,9 @@ class SQLiteCatalog(OneProcessRunners, SqlCatalog):
 
     async def _write_page(
         self, lease: Lease, kind: str, seq: int, generation: int, rows: Sequence[EntityRow],
-        progress: PageProgress | None,
+        progress: PageProgress | None, live_mark: int | None,
     ) -> PageOutcome:
         # A write in a worker thread needs no turn of the event loop: nothing to signal.
         return await self._transaction("BEGIN IMMEDIATE", lambda conn: pages.write_page(
-            conn, lease.integration_id, kind, seq, generation, rows
+            conn, lease.integration_id, kind, seq, generation, rows, live_mark
         ))

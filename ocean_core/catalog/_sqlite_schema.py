@@ -16,7 +16,14 @@ transaction that re-reads the version first (two processes opening an old file a
 second finds it done). So every statement in ``SCHEMA`` must be idempotent
 (``IF NOT EXISTS``/``IF EXISTS``) and keep the data of every earlier version. Version 2 added
 ``state`` and the ``runs_by_start`` index (replacing ``runs_by_integration``); version 3 added
-``knowledge_bases`` and ``kb_integrations``; version 4 rewrote every stored time in one format.
+``knowledge_bases`` and ``kb_integrations``; version 4 rewrote every stored time in one format;
+version 5 added rule 8's and rule 9's bookkeeping: ``live_seq`` on ``integrations`` and
+``entities``, ``tombstones``, ``cursors``, and the webhook ``inbox`` with its
+``inbox_totals`` (see ``_sql_live`` and ``_sql_inbox``).
+
+``entities.live_seq`` is NULL for an entity no live change touched since a run last wrote it
+(the design's 0): a NULL costs a resync's row nothing, and the partial index ``entities_live``
+holds only the rows live changes touched, so it costs the resync path nothing either.
 
 Times (``runs.started_at``, ``knowledge_bases.created_at``, ``kb_integrations.attached_at``) are
 fixed-width ``isoformat()`` text of UTC datetimes, always with microseconds
@@ -31,13 +38,14 @@ import sqlite3
 
 from ocean_core.catalog._sql_dialect import SQLITE
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 SCHEMA = (
     """
 CREATE TABLE IF NOT EXISTS integrations (
     id TEXT PRIMARY KEY,
-    generation INTEGER NOT NULL DEFAULT 0
+    generation INTEGER NOT NULL DEFAULT 0,
+    live_seq INTEGER NOT NULL DEFAULT 0
 )
 """,
     """
@@ -65,6 +73,7 @@ CREATE TABLE IF NOT EXISTS entities (
     relations TEXT NOT NULL,
     hash INTEGER NOT NULL,
     page_id INTEGER,
+    live_seq INTEGER,
     PRIMARY KEY (integration_id, blueprint, identifier)
 ) WITHOUT ROWID
 """,
@@ -112,11 +121,66 @@ CREATE TABLE IF NOT EXISTS kb_integrations (
     PRIMARY KEY (kb_id, integration_id)
 )
 """,
+    """
+-- A key a live change deleted, with that change's live_seq: no run older than the change
+-- brings it back. Dropped when a run starts above it (begin_run).
+CREATE TABLE IF NOT EXISTS tombstones (
+    integration_id TEXT NOT NULL,
+    blueprint TEXT NOT NULL,
+    identifier TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    live_seq INTEGER NOT NULL,
+    PRIMARY KEY (integration_id, blueprint, identifier)
+) WITHOUT ROWID
+""",
+    """
+CREATE TABLE IF NOT EXISTS cursors (
+    integration_id TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    value TEXT NOT NULL,  -- JSON
+    fingerprint TEXT NOT NULL,
+    committed_at TEXT NOT NULL,
+    PRIMARY KEY (integration_id, kind)
+) WITHOUT ROWID
+""",
+    """
+-- Verified webhook requests, kept before the 202; handled in id order per integration.
+CREATE TABLE IF NOT EXISTS inbox (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    integration_id TEXT NOT NULL,
+    name TEXT NOT NULL,
+    received_at TEXT NOT NULL,
+    headers TEXT NOT NULL,  -- JSON: [[name, value], ...]
+    query TEXT NOT NULL,  -- JSON: [[name, value], ...]
+    body BLOB NOT NULL,
+    status TEXT NOT NULL DEFAULT 'pending',
+    attempts INTEGER NOT NULL DEFAULT 0,
+    last_error TEXT,
+    handled_at TEXT
+)
+""",
+    """
+CREATE INDEX IF NOT EXISTS inbox_by_status ON inbox (integration_id, status, id)
+""",
+    """
+-- Each integration's event counts, kept when handled events are pruned.
+CREATE TABLE IF NOT EXISTS inbox_totals (
+    integration_id TEXT PRIMARY KEY,
+    received INTEGER NOT NULL DEFAULT 0,
+    handled INTEGER NOT NULL DEFAULT 0,
+    failed INTEGER NOT NULL DEFAULT 0,
+    retried INTEGER NOT NULL DEFAULT 0,
+    last_received_at TEXT,
+    last_handled_at TEXT
+)
+""",
 )
 """Each statement idempotent: run whole on every upgrade."""
 
 # Only new or changed content is written (so the statement's row count is the number
-# upserted); a row whose content is unchanged stays where it is.
+# upserted); a row whose content is unchanged stays where it is. A run's write takes the row
+# back from the live changes (live_seq NULL): the page write only reaches keys that no live
+# change newer than the run touched.
 UPSERT_SQL = """
 INSERT INTO entities (blueprint, identifier, title, team, icon, properties, relations, hash,
                       integration_id, kind, page_id)
@@ -124,7 +188,7 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (integration_id, blueprint, identifier) DO UPDATE SET
     kind = excluded.kind, title = excluded.title, team = excluded.team, icon = excluded.icon,
     properties = excluded.properties, relations = excluded.relations, hash = excluded.hash,
-    page_id = excluded.page_id
+    page_id = excluded.page_id, live_seq = NULL
 WHERE entities.hash IS NOT excluded.hash
 """
 
@@ -152,6 +216,8 @@ def migrate(conn: sqlite3.Connection) -> None:
                 conn.execute(statement)
             if version < 4:
                 _one_time_format(conn)
+            if version < 5:
+                _live_columns(conn)
             conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
         conn.execute("COMMIT")
     except BaseException:
@@ -170,3 +236,23 @@ def _one_time_format(conn: sqlite3.Connection) -> None:
             if fixed != text:
                 changed.append((fixed, rowid))
         conn.executemany(f"UPDATE {table} SET {column} = ? WHERE rowid = ?", changed)
+
+
+LIVE_COLUMNS = (
+    ("integrations", "live_seq", "INTEGER NOT NULL DEFAULT 0"),
+    ("entities", "live_seq", "INTEGER"),
+)
+LIVE_INDEX = """
+CREATE INDEX IF NOT EXISTS entities_live ON entities (integration_id, live_seq)
+WHERE live_seq IS NOT NULL
+"""
+
+
+def _live_columns(conn: sqlite3.Connection) -> None:
+    """Version 5: the ``live_seq`` columns on a file made before them (a new file has them
+    from ``SCHEMA``), then the partial index over the one on ``entities``."""
+    for table, column, declaration in LIVE_COLUMNS:
+        present = {row[1] for row in conn.execute(f"PRAGMA table_info({table})")}
+        if column not in present:
+            conn.execute(f"ALTER TABLE {table} ADD COLUMN {column} {declaration}")
+    conn.execute(LIVE_INDEX)

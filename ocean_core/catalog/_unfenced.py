@@ -9,9 +9,10 @@ from ocean_core.catalog._rows import EntityRow
 from ocean_core.catalog._types import DeleteOutcome, PageOutcome, PageProgress
 
 WritePage: TypeAlias = Callable[
-    [str, str, int, int, Sequence[EntityRow], "PageProgress | None"], Awaitable[PageOutcome]
+    [str, str, int, int, Sequence[EntityRow], "PageProgress | None", "int | None"],
+    Awaitable[PageOutcome],
 ]
-DeleteStale: TypeAlias = Callable[[str, int, float, bool], Awaitable[DeleteOutcome]]
+DeleteStale: TypeAlias = Callable[[str, int, float, bool, "int | None"], Awaitable[DeleteOutcome]]
 
 
 class UnfencedWriter:
@@ -31,10 +32,14 @@ class UnfencedWriter:
     async def write_page(
         self, integration_id: str, kind: str, seq: int, generation: int,
         rows: Sequence[EntityRow], *, progress: PageProgress | None = None,
+        live_mark: int | None = None,
     ) -> PageOutcome:
-        return await self._write_page(integration_id, kind, seq, generation, rows, progress)
+        return await self._write_page(
+            integration_id, kind, seq, generation, rows, progress, live_mark
+        )
 
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
-        return await self._delete_stale(integration_id, generation, threshold, dry_run)
+        return await self._delete_stale(integration_id, generation, threshold, dry_run, live_mark)

@@ -53,7 +53,8 @@ def entities(
 
 @app.command()
 def status(config: ConfigOption = DEFAULT_CONFIG, as_json: JsonOption = False) -> None:
-    """Each integration's generation, last run, and what the API's changes override."""
+    """Each integration's generation, last run, schedules, last cursor per kind, and what the
+    API's changes override."""
     from ocean_core.cli._reads import status as show_status
 
     show_status(config, as_json)

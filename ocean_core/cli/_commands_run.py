@@ -59,6 +59,10 @@ def resync(
     detach: Annotated[bool, typer.Option(
         "--detach", help="With --api: print the run handles and return without waiting.",
     )] = False,
+    incremental: Annotated[bool, typer.Option(
+        "--incremental", help="Only the kinds with a cursor, each from its last committed"
+        " cursor; no sweep (rule 9). With --dry-run: what such a run would do.",
+    )] = False,
 ) -> None:
     """Run one resync of each selected integration, with live progress and a summary.
 
@@ -72,13 +76,15 @@ def resync(
 
         chosen = token or config_token(config)
         if dry_run:
-            ok = dry_run_remote(api, chosen, integration, as_json)
+            ok = dry_run_remote(api, chosen, integration, as_json, incremental=incremental)
         else:
-            ok = resync_remote(api, chosen, integration, as_json, detach)
+            ok = resync_remote(api, chosen, integration, as_json, detach,
+                               incremental=incremental)
     else:
         from ocean_core.cli._resync import resync_here
 
-        ok = resync_here(config, integration, dry_run=dry_run, as_json=as_json)
+        ok = resync_here(config, integration, dry_run=dry_run, as_json=as_json,
+                         incremental=incremental)
     if not ok:
         raise typer.Exit(1)
 

@@ -34,7 +34,7 @@ def kinds_table(run: ResyncResult, title: str | None = None, *, live: bool = Fal
     concurrency: pages done and requests (and retries, if any); while the run is live, the
     requests in flight (and the rate-limit waits, if any)."""
     kinds = run.kinds.values()
-    columns = list(_COUNTS)
+    columns = list(_COUNTS) + (["deleted"] if any(stats.deleted for stats in kinds) else [])
     trailing: list[str] = []
     if any(stats.requests for stats in kinds):
         columns += ["pages", "requests", *(["retries"] if any(s.retries for s in kinds) else [])]
@@ -65,9 +65,10 @@ def summary(run: ResyncResult) -> Group:
     head = Text.assemble(
         (f"{run.integration_id}", "bold"), ": ", status_text(run.status),
         f" · generation {run.generation} · trigger {run.trigger.value}",
+        f" · {run.mode.value}",
         f" · {run.duration or 0:.2f}s",
     )
-    lines: list[Table | Text] = [head, kinds_table(run)]
+    lines: list[Table | Text] = [head, kinds_table(run), *_cursor_lines(run)]
     deleted = Text(f"deleted: {run.deleted:,}")
     if run.deleted_sample:
         deleted.append(f" ({refs(run.deleted_sample, run.deleted)})")
@@ -81,6 +82,19 @@ def summary(run: ResyncResult) -> Group:
     if run.error:
         lines.append(Text(f"  error: {run.error}", style="red"))
     return Group(*lines)
+
+
+def _cursor_lines(run: ResyncResult) -> list[Text]:
+    """Rule 9, per kind with a cursor (or skipped): what it fetched since, what it committed."""
+    lines = []
+    for name, stats in run.kinds.items():
+        if stats.skipped:
+            lines.append(Text(f"  {name}: skipped (no cursor)", style="dim"))
+        elif stats.since is not None or stats.cursor is not None:
+            since = "everything" if stats.since is None else f"since {stats.since}"
+            committed = "none" if stats.cursor is None else str(stats.cursor)
+            lines.append(Text(f"  {name}: fetched {since}; cursor committed: {committed}"))
+    return lines
 
 
 def refs(sample: Sequence[EntityRef], count: int) -> str:

@@ -34,6 +34,8 @@ SHORT_ID = 12
 
 
 def runs_table(runs: Sequence[RunRecord]) -> Table:
+    """The history (a run's mode is in ``--json`` and ``ocean runs show``: the table fills 80
+    columns already)."""
     table = Table()
     table.add_column("run", no_wrap=True)
     table.add_column("integration")
@@ -55,10 +57,11 @@ def runs_table(runs: Sequence[RunRecord]) -> Table:
 
 
 def run_detail(run: RunRecord) -> Group:
-    """The whole record: the summary (per-kind counts, errors, deletions), then each error's
-    traceback, the deleted entities it names, and the run's own error with its traceback."""
+    """The whole record: its mode, the summary (per-kind counts, each kind's since and cursor,
+    errors, deletions), then each error's traceback, the deleted entities it names, and the
+    run's own error with its traceback."""
     lines: list[Group | Text] = [
-        Text(f"run {run.id} · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
+        Text(f"run {run.id} · {run.mode.value} · started {run.started_at:%Y-%m-%d %H:%M:%S} UTC"
              + (f" · ended {run.ended_at:%Y-%m-%d %H:%M:%S} UTC" if run.ended_at else "")),
         summary(run),
     ]

@@ -13,12 +13,12 @@ from ocean_core.assembly import open_catalog
 from ocean_core.catalog import Catalog
 from ocean_core.cli import _cursor, _display, _display_runs
 from ocean_core.cli._console import err, out, run_async
-from ocean_core.cli._local import changes_json, changes_note, check_integration, in_effect
+from ocean_core.cli._local import changes_note, check_integration
+from ocean_core.cli._status import schedules_and_cursors, status_rows, status_table
 from ocean_core.config import LoadedConfig, load_config
 from ocean_core.entity import Entity
 from ocean_core.errors import ConfigError
 from ocean_core.results import RunRecord
-from ocean_core.service import ApiChanges
 
 T = TypeVar("T")
 
@@ -68,34 +68,16 @@ def _entity_json(entity: Entity) -> dict[str, Any]:
 
 
 def status(config: Path, as_json: bool) -> None:
-    async def read(loaded: LoadedConfig, catalog: Catalog
-                   ) -> list[tuple[str, int, RunRecord | None, ApiChanges | None]]:
-        configured = {item.id: index for index, item in enumerate(loaded.settings.integrations)}
-        ids = list(configured) + [i for i in await catalog.integration_ids()
-                                  if i not in configured]
-        rows = []
-        for integration_id in ids:
-            last = await catalog.runs(integration_id, limit=1)
-            generation = await catalog.generation(integration_id)
-            changes = None
-            if integration_id in configured:
-                effect = await in_effect(catalog, loaded, configured[integration_id])
-                changes = effect.changes
-            rows.append((integration_id, generation, last[0] if last else None, changes))
-        return rows
-
-    rows = _reading(config, read)
+    rows = _reading(config, status_rows)
     if as_json:
-        out.print_json(json.dumps([{
-            "integration_id": i, "generation": g, "last_run": r and r.model_dump(mode="json"),
-            "api_changes": changes_json(c),
-        } for i, g, r, c in rows]))
-    else:
-        out.print(_display.status_table([(i, g, r) for i, g, r, _ in rows]))
-        for integration_id, _, _, changes in rows:  # under the table: it stays 80 columns
-            if changes is not None:
-                out.print(changes_note(integration_id, changes), markup=False,
-                          highlight=False, soft_wrap=True)
+        out.print_json(json.dumps([row.as_json() for row in rows]))
+        return
+    out.print(status_table(rows))
+    for row in rows:  # under the table: it stays 80 columns
+        if row.api_changes is not None:
+            out.print(changes_note(row.integration_id, row.api_changes), markup=False,
+                      highlight=False, soft_wrap=True)
+    out.print(schedules_and_cursors(rows))
 
 
 def runs(config: Path, integration: str | None, *, limit: int, before: str | None,

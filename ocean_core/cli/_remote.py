@@ -44,7 +44,9 @@ def translated(url: str) -> Iterator[None]:
         ) from exc
 
 
-async def trigger_all(client: AsyncClient, integration: str | None) -> list[Run]:
+async def trigger_all(
+    client: AsyncClient, integration: str | None, *, incremental: bool = False
+) -> list[Run]:
     """Trigger a resync of each integration of the server (or of one) at once, so that they
     run in parallel; their handles, in the server's config order."""
     with translated(client.settings.url):
@@ -52,7 +54,7 @@ async def trigger_all(client: AsyncClient, integration: str | None) -> list[Run]
             chosen = [await Integration.get(integration, client=client)]
         else:
             chosen = await Integration.list(client=client)
-        return [await one.resync(trigger="cli") for one in chosen]
+        return [await one.resync(trigger="cli", incremental=incremental) for one in chosen]
 
 
 async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> ResyncResult:
@@ -72,13 +74,14 @@ async def follow(run: Run, client: AsyncClient, *, live: bool = False) -> Resync
 
 
 def resync_remote(
-    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool
+    url: str, token: str | None, integration: str | None, as_json: bool, detach: bool,
+    *, incremental: bool = False,
 ) -> bool:
     """The ``--api`` form of ``ocean resync``: a summary per run as it ends (or JSON, or with
     ``detach`` the run handles at once); whether every followed run succeeded."""
     async def work() -> tuple[list[Run], list[ResyncResult]]:
         async with AsyncClient(url, token) as client:
-            runs = await trigger_all(client, integration)
+            runs = await trigger_all(client, integration, incremental=incremental)
             records = []
             for run in [] if detach else runs:
                 record = await follow(run, client, live=not as_json and err.is_terminal)
@@ -99,9 +102,11 @@ def resync_remote(
     return all(r.status is ResyncStatus.SUCCEEDED for r in records)
 
 
-def dry_run_remote(url: str, token: str | None, integration: str | None, as_json: bool) -> bool:
-    """``ocean resync --api URL --dry-run``: the server's report of what a run of each
-    integration (or of one) would do now; whether each would succeed."""
+def dry_run_remote(url: str, token: str | None, integration: str | None, as_json: bool,
+                   *, incremental: bool = False) -> bool:
+    """``ocean resync --api URL --dry-run``: the server's report of what a run (an incremental
+    one with ``incremental``) of each integration (or of one) would do now; whether each
+    would succeed."""
     async def work() -> list[DryRunReport]:
         async with AsyncClient(url, token) as client:
             with translated(client.settings.url):
@@ -111,7 +116,7 @@ def dry_run_remote(url: str, token: str | None, integration: str | None, as_json
                     chosen = await Integration.list(client=client)
                 reports = []
                 for one in chosen:
-                    report = await one.dry_run(client=client)
+                    report = await one.dry_run(incremental=incremental, client=client)
                     if not as_json:
                         out.print(_display_dry.report(report))
                     reports.append(report)

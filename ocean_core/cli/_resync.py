@@ -26,10 +26,10 @@ from ocean_core.ocean import Ocean
 from ocean_core.results import RunRecord
 
 
-async def _live_run(ocean: Ocean) -> RunRecord:
+async def _live_run(ocean: Ocean, incremental: bool) -> RunRecord:
     """One run with its progress on stderr, refreshed eight times a second."""
     async with ocean:
-        ocean.trigger(Trigger.CLI)
+        ocean.trigger(Trigger.CLI, incremental=incremental)
         with Live(console=err, refresh_per_second=8, transient=True) as view:
             async with anyio.create_task_group() as tasks:
                 async def refresh() -> None:
@@ -75,8 +75,8 @@ async def _aborted_record(catalog: Catalog, ocean: Ocean) -> RunRecord | None:
     return None
 
 
-def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json: bool
-                ) -> bool:
+def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json: bool,
+                incremental: bool = False) -> bool:
     """Run (or dry-run) each selected integration; print a summary of each as it ends (or
     JSON at the end). Whether every run succeeded (for a dry run: would succeed)."""
     live = not as_json and err.is_terminal
@@ -89,9 +89,10 @@ def resync_here(config: Path, integration: str | None, *, dry_run: bool, as_json
                 for ocean in oceans:
                     found: RunRecord | DryRunReport
                     if dry_run:
-                        found = await ocean.dry_run()
+                        found = await ocean.dry_run(incremental=incremental)
                     else:
-                        found = await (_live_run(ocean) if live else ocean.resync(Trigger.CLI))
+                        found = await (_live_run(ocean, incremental) if live else
+                                       ocean.resync(Trigger.CLI, incremental=incremental))
                     done.append(found)
                     if not as_json:
                         out.print(_display_dry.report(found) if isinstance(found, DryRunReport)

@@ -15,20 +15,36 @@ The write in flight needs the event loop between its steps (the database answers
 message goes out), and the engine preparing a page never yields it. So the write says where it
 is (``PageProgress``): the engine waits for its first message to be out before it fetches,
 and for all of it to be out before it prepares the next page.
+
+Rule 9 adds three things. A kind with a cursor has each page's cursor values observed
+(``KindCursor``); an ordered kind commits its cursor with each page. A ``Deleted`` batch is
+applied in order with the pages: the page write in flight settles first, then its keys are
+deleted, atomically with the generation check. In an incremental run pages are written by key
+(``write_items``: no page membership, since no sweep follows), the empty-kind guard does not
+apply (nothing changed is no error), and the keys of changed items the selector now drops are
+kept for the kind's end (``Dropped``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
+from typing import Any
 
 import anyio
 from loguru import logger
 
-from ocean_core.catalog import EntityRow, PageProgress, ResyncStore
+from ocean_core._deleted import Deleted
+from ocean_core._types import RunMode
+from ocean_core.catalog import EntityRow, PageOutcome, PageProgress, ResyncStore
+from ocean_core.catalog._types import CursorCommit
+from ocean_core.engine._cursor import KindCursor
 from ocean_core.engine._fetch import fetched_batches, prepare_page
+from ocean_core.engine._page_write import PageWrite
 from ocean_core.engine._plan import KindStep
+from ocean_core.engine._prepare import Prepared
+from ocean_core.engine._removals import Dropped, deleted_keys, dropped_keys
 from ocean_core.errors import CatalogError
 from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
@@ -59,6 +75,15 @@ class KindRun:
     request: FetchRequest
     """What the step's fetcher is called with."""
     first_seq: int = 0
+    mode: RunMode = RunMode.FULL
+    cursor: KindCursor | None = None
+    """The kind's cursor in this run, when it declares one."""
+    live_mark: int | None = None
+    """The run's live mark (rule 8), passed to every write."""
+    plan_only: bool = False
+    """A plan: ``Deleted`` batches are counted, not applied, and no cursor is committed."""
+    dropped: Dropped | None = None
+    """Incremental runs of a resource with a selector: keys the selector now drops."""
     item_errors: int = field(default=0, init=False)
 
     @property
@@ -85,106 +110,141 @@ class KindRun:
         overlap = self.catalog.capabilities.overlapped_writes
         batches_of = fetched_batches(self.integration, self.step.spec, self.request, self.stats)
         async with anyio.create_task_group() as writes, aclosing(batches_of) as batches:
-            in_flight: _PageWrite | None = None
+            in_flight: PageWrite | None = None
             async for batch in batches:
+                if isinstance(batch, Deleted):
+                    if in_flight is not None and not await in_flight.settled():
+                        return in_flight.seq
+                    in_flight = None
+                    if not await self._delete(batch):
+                        return seq
+                    continue
                 for start in range(0, max(len(batch), 1), PAGE_SIZE):
                     if in_flight is not None:
                         await in_flight.handed_over_or_done()
-                    done = await prepare_page(
-                        batch[start : start + PAGE_SIZE], self.step.resource, self.kind)
-                    self.stats.filtered += done.filtered
-                    self._item_errors(done.errors)
+                    done = await prepare_page(batch[start : start + PAGE_SIZE],
+                                              self.step.resource, self.kind, self._observe)
+                    self._count(done)
+                    commit = self._page_cursor()
                     if in_flight is not None and not await in_flight.settled():
                         return in_flight.seq  # it failed: nothing after it is written
                     if not overlap:
-                        if not await self._write(done.rows, seq):
+                        if not await self._write(done.rows, seq, commit, None):
                             return seq
                     else:
-                        in_flight = _PageWrite(self._write, done.rows, seq)
+                        in_flight = PageWrite(self._write, done.rows, seq, commit)
                         writes.start_soon(in_flight.run)
                         await in_flight.sent_or_done()
                     seq += 1
             if in_flight is not None and not await in_flight.settled():
                 return in_flight.seq
-        if self.stats.errors == 0:
+        if self.stats.errors == 0 and self.mode is RunMode.FULL:
             await self._guard_empty()
         return seq
 
-    def _item_errors(self, errors: list[tuple[str, str]]) -> None:
-        """Record the page's item errors; log the first ``LOGGED_ITEM_ERRORS`` of the kind."""
+    def _observe(self, page: Sequence[Any]) -> None:
+        """Observe a raw page's cursor values; note the keys its selector now drops
+        (incremental runs). In whichever thread maps the page, after it is mapped."""
+        if self.cursor is not None:
+            self.cursor.observe(page)
+        if self.dropped is not None and self.step.resource is not None:
+            self.dropped.drop(dropped_keys(page, self.step.resource).keys)
+
+    def _count(self, done: Prepared) -> None:
+        self.stats.filtered += done.filtered
+        self._item_errors(ErrorStage.MAP, done.errors)
+        if self.cursor is not None:
+            self.stats.cursor_nulls = self.cursor.nulls
+            self._item_errors(ErrorStage.CURSOR, self.cursor.take_errors())
+
+    def _item_errors(self, stage: ErrorStage, errors: list[tuple[str, str]]) -> None:
+        """Record item errors; log the first ``LOGGED_ITEM_ERRORS`` of the kind."""
         for message, item in errors:
-            self.stats.add_error(ErrorStage.MAP, message, item)
+            self.stats.add_error(stage, message, item)
             self.item_errors += 1
             if self.item_errors <= LOGGED_ITEM_ERRORS:
                 logger.warning("kind {} item error: {} (item: {})", self.kind, message, item)
 
+    def _page_cursor(self) -> CursorCommit | None:
+        """The cursor an ordered kind commits with the page just prepared: while the kind has
+        had no error, the highest value so far (its items come in cursor order)."""
+        cursor = self.cursor
+        if cursor is None or not cursor.per_page or self.plan_only or self.stats.errors:
+            return None
+        value = cursor.value
+        return None if value is None else CursorCommit(value, cursor.fingerprint)
+
     async def _write(
-        self, rows: list[EntityRow], seq: int, progress: PageProgress | None = None
+        self, rows: list[EntityRow], seq: int, cursor: CursorCommit | None,
+        progress: PageProgress | None,
     ) -> bool:
-        page = (self.integration_id, self.kind, seq, self.generation, rows)
         try:
-            # Only a catalog with overlapped writes is told of progress: one that writes in a
-            # worker thread (or was written before ``progress`` existed) needs no argument.
-            outcome = await (
-                self.catalog.write_page(*page) if progress is None
-                else self.catalog.write_page(*page, progress=progress)
-            )
+            if self.mode is RunMode.INCREMENTAL:
+                outcome = await self._write_items(rows, cursor)
+            else:
+                outcome = await self._write_page(rows, seq, progress)
+                if cursor is not None:  # after its page: a cursor is never ahead of its data
+                    await self.catalog.commit_cursor(self.integration_id, self.kind, cursor)
         except CatalogError as exc:
             self.stats.add_error(ErrorStage.WRITE, str(exc))
             logger.warning("kind {} write failed: {}", self.kind, exc)
             return False
         self.stats.upserted += outcome.upserted
         self.stats.unchanged += outcome.unchanged
+        self.stats.kept += outcome.kept
+        if cursor is not None:
+            self.stats.cursor = cursor.value
+        if self.dropped is not None:
+            self.dropped.wrote((row.blueprint, row.identifier) for row in rows)
+        return True
+
+    async def _write_page(
+        self, rows: list[EntityRow], seq: int, progress: PageProgress | None
+    ) -> PageOutcome:
+        page = (self.integration_id, self.kind, seq, self.generation, rows)
+        # Only a catalog with overlapped writes is told of progress: one that writes in a
+        # worker thread (or was written before ``progress`` existed) needs no argument; the
+        # live mark likewise only when the run has one.
+        more: dict[str, Any] = {}
+        if progress is not None:
+            more["progress"] = progress
+        if self.live_mark is not None:
+            more["live_mark"] = self.live_mark
+        return await self.catalog.write_page(*page, **more)
+
+    async def _write_items(
+        self, rows: list[EntityRow], cursor: CursorCommit | None
+    ) -> PageOutcome:
+        if not rows and cursor is None:
+            return PageOutcome(0, 0)
+        return await self.catalog.write_items(
+            self.integration_id, self.kind, rows, live_mark=self.live_mark, cursor=cursor)
+
+    async def _delete(self, batch: Deleted) -> bool:
+        """Delete what a ``Deleted`` batch reports gone; False if the catalog failed."""
+        if self.cursor is not None:
+            self.cursor.observe(batch)
+        found = deleted_keys(batch, self.step.resource, self.kind)
+        self._count(Prepared(errors=found.errors))
+        if self.plan_only or not found.keys:
+            return True
+        try:
+            deleted = await self.catalog.delete_items(
+                self.integration_id, found.keys, generation=self.generation,
+                live_mark=self.live_mark)
+        except CatalogError as exc:
+            self.stats.add_error(ErrorStage.WRITE, str(exc))
+            logger.warning("kind {} delete failed: {}", self.kind, exc)
+            return False
+        self.stats.deleted += deleted
         return True
 
     async def _guard_empty(self) -> None:
         """A kind that had entities and now has none is an error unless it may be empty."""
-        if self.step.spec.may_be_empty or self.stats.upserted + self.stats.unchanged:
+        if self.step.spec.may_be_empty or (
+            self.stats.upserted + self.stats.unchanged + self.stats.kept
+        ):
             return
         had = await self.catalog.count_entities(self.integration_id, self.kind)
         if had:
             self.stats.add_error(ErrorStage.GUARD, empty_kind_message(self.kind, had))
-
-
-class _PageWrite:
-    """One page write running beside the loop that prepares the next page; the catalog tells
-    it how far the write is (``PageProgress``), and the end of the write counts as both."""
-
-    def __init__(
-        self, write: Callable[[list[EntityRow], int, PageProgress], Awaitable[bool]],
-        rows: list[EntityRow], seq: int,
-    ) -> None:
-        self._write, self._rows, self.seq = write, rows, seq
-        self._sent, self._handed_over, self._done = anyio.Event(), anyio.Event(), anyio.Event()
-        self._ok = False
-
-    def sent(self) -> None:
-        self._sent.set()
-
-    def handed_over(self) -> None:
-        self._sent.set()
-        self._handed_over.set()
-
-    async def run(self) -> None:
-        # Shielded, as a write in the plain loop is never cut off: a batch handed over before
-        # an abort is written, whatever the loop was doing when the abort came.
-        try:
-            with anyio.CancelScope(shield=True):
-                self._ok = await self._write(self._rows, self.seq, self)
-        finally:
-            self._rows = []
-            self.handed_over()
-            self._done.set()
-
-    async def sent_or_done(self) -> None:
-        """Wait until the write's first message is out: the database is working on it."""
-        await self._sent.wait()
-
-    async def handed_over_or_done(self) -> None:
-        """Wait until all of the write is out: it needs the loop no more before its answer."""
-        await self._handed_over.wait()
-
-    async def settled(self) -> bool:
-        """Wait for the write; whether it succeeded."""
-        await self._done.wait()
-        return self._ok

@@ -9,14 +9,14 @@ import anyio
 from loguru import logger
 
 from ocean_core._run_context import RunContext
-from ocean_core._types import ResyncStatus
+from ocean_core._types import ResyncStatus, RunMode
 from ocean_core.catalog import ResyncStore
-from ocean_core.engine._kind import KindRun
+from ocean_core.engine._kinds import KindSequence
 from ocean_core.engine._outcome import log_outcome
 from ocean_core.engine._plan import ResyncPlan
 from ocean_core.engine._records import now, traceback_text
 from ocean_core.integration import Integration
-from ocean_core.results import EntityRef, KindStats, RunRecord
+from ocean_core.results import EntityRef, RunRecord
 
 CHECKPOINT_INTERVAL = 1.0
 """Seconds between saves of a running record to a shared catalog (live progress elsewhere)."""
@@ -29,6 +29,9 @@ class ResyncRun:
     Cancelling the task that awaits ``execute`` aborts the run: it is recorded ``aborted`` and
     deletes nothing. Once the delete step has begun, the run finishes and records its outcome
     under a shield, so a run that deleted is never recorded as aborted.
+
+    An incremental run (``record.mode``, rule 9) runs the kinds with a cursor and never
+    sweeps: its delete phase is only the count of what its kinds reported deleted.
     """
 
     integration: Integration
@@ -43,6 +46,9 @@ class ResyncRun:
     superseded: bool = field(default=False, init=False)
     stored_generation: int | None = field(default=None, init=False)
     """The catalog's generation once stored: higher than the run's if another runner moved on."""
+    live_mark: int | None = field(default=None, init=False)
+    """The integration's ``live_seq`` when the run began (``begin_run``): its writes leave
+    alone every key a live change above it touched (rule 8)."""
 
     async def execute(self) -> RunRecord:
         # Every line logged while the run runs (the engine's, the integration's, its HTTP
@@ -51,16 +57,21 @@ class ResyncRun:
             integration_id=self.record.integration_id,
             run_id=self.record.id,
             generation=self.record.generation,
+            mode=self.record.mode.value,
         ):
             return await self._execute()
 
     async def _execute(self) -> RunRecord:
         try:
-            self.stored_generation = await self.catalog.advance_generation(
+            # Rule 8: the run's live mark, taken with its generation; every write it makes
+            # leaves alone the keys a live change newer than the mark touched.
+            start = await self.catalog.begin_run(
                 self.record.integration_id, self.record.generation
             )
+            self.stored_generation, self.live_mark = start.generation, start.live_mark
             await self.catalog.save_run(self.record)
-            logger.info("resync started ({})", self.record.trigger.value)
+            mode = "" if self.record.mode is RunMode.FULL else f", {self.record.mode.value}"
+            logger.info("resync started ({}{})", self.record.trigger.value, mode)
             await self._sync_kinds()
             # A trigger that came while the last await was finishing has its cancellation
             # pending: deliver it here, before the shield, so the run aborts.
@@ -113,24 +124,17 @@ class ResyncRun:
             await self.catalog.save_run(self.record)
 
     async def _each_kind(self, context: RunContext) -> None:
-        seqs: dict[str, int] = {}
-        for step in self.plan.steps:
-            name = step.spec.name
-            stats = self.record.kinds.setdefault(name, KindStats())
-            kind_run = KindRun(
-                self.integration, self.catalog, self.record.integration_id,
-                self.record.generation, step, stats, step.request(), seqs.get(name, 0),
-            )
-            context.kind, context.stats = name, stats
-            try:
-                with logger.contextualize(kind=name):
-                    seqs[name] = await kind_run.run()
-            finally:
-                context.kind, context.stats = None, None
-            stats.finished = True
+        await KindSequence(
+            self.integration, self.catalog, self.plan, self.record, live_mark=self.live_mark,
+            plan_only=self.plan_only,
+        ).run(context)
 
     async def _delete_phase(self) -> None:
+        self.record.deleted = sum(stats.deleted for stats in self.record.kinds.values())
         newest = self.newest_generation() if self.newest_generation else self.record.generation
+        if self.record.mode is RunMode.INCREMENTAL:  # rule 9: an incremental run never sweeps
+            self.superseded = newest > self.record.generation
+            return
         if newest > self.record.generation:
             self.record.delete_skipped_reason = (
                 f"superseded: generation {self.record.generation} is no longer current"
@@ -149,8 +153,10 @@ class ResyncRun:
             self.record.generation,
             threshold=self.deletion_threshold,
             dry_run=self.plan_only,
+            live_mark=self.live_mark,
         )
-        self.record.deleted = outcome.deleted
+        self.record.deleted += outcome.deleted
+        self.record.kept = outcome.kept
         if self.plan_only and not outcome.superseded:
             self.record.would_delete = outcome.stale
             self.record.delete_skipped_reason = outcome.skipped_reason or (

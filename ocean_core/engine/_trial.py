@@ -9,6 +9,7 @@ from typing import Any
 
 import orjson
 
+from ocean_core._deleted import Deleted
 from ocean_core._run_context import RunContext
 from ocean_core.dry_run import TrialItem, TrialReport
 from ocean_core.engine._fetch import fetched_batches
@@ -39,6 +40,8 @@ async def try_kind(integration: Integration, steps: Sequence[KindStep], integrat
                 batches_of = fetched_batches(integration, step.spec, request, stats)
                 async with aclosing(batches_of) as batches:
                     async for batch in batches:
+                        if isinstance(batch, Deleted):  # what is gone maps to no entity
+                            continue
                         for item in batch[: limit - len(report.items)]:
                             report.items.append(trial_item(item, step.resource, step.spec.name))
                         if len(report.items) >= limit:

@@ -51,6 +51,10 @@ class ClientOptions(TypedDict, total=False):
     meter: RequestMeter | None
 
 
+PACING = ("requests_per_second", "max_concurrency", "page_size", "max_retry_wait")
+"""Config fields of the bundled HTTP integrations that change how a source is read, not what."""
+
+
 class HTTPIntegration(Integration):
     """An integration that reads a REST API through ``ocean_core.http``.
 
@@ -176,6 +180,15 @@ class HTTPIntegration(Integration):
         """Values redacted in logs and error messages: every ``SecretStr`` of the config."""
         values = (getattr(self.config, name) for name in type(self.config).model_fields)
         return [value.get_secret_value() for value in values if isinstance(value, SecretStr)]
+
+    def cursor_config(self) -> Any:
+        """The config less the settings that pace a source (rate, concurrency, page size,
+        retry waits): changing them keeps the committed cursors (rule 9)."""
+        config = super().cursor_config()
+        if isinstance(config, dict):
+            for name in PACING:
+                config.pop(name, None)
+        return config
 
     def default_retry(self) -> RetryPolicy | None:
         """The retry policy when none was passed as ``retry=``."""

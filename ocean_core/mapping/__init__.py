@@ -23,7 +23,7 @@ from pydantic_core import ErrorDetails
 
 from ocean_core._describe import field_path, input_phrase
 from ocean_core._yaml import read_yaml
-from ocean_core.errors import ConfigProblem, MappingError
+from ocean_core.errors import ConfigError, ConfigProblem, MappingError
 from ocean_core.mapping._compile import (
     CompiledResource,
     ItemMappingError,
@@ -43,11 +43,13 @@ from ocean_core.mapping._model import (
     SearchRule,
     allowed_keys,
 )
+from ocean_core.mapping._programs import Expression
 from ocean_core.selector import Selector
 
 __all__ = [
     "CompiledMapping",
     "CompiledResource",
+    "Expression",
     "ItemMappingError",
     "MappedItem",
     "MappingSpec",
@@ -56,6 +58,7 @@ __all__ = [
     "SearchQuery",
     "SearchRule",
     "Selector",
+    "compile_expression",
     "compile_mapping",
     "field_path",
     "kind_label",
@@ -334,6 +337,15 @@ def validate_for(
         kinds=[spec.name for spec in integration.kinds()],
         selector_model=integration.selector_model,
     )
+
+
+def compile_expression(text: str, where: str, kind: str) -> Expression:
+    """One jq expression outside a mapping (a kind's cursor), compiled both ways (fast path
+    and jq); ``ConfigError`` naming ``where`` when it does not compile."""
+    program, problem = compile_error(text, where, kind)
+    if problem is not None:
+        raise ConfigError(problem)
+    return Expression.compile(text, program)
 
 
 def load_mapping_file(path: Path) -> Any:

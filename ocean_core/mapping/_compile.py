@@ -200,6 +200,27 @@ class CompiledResource:
             return verdict
         raise ItemMappingError("selector.query", f"must give true or false, got {verdict!r}")
 
+    def keys(self, item: Any, *, dropped_only: bool = False) -> list[tuple[Any, Any]]:
+        """``(blueprint, identifier)`` of the entities ``item`` maps to, evaluating only those
+        two fields and not the selector: for an item the source reports deleted, whatever it
+        looks like now. With ``dropped_only``, only those of the children the selector drops
+        (an item that changed so that its entity no longer belongs). Values are unchecked;
+        raises ``ItemMappingError`` as ``map`` does."""
+        if self.items_to_parse is None:
+            children = [item]
+        else:
+            found = self._run(self.items_to_parse, item, "port.itemsToParse")
+            children = found if isinstance(found, list) else []
+            parent = item if self.parent_drops is None else _without(item, self.parent_drops)
+            children = [{**parent, self.items_to_parse_name: child} for child in children]
+        if dropped_only:
+            children = [child for child in children if not self.selected(child)]
+        return [
+            (self._run(self.fields[f"{_BASE}.blueprint"], child, f"{_BASE}.blueprint"),
+             self._run(self.fields[f"{_BASE}.identifier"], child, f"{_BASE}.identifier"))
+            for child in children
+        ]
+
     def map(self, item: Any) -> MappedItem:
         """Evaluate the entity mapping on one item; raises ``ItemMappingError`` naming the field."""
         out = None if self.fast is None else self.fast(item)

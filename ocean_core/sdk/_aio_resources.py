@@ -69,17 +69,20 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
         return cls(await found.send(calls.get_integration(integration_id)), client)
 
     async def resync(
-        self, *, trigger: Asker = "sdk", client: AsyncClient | None = None
+        self, *, trigger: Asker = "sdk", incremental: bool = False,
+        client: AsyncClient | None = None,
     ) -> Run:
         chosen = self._use(client)
-        return Run(await chosen.send(calls.trigger(self.id, trigger)), client or self._client)
+        call = calls.trigger(self.id, trigger, incremental=incremental)
+        return Run(await chosen.send(call), client or self._client)
 
     async def dry_run(
         self, *,
         timeout: float = DRY_RUN_SECONDS,  # noqa: ASYNC109 - the twin of dry_run; the server's
-        client: AsyncClient | None = None,
+        incremental: bool = False, client: AsyncClient | None = None,
     ) -> DryRunReport:
-        return await self._use(client).send(calls.dry_run(self.id, timeout))
+        call = calls.dry_run(self.id, timeout, incremental=incremental)
+        return await self._use(client).send(call)
 
     async def discard_changes(self, *, client: AsyncClient | None = None) -> Run:
         chosen = self._use(client)

@@ -68,6 +68,11 @@ class IntegrationStatus(_Wire):
     resync_on_start: bool = False
     next_scheduled_run_at: datetime | None = None
     schedule: dict[str, Any] | None = None
+    """The schedule of full resyncs; ``incremental_schedule`` that of incremental ones."""
+    incremental_schedule: dict[str, Any] | None = None
+    cursors: list[dict[str, Any]] = []
+    """Each kind's last committed cursor: ``kind``, ``value``, ``committed_at``, ``current``
+    (in the detail of one integration, ``Integration.get``)."""
     current_run: ResyncResult | None = None
     pending_run: PendingRun | None = None
     last_run: ResyncResult | None = None

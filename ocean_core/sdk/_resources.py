@@ -83,19 +83,24 @@ class Integration(_Uses, IntegrationData[Client]):
         found = resolve(client)
         return cls(found.send(calls.get_integration(integration_id)), client)
 
-    def resync(self, *, trigger: Asker = "sdk", client: Client | None = None) -> Run:
+    def resync(
+        self, *, trigger: Asker = "sdk", incremental: bool = False, client: Client | None = None
+    ) -> Run:
         """Trigger a resync; returns at once with a handle to follow. ``trigger`` is who
-        asks, as the run's record will say (``sdk``; ``cli`` for the ``ocean`` command)."""
+        asks, as the run's record will say (``sdk``; ``cli`` for the ``ocean`` command);
+        ``incremental=True`` asks for an incremental run (rule 9)."""
         chosen = self._use(client)
-        return Run(chosen.send(calls.trigger(self.id, trigger)), client or self._client)
+        call = calls.trigger(self.id, trigger, incremental=incremental)
+        return Run(chosen.send(call), client or self._client)
 
-    def dry_run(self, *, timeout: float = DRY_RUN_SECONDS, client: Client | None = None
-                ) -> DryRunReport:
+    def dry_run(self, *, timeout: float = DRY_RUN_SECONDS, incremental: bool = False,
+                client: Client | None = None) -> DryRunReport:
         """What a resync would do now, per kind: created, changed (with a field-level diff
         of a sample), unchanged and deleted, with the guards' verdicts; the server fetches and
         maps everything and writes nothing. Blocks until the report comes (``timeout``
-        seconds more than the client's own)."""
-        return self._use(client).send(calls.dry_run(self.id, timeout))
+        seconds more than the client's own). ``incremental=True``: what an incremental run
+        would do (rule 9), with the cursor each kind would commit."""
+        return self._use(client).send(calls.dry_run(self.id, timeout, incremental=incremental))
 
     def discard_changes(self, *, client: Client | None = None) -> Run:
         """Discard the changes made through the API (``PATCH``): the server's config file

@@ -26,6 +26,7 @@ from ocean_core.service._schedule import Schedule
 from ocean_core.service._service import OceanService
 from ocean_core.service._status import (
     ActivityStatus,
+    CursorSnapshot,
     IntegrationSnapshot,
     RunState,
     ScheduleSnapshot,
@@ -35,6 +36,7 @@ from ocean_core.service._status import (
 __all__ = [
     "ActivityStatus",
     "ApiChanges",
+    "CursorSnapshot",
     "InEffect",
     "IntegrationChange",
     "IntegrationRunner",

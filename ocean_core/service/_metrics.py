@@ -94,7 +94,8 @@ class _LiveCollector(Collector):
             name = runner.id
             generation.add_metric([name], runner.ocean.generation)
             running.add_metric([name], 1 if runner.ocean.state == "running" else 0)
-            for ticker in runner.tickers[:1]:  # the schedule of full resyncs
+            ticker = runner.ticker()  # the schedule of full resyncs
+            if ticker is not None:
                 skipped.add_metric([name], ticker.skipped_ticks)
                 due.add_metric([name], ticker.schedule.next_due.timestamp())
             current = runner.ocean.current_run

@@ -40,6 +40,7 @@ from ocean_core.service._status import (
     IntegrationSnapshot,
     TriggeredRun,
     activity,
+    cursor_snapshots,
     triggered_run,
 )
 from ocean_core.service._ticks import Clock, Ticker
@@ -115,11 +116,18 @@ class IntegrationRunner:
         ocean = setup.builder.ocean(index, settings)
         ocean.add_listener(setup.on_run)
         tickers: list[Ticker] = []
-        if settings.scheduled_resync_interval is not None:
-            schedule = Schedule.starting(settings.scheduled_resync_interval, setup.clock())
-            ticker = Ticker(settings.id, schedule, setup.catalog, setup.clock)
-            await ticker.restore()
-            tickers.append(ticker)
+        for interval, incremental in ((settings.scheduled_resync_interval, False),
+                                      (settings.scheduled_incremental_interval, True)):
+            if interval is not None:
+                schedule = Schedule.starting(interval, setup.clock())
+                ticker = Ticker(settings.id, schedule, setup.catalog, setup.clock,
+                                incremental=incremental)
+                await ticker.restore()
+                tickers.append(ticker)
+        if settings.scheduled_incremental_interval and not ocean.plan.incremental_kinds:
+            logger.warning("integration {}: scheduled_incremental_interval is set, but none of"
+                           " its kinds declares a cursor: its incremental runs do nothing",
+                           settings.id)
         return cls(index, file_settings, settings, ocean, setup, tuple(tickers), overrides)
 
     @property
@@ -131,10 +139,15 @@ class IntegrationRunner:
         """Whether this process runs the integration (holds its runner lock)."""
         return self._holder
 
+    def ticker(self, *, incremental: bool = False) -> Ticker | None:
+        """The ticker of full (or incremental) resyncs, if that schedule is configured."""
+        return next((t for t in self.tickers if t.incremental is incremental), None)
+
     @property
     def schedule(self) -> Schedule | None:
         """The schedule of full resyncs, if one is configured."""
-        return self.tickers[0].schedule if self.tickers else None
+        ticker = self.ticker()
+        return ticker.schedule if ticker is not None else None
 
     # -- running ----------------------------------------------------------------------------
 
@@ -212,9 +225,10 @@ class IntegrationRunner:
 
     # -- triggers ---------------------------------------------------------------------------
 
-    async def trigger(self, trigger: Trigger | str = Trigger.API, *, reload: bool = False
-                      ) -> RunTicket:
-        """Bump the generation, abort the run in flight, start a new one.
+    async def trigger(self, trigger: Trigger | str = Trigger.API, *, reload: bool = False,
+                      incremental: bool = False) -> RunTicket:
+        """Bump the generation, abort the run in flight, start a new one (an incremental one
+        with ``incremental``, see ``Ocean.request``).
 
         If another process runs the integration, the generation is bumped in the catalog and
         the trigger passed on to that process, which aborts its run and starts the new one
@@ -227,7 +241,8 @@ class IntegrationRunner:
         if self._holder:
             generation = await self._recorded(
                 self._catalog.advance_generation(self.id, self.ocean.generation + 1))
-            ticket = self.ocean.request(trigger, generation=generation)
+            ticket = self.ocean.request(trigger, generation=generation,
+                                        incremental=incremental)
         else:
             generation = await self._recorded(self._catalog.advance_generation(self.id))
             ticket = RunTicket(uuid.uuid4().hex, generation)
@@ -235,6 +250,7 @@ class IntegrationRunner:
             await self._recorded(self._catalog.publish_trigger({
                 "integration_id": self.id, "run_id": ticket.run_id,
                 "generation": generation, "trigger": str(Trigger(trigger)), "reload": reload,
+                "incremental": incremental,
             }))
         self._notify()
         return ticket
@@ -260,7 +276,7 @@ class IntegrationRunner:
             return
         self.ocean.request(
             str(notice["trigger"]), run_id=str(notice["run_id"]),
-            generation=int(notice["generation"]),
+            generation=int(notice["generation"]), incremental=notice.get("incremental") is True,
         )
         self._notify()
 
@@ -327,11 +343,14 @@ class IntegrationRunner:
         now_ = await activity(self.id, self.ocean, self._catalog, self._holder, self._passed)
         ended = now_.last_ended
         settings = self.settings
+        full, incremental = self.ticker(), self.ticker(incremental=True)
         return IntegrationSnapshot(
             id=self.id, type=self.ocean.integration.type or settings.type, name=settings.name,
             status=now_.status, generation=now_.generation, runs_here=self._holder,
             resync_on_start=settings.resync_on_start,
-            schedule=self.tickers[0].snapshot() if self.tickers else None,
+            schedule=full.snapshot() if full is not None else None,
+            incremental_schedule=incremental.snapshot() if incremental is not None else None,
+            cursors=await cursor_snapshots(self.id, self.ocean, self._catalog),
             current_run=now_.current, pending_run=now_.pending, last_run=ended,
             last_started_at=now_.last_started_at,
             last_ended_at=ended.ended_at if ended else None,
@@ -342,10 +361,10 @@ class IntegrationRunner:
             mapping=settings.mapping, catalog_error=self._catalog_error,
         )
 
-    async def dry_run(self) -> DryRunReport:
+    async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
         """What a resync with the settings in effect would do now; writes nothing, so it
         runs here even while another process runs the integration."""
-        return await self.ocean.dry_run()
+        return await self.ocean.dry_run(incremental=incremental)
 
     async def run_status(self, run_id: str) -> TriggeredRun:
         """Where a triggered run of this integration stands; ``NotFoundError`` if unknown."""

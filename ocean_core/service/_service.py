@@ -169,24 +169,28 @@ class OceanService:
                 found = await runner.run_status(run_id)
         return found
 
-    async def dry_run(self, integration_id: str) -> DryRunReport:
-        """What a resync of the integration would do now (``Ocean.dry_run``): fetched and
-        mapped with the settings in effect, compared with the catalog, nothing written."""
-        return await self.get(integration_id).dry_run()
+    async def dry_run(self, integration_id: str, *, incremental: bool = False) -> DryRunReport:
+        """What a resync of the integration would do now (``Ocean.dry_run``; an incremental
+        one with ``incremental``): fetched and mapped with the settings in effect, compared
+        with the catalog, nothing written."""
+        return await self.get(integration_id).dry_run(incremental=incremental)
 
     # -- triggers ---------------------------------------------------------------------------
 
     async def trigger(
-        self, integration_id: str, trigger: Trigger | str = Trigger.API, *, reload: bool = False
+        self, integration_id: str, trigger: Trigger | str = Trigger.API, *, reload: bool = False,
+        incremental: bool = False,
     ) -> RunTicket:
-        """Bump the integration's generation, abort its run in flight, start a new one.
+        """Bump the integration's generation, abort its run in flight, start a new one (an
+        incremental one with ``incremental``: rule 9, see ``Ocean.request``).
 
         If another process runs the integration, the generation is bumped in the catalog and
         the trigger passed on to that process, which aborts its run and starts the new one.
         """
         if not self.running:
             raise NotRunningError("the service is not running (stopped, or not started)")
-        return await self.get(integration_id).trigger(trigger, reload=reload)
+        return await self.get(integration_id).trigger(trigger, reload=reload,
+                                                      incremental=incremental)
 
     async def change(
         self, integration_id: str, change: IntegrationChange,

@@ -60,6 +60,19 @@ class ScheduleSnapshot:
 
 
 @dataclass(frozen=True)
+class CursorSnapshot:
+    """A kind's committed cursor (rule 9): its value (a number, or a UTC ISO-8601 timestamp),
+    when it was committed, and whether it is ``current``: committed under the kind's mapping
+    and config in effect. One that is not counts as none: the kind's next incremental run
+    fetches it whole (without a sweep)."""
+
+    kind: str
+    value: int | float | str
+    committed_at: datetime
+    current: bool
+
+
+@dataclass(frozen=True)
 class IntegrationSnapshot:
     """One integration, right now."""
 
@@ -89,12 +102,19 @@ class IntegrationSnapshot:
     catalog_error: str | None = None
     """Why the catalog refused the last write of a trigger or change (the API answered 503);
     None once a write succeeds."""
+    incremental_schedule: ScheduleSnapshot | None = None
+    """The schedule of incremental resyncs (``scheduled_incremental_interval``), if any;
+    ``schedule`` is the one of full resyncs."""
+    cursors: tuple[CursorSnapshot, ...] = ()
+    """The last committed cursor of each kind that has one, in plan order."""
     api_changes: ApiChanges | None = None
     """What the changes made through the API override in the config file, and since when."""
 
     @property
     def next_scheduled_run_at(self) -> datetime | None:
-        return self.schedule.next_due if self.schedule is not None else None
+        """When the next scheduled run, full or incremental, is due."""
+        due = [s.next_due for s in (self.schedule, self.incremental_schedule) if s is not None]
+        return min(due, default=None)
 
 
 @dataclass(frozen=True)
@@ -116,6 +136,20 @@ class Activity:
     @property
     def last_ended(self) -> ResyncResult | None:
         return next((r for r in self.recent if r.status.finished), None)
+
+
+async def cursor_snapshots(
+    integration_id: str, ocean: Ocean, catalog: Catalog
+) -> tuple[CursorSnapshot, ...]:
+    """Each kind's committed cursor, judged against the plan of ``ocean``."""
+    stored = await catalog.cursors(integration_id)
+    prints = {s.spec.name: s.fingerprint for s in ocean.plan.steps if s.cursor is not None}
+    order = [*prints, *sorted(set(stored) - set(prints))]
+    return tuple(
+        CursorSnapshot(kind, stored[kind].value, stored[kind].committed_at,
+                       prints.get(kind) == stored[kind].fingerprint)
+        for kind in order if kind in stored
+    )
 
 
 async def activity(

@@ -421,7 +421,7 @@ async def test_version_2_file_upgrades_in_place(tmp_path: Path) -> None:
     await catalog.close()
 
     version, names = schema_of(path)
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert {"knowledge_bases", "kb_integrations", "state", "runs_by_start"} <= names
     reopened = SQLiteCatalog(path)
     assert await reopened.attachments("kb") == [("old", at(2))]

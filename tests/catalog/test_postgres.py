@@ -20,7 +20,15 @@ from anyio.from_thread import start_blocking_portal
 from hypothesis import HealthCheck, settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from ocean_core.catalog import Catalog, PageOutcome, SQLiteCatalog, catalog_from_url, encode
+from ocean_core.catalog import (
+    Catalog,
+    CursorCommit,
+    PageOutcome,
+    RunStart,
+    SQLiteCatalog,
+    catalog_from_url,
+    encode,
+)
 from ocean_core.errors import ConfigError, RunnerLockedError, TransientCatalogError
 from tests.catalog._support import row
 from tests.catalog.test_pages_differential import PageMachine
@@ -390,3 +398,43 @@ async def test_a_new_page_whose_keys_exist_takes_the_staging_path(pg: PostgresCa
     outcome = await tool.delete_stale("i", second, threshold=1.0)
     assert outcome.deleted == 0 and outcome.stale == 0
     assert [e.identifier for e in await pg.list_entities("i")] == ["a", "b"]
+
+
+async def test_a_version_2_schema_gains_rule_8s_bookkeeping_and_keeps_its_rows(
+    postgres_url: str, schemas: Callable[[], str]
+) -> None:
+    """Migration 3 on a schema a resync filled at version 2: the old rows keep their pages
+    (``live_seq`` NULL and 0), and live changes, cursors and the inbox work on them."""
+    schema = schemas()
+    with psycopg.connect(postgres_url) as conn, conn.transaction():
+        conn.execute(f"CREATE SCHEMA {schema}")
+        conn.execute(f"SET LOCAL search_path TO {schema}")
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY,"
+                     " applied_at timestamptz NOT NULL DEFAULT now())")
+        for version, statements in MIGRATIONS[:2]:
+            conn.execute(statements)
+            conn.execute("INSERT INTO schema_migrations (version) VALUES (%s)", (version,))
+        conn.execute("INSERT INTO integrations VALUES ('i', 4)")
+        conn.execute(
+            "INSERT INTO entities (blueprint, identifier, title, team, icon, properties,"
+            " relations, hash, integration_id, kind) VALUES"
+            " (%s, %s, %s, %s, %s, %s, %s, %s, 'i', 'svc')", tuple(row("old")),
+        )
+    old = PostgresCatalog(postgres_url, schema=schema)
+    try:
+        with psycopg.connect(postgres_url) as conn:
+            conn.execute(f"SET search_path TO {schema}")
+            assert conn.execute("SELECT max(version) FROM schema_migrations").fetchone() == (2,)
+        async with old.runner_lock("i"):
+            start = await old.begin_run("i", 1)
+            assert start == RunStart(4, 0)
+            await old.write_page("i", "svc", 0, 4, [row("old"), row("a"), row("b")],
+                                 live_mark=start.live_mark)
+            await old.apply_live("i", "svc", [], [("svc", "a")])
+            await old.commit_cursor("i", "svc", CursorCommit([1], "f"))
+        await old.put_event("i", "events", headers=[], query=[], body=b"\x00")
+        assert [e.identifier for e in await old.list_entities("i")] == ["b", "old"]
+        assert (await old.pending_events("i"))[0].body == b"\x00"
+    finally:
+        await old.close()
+    assert versions(postgres_url, schema) == [(v,) for v in ALL_VERSIONS] == [(1,), (2,), (3,)]

@@ -204,3 +204,30 @@ async def test_with_the_wire_busy_a_new_page_whose_key_exists_goes_direct_then_s
         pages = conn.execute(f"SELECT seq FROM {pg.schema}.pages ORDER BY seq").fetchall()
     assert pages == [(0,), (1,)]
     assert (await tool.delete_stale("i", second, threshold=1.0)).deleted == 0
+
+
+async def test_with_a_live_mark_and_no_live_change_since_pages_still_take_the_event_loop(
+    pg: PostgresCatalog, general_writes: list[int]
+) -> None:
+    """Rule 8 costs the resync path nothing when no live change came: the wire way reads the
+    integration's ``live_seq`` in the message it sends anyway."""
+    async with pg.runner_lock("i"):
+        await pg.apply_live("i", "svc", rows("x"), [("svc", "y")])  # older than the run
+        first = await pg.begin_run("i", 1)
+        new = await pg.write_page("i", "svc", 0, 1, rows("a", "b"), live_mark=first.live_mark)
+        second = await pg.begin_run("i", 2)
+        seen = await pg.write_page("i", "svc", 0, 2, rows("a", "b"), live_mark=second.live_mark)
+    assert (new.upserted, new.kept, seen.unchanged, seen.kept) == (2, 0, 2, 0)
+    assert general_writes == []
+
+
+async def test_a_new_page_after_a_live_change_goes_general_and_leaves_its_keys_out(
+    pg: PostgresCatalog, postgres_url: str, general_writes: list[int]
+) -> None:
+    async with pg.runner_lock("i"):
+        start = await pg.begin_run("i", 1)
+        await pg.apply_live("i", "svc", [], [("svc", "gone")])  # a delete the run did not see
+        done = await pg.write_page("i", "svc", 0, 1, rows("a", "gone"), live_mark=start.live_mark)
+    assert (done.upserted, done.unchanged, done.kept) == (1, 0, 1)
+    assert general_writes == [0]  # the event-loop way saw the live change and passed the page on
+    assert [r[0] for r in stored(postgres_url, pg.schema)] == ["a"]

@@ -438,7 +438,7 @@ async def test_version_1_file_opens_with_its_data_and_new_features(tmp_path: Pat
     await catalog.close()
 
     version, names = schema_of(path)
-    assert version == SCHEMA_VERSION == 4
+    assert version == SCHEMA_VERSION == 5
     assert {"state", "runs_by_start", "knowledge_bases", "kb_integrations"} <= names
     assert "runs_by_integration" not in names
     reopened = SQLiteCatalog(path)

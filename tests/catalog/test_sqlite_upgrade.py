@@ -1,5 +1,6 @@
 """Upgrading a version-3 SQLite file to version 4: every stored time in one format (fixed-width
-UTC text with microseconds), with the data and the order of the rows kept."""
+UTC text with microseconds), with the data and the order of the rows kept; and a version-4 file
+to version 5 (rule 8's and rule 9's bookkeeping)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,8 @@ from pathlib import Path
 import pytest
 
 from ocean_core._types import ResyncStatus, Trigger
-from ocean_core.catalog import KnowledgeBaseRecord, SQLiteCatalog
+from ocean_core.catalog import CursorCommit, KnowledgeBaseRecord, RunStart, SQLiteCatalog, encode
+from ocean_core.catalog._rows import page_digest
 from ocean_core.catalog._sqlite_schema import SCHEMA_VERSION
 from ocean_core.results import ResyncResult
 
@@ -126,7 +128,7 @@ async def test_a_version_3_file_keeps_its_rows_and_their_order_in_one_time_forma
     assert await catalog.generation("i") == 1
     await catalog.close()
 
-    assert stored(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(4,)]
+    assert stored(path, "PRAGMA user_version") == [(SCHEMA_VERSION,)] == [(5,)]
     times = [
         text for query in (
             "SELECT started_at FROM runs", "SELECT created_at FROM knowledge_bases",
@@ -169,4 +171,46 @@ async def test_opening_an_upgraded_file_again_changes_nothing(tmp_path: Path) ->
     assert (await again.runs("i", limit=1))[0].id == "tie-b"
     await again.close()
     assert stored(path, "SELECT id, started_at FROM runs ORDER BY id") == snapshot
-    assert stored(path, "PRAGMA user_version") == [(4,)]
+    assert stored(path, "PRAGMA user_version") == [(5,)]
+
+
+async def test_a_version_4_file_gains_rule_8s_bookkeeping_and_keeps_its_pages(
+    tmp_path: Path,
+) -> None:
+    """Version 5: ``live_seq`` on both tables (the old rows with none: NULL and 0), the
+    partial index, tombstones, cursors and the inbox; the old page still marks seen by its
+    digest, and live changes, cursors and events work on it."""
+    path = tmp_path / "v4.db"
+    row = encode("a", "svc", "A", {}, {})
+    conn = sqlite3.connect(path)
+    conn.executescript(V3_SCHEMA.replace("user_version = 3", "user_version = 4"))
+    with conn:  # as version 4 left a first resync: a page and its member
+        conn.execute("INSERT INTO integrations VALUES ('i', 1)")
+        page = conn.execute(
+            "INSERT INTO pages (integration_id, kind, seq, digest, member_count,"
+            " seen_generation) VALUES ('i', 'svc', 0, ?, 1, 1) RETURNING id",
+            (page_digest([row]),),
+        ).fetchone()[0]
+        conn.execute(
+            "INSERT INTO entities (blueprint, identifier, title, team, icon, properties,"
+            " relations, hash, integration_id, kind, page_id) VALUES"
+            " (?, ?, ?, ?, ?, ?, ?, ?, 'i', 'svc', ?)", (*row, page),
+        )
+    conn.close()
+
+    catalog = SQLiteCatalog(path)
+    async with catalog.runner_lock("i"):
+        start = await catalog.begin_run("i", 2)
+        assert start == RunStart(2, 0)
+        seen = await catalog.write_page("i", "svc", 0, 2, [row], live_mark=start.live_mark)
+        assert (seen.upserted, seen.unchanged) == (0, 1)  # the old digest still holds
+        await catalog.apply_live("i", "svc", [], [("svc", "a")])
+        await catalog.commit_cursor("i", "svc", CursorCommit("2026", "f"))
+    await catalog.put_event("i", "events", headers=[], query=[], body=b"{}")
+    assert await catalog.list_entities("i") == []
+    assert (await catalog.cursors("i"))["svc"].value == "2026"
+    assert len(await catalog.pending_events("i")) == 1
+    await catalog.close()
+    assert stored(path, "PRAGMA user_version") == [(5,)]
+    names = {name for (name,) in stored(path, "SELECT name FROM sqlite_master")}
+    assert {"tombstones", "cursors", "inbox", "inbox_totals", "entities_live"} <= names

@@ -42,7 +42,8 @@ def test_unknown_top_level_key(conf: Path) -> None:
     result = invoke("resync", "--config", config)
 
     line = assert_one_config_error(result, str(config), "bogus", "unknown key")
-    assert "42" not in line  # an unknown key's value is never shown: it may be a secret
+    # an unknown key's value is never shown: it may be a secret (the path may hold a 42)
+    assert "42" not in line.replace(str(config), "")
 
 
 def test_unknown_nested_key_names_its_path(conf: Path) -> None:

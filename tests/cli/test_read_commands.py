@@ -111,7 +111,8 @@ def test_status_before_any_run(conf: Path) -> None:
     assert table.exit_code == 0
     assert row_of(table.stdout, "demo")[1:3] == ["0", "never"]
     assert as_json == [{"integration_id": "demo", "generation": 0, "last_run": None,
-                        "api_changes": None}]
+                        "api_changes": None,
+                        "schedules": {"full": None, "incremental": None}, "cursors": {}}]
 
 
 def test_ids_are_printed_as_is_not_as_markup(conf: Path) -> None:

@@ -51,7 +51,7 @@ def test_second_run_summary_shows_unchanged(conf: Path) -> None:
 
     assert result.exit_code == 0
     text = flat(result.stdout)
-    assert "demo: succeeded · generation 2" in text
+    assert "demo: succeeded · generation 2 · trigger cli · full ·" in text
     assert row_of(result.stdout, "service")[1:4] == ["20", "0", "20"]
     assert row_of(result.stdout, "team")[1:4] == ["5", "0", "5"]
 

@@ -35,7 +35,7 @@ class GatedCatalog(MemoryCatalog):
 
     async def write_page(
         self, integration_id: str, kind: str, seq: int, *args: Any,
-        progress: PageProgress | None = None,
+        progress: PageProgress | None = None, **kw: Any,
     ) -> Any:
         self.events.append(f"write {seq} start")
         self.writing.set()
@@ -46,7 +46,7 @@ class GatedCatalog(MemoryCatalog):
         if seq == self.fail_seq:
             self.events.append(f"write {seq} failed")
             raise CatalogError(f"disk full writing page {seq}")
-        outcome = await super().write_page(integration_id, kind, seq, *args)
+        outcome = await super().write_page(integration_id, kind, seq, *args, **kw)
         self.events.append(f"write {seq} done")
         return outcome
 
@@ -149,7 +149,7 @@ class SlowToHandOver(MemoryCatalog):
 
     async def write_page(
         self, integration_id: str, kind: str, seq: int, *args: Any,
-        progress: PageProgress | None = None,
+        progress: PageProgress | None = None, **kw: Any,
     ) -> Any:
         assert progress is not None, "an overlapped catalog is always told of progress"
         progress.sent()
@@ -158,7 +158,7 @@ class SlowToHandOver(MemoryCatalog):
             await anyio.lowlevel.checkpoint()
         self.events.append(f"write {seq} handed over")
         progress.handed_over()
-        return await super().write_page(integration_id, kind, seq, *args)
+        return await super().write_page(integration_id, kind, seq, *args, **kw)
 
 
 async def test_the_write_in_flight_gets_the_loop_until_it_has_handed_over(

@@ -10,7 +10,7 @@ import anyio
 import pytest
 
 from ocean_core import CatalogError, NotRunningError, Ocean, ResyncStatus, RunnerLockedError
-from ocean_core.catalog import Catalog, SQLiteCatalog
+from ocean_core.catalog import Catalog, RunStart, SQLiteCatalog
 from tests.support import Source, identifiers, items, mapping_for
 
 pytestmark = pytest.mark.anyio
@@ -171,11 +171,12 @@ class _FlakyCatalog:
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
 
-    async def advance_generation(self, integration_id: str, at_least: int | None = None) -> int:
+    async def begin_run(self, integration_id: str, generation: int) -> RunStart:
+        """Where a run stores its generation (and takes its live mark)."""
         if self.fail_next:
             self.fail_next = False
             raise CatalogError("database went away")
-        return await self.inner.advance_generation(integration_id, at_least)
+        return await self.inner.begin_run(integration_id, generation)
 
 
 async def test_a_catalog_failure_fails_the_run_and_the_runtime_goes_on(catalog: Catalog) -> None:

@@ -49,11 +49,13 @@ class MarkedCatalog(SQLiteCatalog):
     """Says when the delete step begins and when it has returned (committed)."""
 
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         say("delete")
         outcome = await super().delete_stale(
-            integration_id, generation, threshold=threshold, dry_run=dry_run
+            integration_id, generation, threshold=threshold, dry_run=dry_run,
+            live_mark=live_mark,
         )
         say(f"deleted {outcome.deleted}")
         return outcome

@@ -12,36 +12,24 @@ from __future__ import annotations
 import os
 import random
 import shutil
-import signal
 import sqlite3
 import subprocess
-import sys
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from pathlib import Path
 
 import anyio
 
 from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import SQLiteCatalog
+from tests.reliability._kill import Moment, kill_at, reap, spawn
 from tests.reliability._support import SOAK, record, scaled
 from tests.reliability.crash_child import BATCH, SIZE, source_items
 from tests.support import Source, mapping_for
 
-ROOT = Path(__file__).resolve().parents[2]
 KILLS = scaled(20, 100)
 LANES = 2
 SEED = int(os.environ.get("OCEAN_CRASH_SEED") or (random.randrange(2**32) if SOAK else 20261124))
-
-
-@dataclass
-class Moment:
-    """Kill once the child has said ``marker``, ``delay`` seconds later."""
-
-    marker: str
-    delay: float
 
 
 def _moments(rng: random.Random) -> list[Moment]:
@@ -54,34 +42,7 @@ def _moments(rng: random.Random) -> list[Moment]:
 
 
 def _spawn(path: Path, iteration: int) -> subprocess.Popen[str]:
-    child = subprocess.Popen(
-        [sys.executable, "-m", "tests.reliability.crash_child", str(path), str(iteration)],
-        cwd=ROOT, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-    )
-    return child
-
-
-def _kill_at(child: subprocess.Popen[str], moment: Moment) -> list[str]:
-    """Start the child, SIGKILL it at ``moment``; every line it said."""
-    assert child.stdin is not None and child.stdout is not None
-    said = [child.stdout.readline().strip()]
-    assert said == ["ready"], said
-    child.stdin.write("go\n")
-    child.stdin.flush()
-    while True:
-        line = child.stdout.readline().strip()
-        assert line, f"the child ended before {moment.marker!r}: {said}"
-        said.append(line)
-        if line == moment.marker or line.startswith("finished"):
-            break
-    time.sleep(moment.delay)  # the kill moment itself, drawn from the RNG: not a wait
-    child.send_signal(signal.SIGKILL)
-    child.wait()
-    said.extend(line.strip() for line in child.stdout.read().splitlines())
-    child.stdout.close()
-    child.stdin.close()
-    return said
+    return spawn("tests.reliability.crash_child", path, iteration)
 
 
 def _identifiers(path: Path) -> set[str]:
@@ -119,12 +80,7 @@ def _lane(path: Path, moments: list[Moment]) -> Counter[str]:
     try:
         _kills(path, moments, child, outcomes)
     finally:
-        if child.poll() is None:
-            child.kill()
-        child.wait()
-        for stream in (child.stdin, child.stdout):
-            if stream is not None:
-                stream.close()
+        reap(child)
     return outcomes
 
 
@@ -135,7 +91,7 @@ def _kills(
         before = _identifiers(path)
         stale = before - {item["id"] for item in source_items(iteration)}
 
-        said = _kill_at(child, moment)
+        said = kill_at(child, moment)
         if iteration + 1 < len(moments):
             child = _spawn(path, iteration + 1)  # imports while this one is checked
 

@@ -1,13 +1,20 @@
-"""Model-based test of the runtime: random sequences of source changes, triggers, fetch and
-write failures, blocked fetchers, schedule ticks and restarts against one ``Ocean``, checked
-after every step:
+"""Model-based test of the runtime: random sequences of source changes, triggers (full and
+incremental), fetch and write failures, blocked fetchers, schedule ticks (full and
+incremental) and restarts against one ``Ocean``, checked after every step:
 
-- an entity leaves the catalog only in a delete step, and only one taken by a clean run
+- an entity leaves the catalog only in a delete step, and only one taken by a clean full run
   (every kind without error, recorded ``succeeded``) of the current generation (no newer
-  trigger made or pending) that did not fetch it;
+  trigger made or pending) that did not fetch it, or as a ``Deleted`` key (rule 9) of an item
+  the source has removed (reported by its tombstone);
 - at most one run per integration is in flight (recorded ``running``) at any time;
 - the catalog never holds an entity the source never had;
-- after a final clean run the catalog equals the mapped source exactly.
+- after a final clean incremental run the catalog holds the mapped source exactly (every
+  change is found from the committed cursors), and nothing the source still has a tombstone
+  of (tombstones also expire, leaving removals to full runs' sweeps); after a final clean full
+  run the catalog equals the mapped source exactly.
+
+The source's items carry ``updated``, a clock of the source that every change moves on; its
+fetchers honour ``since`` and report removed items as ``Deleted``.
 
 The runtime lives in an event loop of its own (an anyio blocking portal); each rule calls into
 it. The coalescing window of triggers is set to zero so a step costs a millisecond or so
@@ -30,7 +37,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import ocean_core.ocean
-from ocean_core import Ocean, ResyncStatus, Trigger
+from ocean_core import Deleted, KindSpec, Ocean, ResyncStatus, Trigger
 from ocean_core.catalog import Catalog, DeleteOutcome, MemoryCatalog, SQLiteCatalog
 from ocean_core.errors import CatalogError
 from ocean_core.integration import Batch
@@ -47,7 +54,8 @@ Key = tuple[str, str]
 
 class ModelSource(Source):
     """``Source`` with failures that last until cleared, holds that a test releases, and a
-    record of what each generation's run fetched."""
+    record of what each generation's run fetched. Each kind has a cursor (``updated``, the
+    source's clock at the item's last change); a removed item leaves a tombstone."""
 
     def __init__(self) -> None:
         super().__init__({k: [] for k in KINDS}, batch_size=2, may_be_empty=set(KINDS))
@@ -55,9 +63,30 @@ class ModelSource(Source):
         self.release = anyio.Event()
         self.seen: dict[int, set[Key]] = {}
         self.generation: Callable[[], int] = lambda: 0
+        self.clock = 0
+        self.tombstones: dict[str, list[dict[str, Any]]] = {k: [] for k in KINDS}
+        self.ever_tombstoned: dict[str, set[str]] = {k: set() for k in KINDS}
+        """Every id a tombstone ever named, expired or not (for the checks)."""
 
-    async def _fetch(self, kind: str) -> AsyncIterator[Batch]:
-        found = [dict(item) for item in self.data[kind]]
+    def tick(self) -> int:
+        self.clock += 1
+        return self.clock
+
+    def kinds(self) -> list[KindSpec]:
+        return [KindSpec(k, k, True, ("since",), cursor=".updated") for k in self.data]
+
+    def fetcher(self, kind_name: str) -> Callable[..., AsyncIterator[Batch]]:
+        return lambda since=None: self._fetch(kind_name, since)
+
+    def removed(self, kind: str) -> set[str]:
+        """The ids of the tombstones the source still has."""
+        return {item["id"] for item in self.tombstones[kind]}
+
+    async def _fetch(self, kind: str, since: int | None = None) -> AsyncIterator[Batch]:
+        found = [dict(item) for item in self.data[kind]
+                 if since is None or item["updated"] >= since]
+        gone = [dict(item) for item in self.tombstones[kind]
+                if since is None or item["updated"] >= since]
         generation = self.generation()
         for number, start in enumerate(range(0, len(found), self.batch_size)):
             if self.fail.get(kind) == number:
@@ -73,15 +102,20 @@ class ModelSource(Source):
             batch = found[start : start + self.batch_size]
             self.seen.setdefault(generation, set()).update((kind, i["id"]) for i in batch)
             yield batch
+        if gone:
+            yield Deleted(gone)
 
 
 class Watched:
-    """The catalog, watched: runs in flight, and every delete step with what it removed."""
+    """The catalog, watched: runs in flight, and every delete step (and by-key delete) with
+    what it removed."""
 
     def __init__(self, inner: Catalog, machine: RuntimeMachine) -> None:
         self.inner, self.machine = inner, machine
         self.in_flight: set[str] = set()
         self.deletes: list[tuple[int, set[Key], bool]] = []
+        self.reported: list[set[Key]] = []
+        """What each ``delete_items`` removed."""
         self.fail_writes: set[str] = set()
 
     def __getattr__(self, name: str) -> Any:
@@ -101,15 +135,29 @@ class Watched:
             raise CatalogError(f"injected write failure in {kind}")
         return await self.inner.write_page(integration_id, kind, *args, **kw)
 
+    async def write_items(self, integration_id: str, kind: str, *args: Any, **kw: Any) -> Any:
+        if kind in self.fail_writes:
+            raise CatalogError(f"injected write failure in {kind}")
+        return await self.inner.write_items(integration_id, kind, *args, **kw)
+
+    async def delete_items(self, integration_id: str, *args: Any, **kw: Any) -> int:
+        async with self.machine.lock:  # the checks see a delete whole or not at all
+            before = set(await snapshot(self.inner, integration_id))
+            deleted = await self.inner.delete_items(integration_id, *args, **kw)
+            self.reported.append(before - set(await snapshot(self.inner, integration_id)))
+        return deleted
+
     async def delete_stale(
-        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False
+        self, integration_id: str, generation: int, *, threshold: float, dry_run: bool = False,
+        live_mark: int | None = None,
     ) -> DeleteOutcome:
         ocean = self.machine.ocean
         current = ocean.generation == generation and ocean.pending is None
         async with self.machine.lock:  # the checks see a delete step whole or not at all
             before = set(await snapshot(self.inner, integration_id))
             outcome = await self.inner.delete_stale(
-                integration_id, generation, threshold=threshold, dry_run=dry_run
+                integration_id, generation, threshold=threshold, dry_run=dry_run,
+                live_mark=live_mark,
             )
             removed = before - set(await snapshot(self.inner, integration_id))
             self.deletes.append((generation, removed, current))
@@ -143,6 +191,7 @@ class RuntimeMachine(RuleBasedStateMachine):
         self.ever: set[Key] = set()
         self.known: set[Key] = set()
         self.checked_deletes = 0
+        self.checked_reported = 0
         self.next_id = 0
         self.steps = 0
         self.deleting: list[int] = []
@@ -155,7 +204,7 @@ class RuntimeMachine(RuleBasedStateMachine):
             for _ in range(3):
                 self.next_id += 1
                 item = {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}",
-                        "value": 0}
+                        "value": 0, "updated": self.source.tick()}
                 self.source.data[kind].append(item)
                 self.ever.add((kind, item["id"]))
         self.ocean.trigger(Trigger.START)
@@ -222,26 +271,38 @@ class RuntimeMachine(RuleBasedStateMachine):
             for _ in range(n):
                 self.next_id += 1
                 self.source.data[kind].append(
-                    {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}", "value": 0}
+                    {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}", "value": 0,
+                     "updated": self.source.tick()}
                 )
                 self.ever.add((kind, f"{kind}{self.next_id}"))
 
         self._call(add)
 
-    @rule(kind=st.sampled_from(KINDS), index=st.integers(0, 9))
-    def remove_item(self, kind: str, index: int) -> None:
+    @rule(kind=st.sampled_from(KINDS), index=st.integers(0, 9), tombstone=st.booleans())
+    def remove_item(self, kind: str, index: int, tombstone: bool) -> None:
+        """A removal the source reports (a tombstone), or one only a full run's sweep finds."""
         def remove() -> None:
             if self.source.data[kind]:
-                del self.source.data[kind][index % len(self.source.data[kind])]
+                gone = self.source.data[kind].pop(index % len(self.source.data[kind]))
+                if tombstone:
+                    self.source.tombstones[kind].append(
+                        {"id": gone["id"], "updated": self.source.tick()})
+                    self.source.ever_tombstoned[kind].add(gone["id"])
 
         self._call(remove)
+
+    @rule(kind=st.sampled_from(KINDS))
+    def forget_tombstones(self, kind: str) -> None:
+        """The source's tombstones expire: what they said is left to a full run's sweep."""
+        self._call(lambda: self.source.tombstones[kind].clear())
 
     @rule(kind=st.sampled_from(KINDS), index=st.integers(0, 9), value=st.integers(0, 3))
     def change_item(self, kind: str, index: int, value: int) -> None:
         def change() -> None:
             found = self.source.data[kind]
             if found:
-                found[index % len(found)] = {**found[index % len(found)], "value": value}
+                found[index % len(found)] = {**found[index % len(found)], "value": value,
+                                             "updated": self.source.tick()}
 
         self._call(change)
 
@@ -252,12 +313,18 @@ class RuntimeMachine(RuleBasedStateMachine):
         if wait:
             self._call(self.ocean.wait_idle)
 
-    @rule()
-    def schedule_tick(self) -> None:
+    @rule(wait=st.booleans())
+    def trigger_incremental(self, wait: bool) -> None:
+        self._call(lambda: self.ocean.trigger(Trigger.API, incremental=True))
+        if wait:
+            self._call(self.ocean.wait_idle)
+
+    @rule(incremental=st.booleans())
+    def schedule_tick(self, incremental: bool) -> None:
         """What the service's scheduler does on a tick: trigger when idle, else skip."""
         def tick() -> None:
             if self.ocean.state == "idle":
-                self.ocean.request(Trigger.SCHEDULE)
+                self.ocean.request(Trigger.SCHEDULE, incremental=incremental)
 
         self._call(tick)
 
@@ -316,6 +383,13 @@ class RuntimeMachine(RuleBasedStateMachine):
             now = set(await snapshot(self.catalog.inner, "m"))
             deletes = self.catalog.deletes[self.checked_deletes :]
             removed = set().union(*(r for _, r, _ in deletes)) if deletes else set()
+            reported = self.catalog.reported[self.checked_reported :]
+            self.checked_reported += len(reported)
+            for keys in reported:
+                for kind, identifier in keys:
+                    assert identifier in self.source.ever_tombstoned[kind], (
+                        f"{identifier} deleted by key, but the source never reported it gone")
+                removed |= keys
             vanished = self.known - now
             assert vanished <= removed, f"gone outside a delete step: {vanished - removed}"
             assert now <= self.ever, f"entities the source never had: {now - self.ever}"
@@ -353,16 +427,34 @@ class RuntimeMachine(RuleBasedStateMachine):
                 self.ocean.trigger(Trigger.API)
                 return await self.ocean.wait_idle()
 
+            async def clean_incremental() -> ResyncResult | None:
+                self.source.fail.clear()
+                self.source.hold.clear()
+                self.catalog.fail_writes.clear()
+                self.source.release.set()
+                self.ocean.trigger(Trigger.API, incremental=True)
+                return await self.ocean.wait_idle()
+
+            mapped = expected(self.source.data)
+            final = self._call(clean_incremental)
+            assert final is not None and final.status is ResyncStatus.SUCCEEDED, final
+            held = self._call(lambda: snapshot(self.catalog.inner, "m"))
+            # Every change is in; what is left over went without a tombstone it still has.
+            assert {key: held.get(key) for key in mapped} == mapped
+            silent = {(k, i) for k in KINDS for i in self.source.removed(k)}
+            assert not (set(held) - set(mapped)) & silent, "a reported delete was missed"
             final = self._call(clean)
             assert final is not None and final.status is ResyncStatus.SUCCEEDED, final
-            mapped = expected(self.source.data)
             assert self._call(lambda: snapshot(self.catalog.inner, "m")) == mapped
             assert not self.violations, self.violations
             self.deleted_only_by_a_clean_current_run_that_did_not_see_it()
             STATS["sequences"] += 1
             STATS["steps"] += self.steps
             STATS["deletes"] += sum(1 for _, gone, _ in self.catalog.deletes if gone)
-            STATS["runs"] += len(self._call(lambda: self.catalog.inner.runs("m", limit=1000)))
+            history = self._call(lambda: self.catalog.inner.runs("m", limit=1000))
+            STATS["runs"] += len(history)
+            STATS["incremental_runs"] += sum(1 for r in history if r.mode == "incremental")
+            STATS["reported_deletes"] += sum(1 for keys in self.catalog.reported if keys)
         finally:
             with contextlib.suppress(Exception):
                 self._stop()
@@ -372,7 +464,7 @@ class RuntimeMachine(RuleBasedStateMachine):
 
 
 STATS: dict[str, int] = {"sequences": 0, "steps": 0, "deletes": 0, "runs": 0,
-}
+                         "incremental_runs": 0, "reported_deletes": 0}
 
 _COMBINATIONS = (
     [("memory", "asyncio"), ("memory", "trio"), ("sqlite-memory", "asyncio"),

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from ocean_core import DryRunReport
+from ocean_core import DryRunReport, RunMode
 from ocean_core.sdk.aio import Integration
 from ocean_core.service import IntegrationChange
 from tests.sdk.support import box, serving, write_config
@@ -30,6 +30,16 @@ async def test_dry_run_returns_the_report_and_runs_nothing(tmp_path: Path) -> No
     assert [r.identifier for r in report.kinds["file"].deleted_sample] == ["file-2", "file-3"]
     assert status.generation == 1 and status.status == "idle"
     assert sent[-2] == "POST /api/integrations/box-a/resync"
+
+
+async def test_dry_run_incremental_asks_for_an_incremental_report(tmp_path: Path) -> None:
+    config = write_config(tmp_path, box("box-a", files=4, resync_on_start=False))
+    async with serving(config) as served:
+        integration = await Integration.get("box-a", client=served.client)
+        report = await integration.dry_run(incremental=True)
+        full = await integration.dry_run()
+    assert report.mode is RunMode.INCREMENTAL and report.kinds["file"].skipped  # no cursor
+    assert full.mode is RunMode.FULL and full.kinds["file"].created == 4
 
 
 async def test_discard_changes_resyncs_with_the_file_and_the_state_shows_it(

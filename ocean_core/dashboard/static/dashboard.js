@@ -97,14 +97,17 @@ function show(focus) {
 }
 
 // ---- polling ----------------------------------------------------------------------------
-// The kinds of each integration's plan (its detail), read again when its generation moves:
-// a changed config or mapping, the only way its kinds change, always starts a new run.
+// The kinds of each integration's plan and its cursors (its detail), read again when its
+// generation moves (a changed config or mapping, the only way its kinds change, always starts
+// a new run) or a run ends (the only way a cursor is committed).
+const detailKey = (i) => `${i.generation}|${i.last_ended_at}`;
+
 async function loadDetails() {
-  const stale = state.integrations.filter(
-    (i) => state.details.get(i.id)?.generation !== i.generation);
+  const stale = state.integrations.filter((i) => state.details.get(i.id)?.key !== detailKey(i));
   await Promise.all(stale.map(async (integration) => {
     const detail = await api("GET", `/api/integrations/${enc(integration.id)}`);
-    state.details.set(integration.id, { generation: integration.generation, kinds: detail.kinds });
+    state.details.set(integration.id,
+      { key: detailKey(integration), kinds: detail.kinds, cursors: detail.cursors || [] });
   }));
 }
 

@@ -3,7 +3,7 @@ import { api } from "./api.js";
 import { $, announce, badge, enc, h, plural, timeEl } from "./dom.js";
 import { resyncButton } from "./resync.js";
 import { ENDED, currentLine, kindsTable, liveRun, paintLine, renderHistory } from "./runs.js";
-import { label, planKinds, state } from "./state.js";
+import { kindCursors, label, planKinds, state } from "./state.js";
 import { Trend } from "./trend.js";
 
 const PAGE = 10; // runs per page of the history
@@ -94,6 +94,8 @@ function skeleton(panel, integration) {
       h("a", { href: "#/integrations", class: "close" }, "Close",
         h("span", { class: "visually-hidden" }, " details"))),
     h("dl", { class: "facts" }),
+    h("section", { class: "cursors", "aria-labelledby": "cursors-title", hidden: true },
+      h("h3", { id: "cursors-title" }, "Cursors"), h("div", { class: "cursors-body" })),
     h("div", { class: "actions" }, resyncButton(integration, null),
       h("p", { class: "run-line", "aria-live": "polite" })),
     h("section", { class: "live", "aria-labelledby": "live-title", hidden: true },
@@ -109,17 +111,21 @@ function skeleton(panel, integration) {
         h("p", { class: "muted", id: "history-count", "aria-live": "polite" }))));
 }
 
+function scheduleFact(schedule) {
+  return schedule
+    ? h("span", {}, `every ${schedule.interval}, next run `,
+      timeEl(schedule.next_run_at, true),
+      schedule.skipped_ticks ? ` (${plural(schedule.skipped_ticks, "tick")} skipped)` : "")
+    : "none";
+}
+
 function facts(integration) {
-  const schedule = integration.schedule;
   return [
     ["Id", integration.id], ["Type", integration.type],
     ["State", badge(integration.status)], ["Generation", String(integration.generation)],
     ["Kinds", (planKinds(integration.id) || []).join(", ") || "—"],
-    ["Schedule", schedule
-      ? h("span", {}, `every ${schedule.interval}, next run `,
-        timeEl(schedule.next_run_at, true),
-        schedule.skipped_ticks ? ` (${plural(schedule.skipped_ticks, "tick")} skipped)` : "")
-      : "none"],
+    ["Schedule", scheduleFact(integration.schedule)],
+    ["Incremental schedule", scheduleFact(integration.incremental_schedule)],
     ["Resync on start", integration.resync_on_start ? "yes" : "no"],
     ["Last started", timeEl(integration.last_started_at, true)],
     ["Last ended", timeEl(integration.last_ended_at, true)],
@@ -147,12 +153,28 @@ export function renderDetail() {
   }
   panel.querySelector("#detail-title").textContent = label(integration);
   panel.querySelector(".facts").replaceChildren(...facts(integration));
+  renderCursors(panel.querySelector(".cursors"), kindCursors(id));
   paintLine(panel.querySelector(".actions .run-line"), currentLine(integration));
   renderLive(integration);
   const trendRuns = state.trends.get(id)?.runs || [];
   panel.querySelector(".trend-section").hidden = trendRuns.length === 0;
   trend.update(trendRuns);
   renderPagedHistory(integration);
+}
+
+// Each kind's last committed cursor: where its next incremental run starts from.
+function renderCursors(section, cursors) {
+  section.hidden = cursors.length === 0;
+  if (!cursors.length) return;
+  section.querySelector(".cursors-body").replaceChildren(h("div", { class: "table-wrap" },
+    h("table", { class: "kinds" },
+      h("caption", { class: "visually-hidden" }, "Last committed cursor of each kind"),
+      h("thead", {}, h("tr", {}, ["Kind", "Cursor", "Committed", "Current"].map(
+        (c) => h("th", { scope: "col" }, c)))),
+      h("tbody", {}, cursors.map((c) => h("tr", { data_kind: c.kind },
+        h("th", { scope: "row" }, c.kind), h("td", {}, String(c.value)),
+        h("td", {}, timeEl(c.committed_at, true)),
+        h("td", {}, c.current ? "yes" : "no: the next incremental run fetches it whole")))))));
 }
 
 function renderPagedHistory(integration) {

@@ -20,7 +20,8 @@ export function runLine(status, run, error, plan) {
   if (status === "superseded") return { status: "pending", text: "Superseded by a newer run…" };
   if (!run) return { status: "none", text: "Never run" };
   const sum = totals(run);
-  const parts = [capital(run.status), `${sum.fetched} fetched`, `${sum.upserted} upserted`,
+  const parts = [capital(run.status) + (run.mode === "incremental" ? " (incremental)" : ""),
+    `${sum.fetched} fetched`, `${sum.upserted} upserted`,
     `${sum.unchanged} unchanged`, plural(sum.errors, "error")];
   if (ENDED.has(run.status)) parts.push(`${run.deleted} deleted`);
   if (run.status === "running") {
@@ -138,7 +139,8 @@ export function renderHistory(list, runs, { nodes, live, plan, onShowLive }) {
       const took = duration(run);
       entry.node.firstElementChild.replaceChildren(
         h("summary", {}, badge(run.status), " ",
-          h("span", {}, `generation ${run.generation} · ${run.trigger} · `),
+          h("span", {}, `generation ${run.generation} · ${run.trigger} · `
+            + (run.mode === "incremental" ? "incremental · " : "")),
           timeEl(run.started_at, false), took ? ` · ${took}` : ""),
         h("div", { class: "run-body" }, runBody(run, live, plan, onShowLive)));
     }

@@ -2,7 +2,7 @@
 
 export const state = {
   integrations: [],
-  details: new Map(), // integration id -> {generation, kinds}: the kinds of its plan
+  details: new Map(), // integration id -> {key, kinds, cursors}: its plan's kinds, its cursors
   follows: new Map(), // integration id -> {runId, status, run, error}: runs this tab started
   route: { view: "integrations", id: null },
   history: new Map(), // integration id -> {first, older, cursor, done}
@@ -15,6 +15,9 @@ export const label = (integration) => integration.name || integration.id;
 
 // The kinds a run of the integration goes through, in order; null until its detail is read.
 export const planKinds = (id) => state.details.get(id)?.kinds || null;
+
+// Each kind's last committed cursor (rule 9); empty until the detail is read.
+export const kindCursors = (id) => state.details.get(id)?.cursors || [];
 
 // Something changed for one integration (a followed run moved on): repaint what shows it.
 export const changed = (id) => document.dispatchEvent(new CustomEvent("ocean:changed", {
