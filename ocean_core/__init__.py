@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from ocean_core.fanout import fan_out
     from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
     from ocean_core.listings import RunListings
+    from ocean_core.live import LiveChange, WebhookRequest, webhook
     from ocean_core.ocean import Ocean
     from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult, RunRecord
     from ocean_core.selector import Selector
@@ -68,12 +69,14 @@ _WHERE = {
         "MappingError", "NotRunningError", "OceanError", "ParentListingError",
         "RunnerLockedError", "Terminal", "TerminalHTTPError", "Transient", "TransientHTTPError",
         "UnknownIntegrationType",
+    "WebhookRequest",
     ),
     "ocean_core.fanout": ("fan_out",),
     "ocean_core.integration": (
         "FetchRequest", "Integration", "KindSpec", "current_selector", "kind",
     ),
     "ocean_core.listings": ("RunListings",),
+    "ocean_core.live": ("LiveChange", "WebhookRequest", "webhook"),
     "ocean_core.ocean": ("Ocean",),
     "ocean_core.results": ("ErrorDetail", "ErrorStage", "KindStats", "ResyncResult", "RunRecord"),
     "ocean_core.selector": ("Selector",),
@@ -109,6 +112,7 @@ __all__ = [
     "IntegrationError",
     "KindSpec",
     "KindStats",
+    "LiveChange",
     "MappingError",
     "NotRunningError",
     "Ocean",
@@ -128,7 +132,9 @@ __all__ = [
     "TransientHTTPError",
     "Trigger",
     "UnknownIntegrationType",
+    "WebhookRequest",
     "current_selector",
     "fan_out",
     "kind",
+    "webhook",
 ]

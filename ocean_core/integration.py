@@ -6,7 +6,7 @@ import builtins
 import contextlib
 import dataclasses
 import inspect
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Iterator, Sequence
 from contextlib import AbstractAsyncContextManager, contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -23,6 +23,7 @@ from ocean_core.selector import Selector
 
 if TYPE_CHECKING:
     from ocean_core._run_context import RunContext
+    from ocean_core.live import LiveChange, WebhookRequest, WebhookSpec
 
 Batch = Sequence[dict[str, Any] | Entity] | Deleted
 """What a fetcher yields: a list of raw items (mapped) or entities (stored as they are), or a
@@ -271,6 +272,31 @@ class Integration:
                 method: Fetcher = getattr(self, spec.attribute)
                 return method
         raise KeyError(kind_name)
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """Whether a webhook request really comes from the source (rule 8): ``ocean sail``
+        asks before it reads anything of the request but its headers and bytes, and answers
+        401, storing nothing, on ``False``. Compare secrets with ``hmac.compare_digest``.
+        Default: ``False``, every webhook refused until the integration says how to verify."""
+        return False
+
+    @classmethod
+    def declared_webhooks(cls) -> list[WebhookSpec]:
+        """The webhooks declared with ``@webhook`` on the class, by name."""
+        from ocean_core.live import declared_webhooks
+
+        return declared_webhooks(cls)
+
+    def webhook_handler(
+        self, name: str
+    ) -> Callable[[WebhookRequest], Awaitable[Sequence[LiveChange]]] | None:
+        """The bound ``@webhook`` method handling webhook ``name``, or ``None``."""
+        for spec in self.declared_webhooks():
+            if spec.name == name:
+                handler: Callable[[WebhookRequest], Awaitable[Sequence[LiveChange]]]
+                handler = getattr(self, spec.attribute)
+                return handler
+        return None
 
     def fetch_batches(self, spec: KindSpec, request: FetchRequest) -> AsyncIterator[Batch]:
         """The batches of one step of a run: the kind's fetcher, called with what its spec
