@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from contextlib import AsyncExitStack
 from dataclasses import dataclass
 from types import TracebackType
@@ -13,6 +12,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._run_book import RunBook, RunListener, RunTicket
 from ocean_core._run_modes import check_mode, triggered_mode
 from ocean_core._signal import ChangeSignal
 from ocean_core._threshold import decide_deletion_threshold
@@ -33,17 +33,7 @@ COALESCE_WINDOW = 0.01
 COALESCE_LIMIT = 0.2
 """The longest a triggered run waits for triggers to stop coming."""
 
-
-RunListener = Callable[[RunRecord], None]
-"""Called with the record of every run that ends (``Ocean.add_listener``)."""
-
-
-@dataclass(frozen=True)
-class RunTicket:
-    """A triggered run: its id (the id its record will carry) and its generation."""
-
-    run_id: str
-    generation: int
+__all__ = ["Ocean", "RunListener", "RunTicket"]
 
 
 @dataclass(frozen=True)
@@ -104,10 +94,7 @@ class Ocean:
         self._generation = 0
         self._pending: _Pending | None = None
         self._active: _Active | None = None
-        self._last: RunRecord | None = None
-        self._finished: dict[int, RunRecord] = {}
-        self._superseded: dict[str, tuple[RunTicket, RunTicket]] = {}
-        self._listeners: list[RunListener] = []
+        self._book = RunBook()
         self._changed = ChangeSignal()
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -166,7 +153,7 @@ class Ocean:
 
     def add_listener(self, listener: RunListener) -> None:
         """Call ``listener`` with the record of every run that ends, whatever its status."""
-        self._listeners.append(listener)
+        self._book.add_listener(listener)
 
     # -- triggers -----------------------------------------------------------------------------
 
@@ -203,8 +190,7 @@ class Ocean:
         mode = triggered_mode(incremental, replaces=self.pending_mode, aborts=(
             self._active.run.record.mode if self._active is not None else None))
         if self._pending is not None:
-            replaced = self._pending.ticket
-            self._superseded[replaced.run_id] = (replaced, ticket)
+            self._book.replaced(self._pending.ticket, ticket)
         self._pending = _Pending(ticket, Trigger(trigger), plan_only, mode)
         if self._active is not None:
             self._active.scope.cancel()
@@ -224,13 +210,7 @@ class Ocean:
     def superseded(self, run_id: str) -> tuple[RunTicket, RunTicket] | None:
         """For a run that never started because newer triggers came first: its ticket and
         the newest ticket that replaced it (remembered for recent runs only)."""
-        found = self._superseded.get(run_id)
-        if found is None:
-            return None
-        old, newer = found
-        while newer.run_id in self._superseded:
-            newer = self._superseded[newer.run_id][1]
-        return old, newer
+        return self._book.superseded(run_id)
 
     def reconfigure(
         self,
@@ -261,9 +241,9 @@ class Ocean:
         """
         if self._tasks is not None:
             generation = self.trigger(trigger, plan_only=plan_only, incremental=incremental)
-            while generation not in self._finished and self._newest_finished() < generation:
+            while not self._book.covers(generation):
                 await self._wait_change()
-            return self._finished.get(generation) or self._last_result()
+            return self._book.result_for(generation)
         check_mode(plan_only, incremental)
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
@@ -271,7 +251,7 @@ class Ocean:
             ticket = RunTicket(uuid.uuid4().hex, generation)
             mode = RunMode.INCREMENTAL if incremental else RunMode.FULL
             record = await self._make_run(ticket, Trigger(trigger), plan_only, mode).execute()
-            self._tell(record)
+            self._book.tell(record)
             return record
 
     async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
@@ -293,7 +273,7 @@ class Ocean:
         """Wait until no run is in flight or pending; return the last finished run."""
         while self._pending is not None or self._active is not None:
             await self._wait_change()
-        return self._last
+        return self._book.last
 
     async def runs(self, limit: int = 50) -> list[RunRecord]:
         """This integration's run records, newest first."""
@@ -306,7 +286,7 @@ class Ocean:
 
     @property
     def last_run(self) -> RunRecord | None:
-        return self._last
+        return self._book.last
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -341,18 +321,8 @@ class Ocean:
             stored = run.stored_generation
             self._generation = max(self._generation, stored or 0)
             self._active = None
-            self._last = run.record
-            self._finished[generation] = run.record
-            self._forget_old()
-            self._tell(run.record)
+            self._book.finish(generation, run.record)
             self._notify()
-
-    def _tell(self, record: RunRecord) -> None:
-        for listener in self._listeners:
-            try:
-                listener(record)
-            except Exception:  # a listener's bug must not stop the runtime
-                logger.exception("run listener {!r} failed", listener)
 
     async def _settle(self) -> None:
         """Let a burst of triggers land before starting, so only the newest one runs.
@@ -366,19 +336,6 @@ class Ocean:
                 await anyio.sleep(COALESCE_WINDOW)
                 if self._pending is seen:
                     return
-
-    def _forget_old(self) -> None:
-        for generation in sorted(self._finished)[:-16]:
-            del self._finished[generation]
-        for run_id in list(self._superseded)[:-256]:
-            del self._superseded[run_id]
-
-    def _newest_finished(self) -> int:
-        return max(self._finished, default=0)
-
-    def _last_result(self) -> RunRecord:
-        assert self._last is not None
-        return self._last
 
     def _notify(self) -> None:
         self._changed.notify()
