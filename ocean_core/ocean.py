@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -20,11 +21,14 @@ from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.dry_run import DryRunReport
 from ocean_core.engine._dry_run import DryRun
+from ocean_core.engine._live import LivePath
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
 from ocean_core.engine._run import ResyncRun
 from ocean_core.errors import ConfigError, NotRunningError
 from ocean_core.integration import Integration
+from ocean_core.live import LiveChange, WebhookRequest
+from ocean_core.live_report import LiveReport
 from ocean_core.mapping import MappingSpec
 from ocean_core.results import RunRecord
 
@@ -96,6 +100,7 @@ class Ocean:
         self._active: _Active | None = None
         self._book = RunBook()
         self._changed = ChangeSignal()
+        self._live = LivePath(self.catalog, self.integration_id, self._runner_held)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -118,6 +123,14 @@ class Ocean:
         stack, self._stack, self._tasks = self._stack, None, None
         if stack is not None:
             await stack.__aexit__(exc_type, exc, tb)
+
+    @asynccontextmanager
+    async def _runner_held(self) -> AsyncIterator[None]:
+        """The runner lock for one call: already held while running, else taken for it."""
+        async with AsyncExitStack() as stack:
+            if self._tasks is None:
+                await self._acquire(stack)
+            yield
 
     async def _acquire(self, stack: AsyncExitStack) -> None:
         """Take the runner lock; a run still marked running now belonged to a dead runner."""
@@ -268,6 +281,30 @@ class Ocean:
         cursors = await self.catalog.cursors(self.integration_id) if incremental else {}
         return await DryRun(self.integration, self.catalog, self.plan, self.integration_id,
                             self.deletion_threshold, mode=mode, cursors=cursors).execute()
+
+    async def apply(self, *changes: LiveChange) -> LiveReport:
+        """Apply live changes (rule 8), in order, each once durable in the catalog.
+
+        Each change is mapped as a resync maps a page: by its kind's mapping resources and
+        their selectors, with the same validation and content hash (an unchanged item writes
+        nothing); an upserted item its selector no longer selects is removed; a bad item is an
+        item error in the report, not a failure. Whatever a change touched wins over any run
+        that started before it. Works with or without ``async with`` (outside it, the runner
+        lock is taken for the call). A change of a kind the integration does not have is
+        refused (``ConfigError``) before any change is applied::
+
+            report = await ocean.apply(LiveChange("product", upserted=[{"id": 1}]))
+        """
+        return await self._live.apply(self.integration, self.plan, changes)
+
+    async def handle_webhook(self, request: WebhookRequest) -> LiveReport:
+        """Call the ``@webhook`` handler of ``request.name`` and ``apply`` what it returned.
+
+        Does not verify the request: the caller has (``integration.verify_webhook``). No such
+        handler: ``WebhookNotFoundError``; a handler that returns something else than a list
+        of ``LiveChange`` of the integration's kinds: ``WebhookResultError``, nothing applied.
+        """
+        return await self._live.handle(self.integration, self.plan, request)
 
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""
