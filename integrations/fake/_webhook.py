@@ -56,7 +56,7 @@ def _change(request: WebhookRequest, change: Any, kinds: Collection[str], make: 
     if not isinstance(change, dict):
         raise _bad(request, f"a change is not an object: {_short(change)}")
     kind = change.get("kind")
-    if kind not in kinds:
+    if not isinstance(kind, str) or kind not in kinds:
         raise _bad(request, f"kind {kind!r} is not one of this instance's ({sorted(kinds)})")
     revision = change.get("revision", 0)
     if not _is_index(revision):

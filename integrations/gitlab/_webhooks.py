@@ -10,7 +10,7 @@ system hooks send several kinds under one ``X-Gitlab-Event``.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from ocean_core import IntegrationError, LiveChange, Terminal
@@ -42,7 +42,7 @@ class UnexpectedObject(IntegrationError, Terminal):
 class Event:
     """One verified delivery, the configured groups and a way to fetch from the API."""
 
-    def __init__(self, payload: Item, groups: list[str], states: dict[str, str],
+    def __init__(self, payload: Item, groups: list[str], states: Mapping[str, str],
                  fetch: Fetch, *, pipelines: bool = True) -> None:
         self.payload, self.fetch, self.states = payload, fetch, states
         self.roots = root_paths(groups)
