@@ -9,8 +9,9 @@ import pytest
 
 from integrations.fake import SIGNATURE_HEADER, FakeConfig, FakeIntegration, signed_headers
 from integrations.fake.integration import make_entity, make_item
-from ocean_core import LiveChange, WebhookRequest
+from ocean_core import LiveChange, Ocean, WebhookRequest
 from ocean_core._secrets import is_secret_field
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.live import WebhookBodyError
 from ocean_core.testing import map_items
 
@@ -126,3 +127,21 @@ async def test_the_default_mapping_maps_live_items_as_fetched_ones() -> None:
 async def test_a_body_that_names_nothing_valid_is_a_body_error(body: Any, why: str) -> None:
     with pytest.raises(WebhookBodyError, match=f"webhook 'events': {why}"):
         await changes(fake(), body)
+
+
+# --- end to end: through Ocean.handle_webhook into a catalog ----------------------------------
+
+@pytest.mark.anyio
+async def test_events_applied_through_the_engine_change_the_catalog() -> None:
+    catalog = MemoryCatalog()
+    ocean = Ocean(fake(kinds={"service": 5}), catalog=catalog, integration_id="demo")
+    await ocean.resync()
+    signed = request({"kind": "service", "upserted": [2], "deleted": [4], "revision": 3})
+    assert ocean.integration.verify_webhook(signed)
+    report = await ocean.handle_webhook(signed)
+    assert (report.upserted, report.deleted, report.errors) == (1, 1, 0)
+    entities = {e.identifier: e for e in await catalog.list_entities(integration_id="demo")}
+    assert sorted(entities) == ["service-0", "service-1", "service-2", "service-3"]
+    assert entities["service-2"].properties["revision"] == 3
+    again = await ocean.handle_webhook(signed)  # handled twice: the same catalog
+    assert (again.upserted, again.unchanged, again.deleted) == (0, 1, 0)

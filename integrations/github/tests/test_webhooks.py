@@ -12,8 +12,9 @@ from typing import Any
 import pytest
 
 from integrations.github import GitHubIntegration
-from ocean_core import LiveChange, WebhookRequest
+from ocean_core import LiveChange, Ocean, WebhookRequest
 from ocean_core._secrets import is_secret_field
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import TerminalHTTPError
 from ocean_core.live import WebhookBodyError
 from ocean_core.testing import map_items, recorded_transport, run_resync
@@ -336,3 +337,28 @@ async def test_live_items_map_to_the_entities_a_resync_writes() -> None:
         same = fetched[(entity.blueprint, entity.identifier)]
         assert (entity.title, entity.properties, entity.relations) == (
             same.title, same.properties, same.relations), event
+
+
+# --- end to end: through Ocean.handle_webhook into a catalog ----------------------------------
+
+@pytest.mark.anyio
+async def test_events_applied_through_the_engine_change_the_catalog() -> None:
+    catalog = MemoryCatalog()
+    integration = GitHubIntegration({**ORG, "webhook_secret": SECRET},
+                                    transport=recorded_transport(org_routes()))
+    ocean = Ocean(integration, catalog=catalog, integration_id="github")
+    await ocean.resync()
+    retitled = {**pull(41), "title": "Retitled live"}
+    closed = {**pull(42), "state": "closed", "closed_at": "2024-05-02T10:00:00Z"}
+    for event, payload in [
+        ("pull_request", {"action": "edited", "repository": repo(), "pull_request": retitled}),
+        ("pull_request", {"action": "closed", "repository": repo(), "pull_request": closed}),
+        ("ping", {"zen": "x"}),
+    ]:
+        request = signed(event, payload)
+        assert integration.verify_webhook(request)
+        await ocean.handle_webhook(request)
+    pulls = {e.identifier: e for e in await catalog.list_entities(integration_id="github")
+             if e.blueprint == "githubPullRequest"}
+    assert pulls["acme-corp/api#41"].title == "Retitled live"
+    assert "acme-corp/api#42" not in pulls

@@ -11,8 +11,9 @@ import pytest
 
 from integrations.gitlab import GitLabIntegration
 from integrations.gitlab.config import GitLabConfig
-from ocean_core import LiveChange, WebhookRequest
+from ocean_core import LiveChange, Ocean, WebhookRequest
 from ocean_core._secrets import is_secret_field
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import TerminalHTTPError
 from ocean_core.testing import map_items, recorded_transport, run_resync
 
@@ -235,3 +236,23 @@ async def test_live_items_map_to_the_entities_a_resync_writes() -> None:
         same = fetched[(entity.blueprint, entity.identifier)]
         assert (entity.title, entity.properties, entity.relations) == (
             same.title, same.properties, same.relations), payload
+
+
+# --- end to end: through Ocean.handle_webhook into a catalog ----------------------------------
+
+@pytest.mark.anyio
+async def test_events_applied_through_the_engine_change_the_catalog() -> None:
+    merged = {**merge_request(), "state": "merged"}
+    retitled = {**issue(), "title": "Retitled live"}
+    integration, _ = gitlab({f"{API}/projects/101/merge_requests/12": merged,
+                             f"{API}/projects/101/issues/42": retitled})
+    catalog = MemoryCatalog()
+    ocean = Ocean(integration, catalog=catalog, integration_id="gitlab")
+    await ocean.resync()
+    for payload in [mr_hook("merge"), issue_hook("update")]:
+        request = hook(payload)
+        assert integration.verify_webhook(request)
+        await ocean.handle_webhook(request)
+    entities = {e.identifier: e for e in await catalog.list_entities(integration_id="gitlab")}
+    assert "acme/api!12" not in entities
+    assert entities["acme/api#42"].title == "Retitled live"

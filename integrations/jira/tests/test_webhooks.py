@@ -13,8 +13,9 @@ import pytest
 
 from integrations.jira import JiraIntegration
 from integrations.jira.config import JiraConfig
-from ocean_core import LiveChange, WebhookRequest
+from ocean_core import LiveChange, Ocean, WebhookRequest
 from ocean_core._secrets import is_secret_field
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import TerminalHTTPError
 from ocean_core.testing import map_items, recorded_transport, run_resync
 
@@ -181,3 +182,23 @@ async def test_live_items_map_to_the_entities_a_resync_writes() -> None:
     same = fetched[(entity.blueprint, entity.identifier)]
     assert (entity.title, entity.properties, entity.relations) == (
         same.title, same.properties, same.relations)
+
+
+# --- end to end: through Ocean.handle_webhook into a catalog ----------------------------------
+
+@pytest.mark.anyio
+async def test_events_applied_through_the_engine_change_the_catalog() -> None:
+    retitled = {**issue(1), "fields": {**issue(1)["fields"], "summary": "Retitled live"}}
+    integration, _ = jira({f"{API}/issue/ABC-2": retitled})
+    catalog = MemoryCatalog()
+    ocean = Ocean(integration, catalog=catalog, integration_id="jira")
+    await ocean.resync()
+    for payload in [issue_event("jira:issue_updated", issue(1)),
+                    issue_event("jira:issue_deleted", issue(0))]:
+        request = delivery(payload)
+        assert integration.verify_webhook(request)
+        await ocean.handle_webhook(request)
+    issues = {e.identifier: e for e in await catalog.list_entities(integration_id="jira")
+              if e.blueprint == "jiraIssue"}
+    assert "ABC-1" not in issues
+    assert issues["ABC-2"].title == "Retitled live"

@@ -13,8 +13,9 @@ import pytest
 
 from integrations.pagerduty import PagerDutyIntegration
 from integrations.pagerduty.config import PagerDutyConfig
-from ocean_core import LiveChange, WebhookRequest
+from ocean_core import LiveChange, Ocean, WebhookRequest
 from ocean_core._secrets import is_secret_field
+from ocean_core.catalog import MemoryCatalog
 from ocean_core.errors import TerminalHTTPError
 from ocean_core.testing import map_items, recorded_transport, run_resync
 
@@ -194,3 +195,25 @@ async def test_live_items_map_to_the_entities_a_resync_writes() -> None:
     same = fetched[(entity.blueprint, entity.identifier)]
     assert (entity.title, entity.properties, entity.relations) == (
         same.title, same.properties, same.relations)
+
+
+# --- end to end: through Ocean.handle_webhook into a catalog ----------------------------------
+
+@pytest.mark.anyio
+async def test_events_applied_through_the_engine_change_the_catalog() -> None:
+    acknowledged = {**incident(1), "status": "acknowledged"}
+    resolved = {**incident(0), "status": "resolved"}
+    integration = pagerduty({f"/incidents/{acknowledged['id']}": {"incident": acknowledged},
+                             f"/incidents/{resolved['id']}": {"incident": resolved}})
+    catalog = MemoryCatalog()
+    ocean = Ocean(integration, catalog=catalog, integration_id="pagerduty")
+    await ocean.resync()
+    for payload in [event("incident.acknowledged", v3_data(acknowledged)),
+                    event("incident.resolved", v3_data(resolved))]:
+        request = delivery(payload)
+        assert integration.verify_webhook(request)
+        await ocean.handle_webhook(request)
+    incidents = {e.identifier: e for e in await catalog.list_entities(integration_id="pagerduty")
+                 if e.blueprint == "pagerdutyIncident"}
+    assert set(incidents) == {acknowledged["id"]}
+    assert incidents[acknowledged["id"]].properties["status"] == "acknowledged"
