@@ -55,8 +55,9 @@ class Event:
 
     def read(self, repository: Item) -> bool:
         """Whether the integration reads ``repository`` (its owner, its name selected)."""
-        owner = repository.get("owner") or {}
-        login = owner.get("login") if isinstance(owner, dict) else None
+        login = _dig(repository, "owner", "login")
+        if not isinstance(repository.get("full_name"), str):
+            return False
         return isinstance(login, str) and login.lower() == self.config.owner.lower() and (
             self.config.repositories is None
             or str(repository.get("name", "")).lower()
@@ -72,6 +73,15 @@ class Event:
         if all(name in item for name in fields):
             return item
         return await self.fetch(path)
+
+
+def _dig(item: Any, *keys: str) -> Any:
+    """``item[k1][k2]...``, or None where a level is missing or not an object."""
+    for key in keys:
+        if not isinstance(item, dict):
+            return None
+        item = item.get(key)
+    return item
 
 
 async def live_changes(event: Event) -> Changes:
@@ -100,13 +110,12 @@ async def _repository(event: Event) -> Changes:
 def _before(event: Event, repo: Item) -> Item | None:
     """The repository as it was named before a rename or a transfer, if it was."""
     changes = event.object("changes")
-    name, owner = repo.get("name"), (repo.get("owner") or {}).get("login")
+    name, owner = repo.get("name"), _dig(repo, "owner", "login")
     if event.action == "renamed":
-        name = ((changes.get("repository") or {}).get("name") or {}).get("from", name)
+        name = _dig(changes, "repository", "name", "from")
     elif event.action == "transferred":
-        previous = (changes.get("owner") or {}).get("from") or {}
-        account = previous.get("organization") or previous.get("user") or {}
-        owner = account.get("login", owner)
+        owner = (_dig(changes, "owner", "from", "organization", "login")
+                 or _dig(changes, "owner", "from", "user", "login"))
     else:
         return None
     if not isinstance(name, str) or not isinstance(owner, str):
@@ -137,8 +146,9 @@ async def _issue(event: Event) -> Changes:
             changes.append(await _tracked(event, "issue", issue, ISSUE_FIELDS, path, full_name))
     if event.action == "transferred":
         moved = event.object("changes")
-        target, new = moved.get("new_repository") or {}, moved.get("new_issue") or {}
-        if event.read(target) and "number" in new:
+        target, new = moved.get("new_repository"), moved.get("new_issue")
+        if (isinstance(target, dict) and isinstance(new, dict) and event.read(target)
+                and "number" in new):
             kept, left = in_state([{**new, REPOSITORY_KEY: target["full_name"]}],
                                   event.config.state)
             changes.append(LiveChange("issue", upserted=kept, deleted=left))

@@ -362,3 +362,24 @@ async def test_events_applied_through_the_engine_change_the_catalog() -> None:
              if e.blueprint == "githubPullRequest"}
     assert pulls["acme-corp/api#41"].title == "Retitled live"
     assert "acme-corp/api#42" not in pulls
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize(("event", "payload"), [
+    ("repository", {"action": "edited", "repository": "acme-corp/api"}),
+    ("repository", {"action": "edited", "repository": {"full_name": "acme-corp/x",
+                                                       "owner": "acme-corp"}}),
+    ("repository", {"action": "renamed", "repository": {**repo(), "owner": None},
+                    "changes": "api"}),
+    ("pull_request", {"action": "opened", "repository": {"name": "api"}, "pull_request": {}}),
+    ("pull_request", {"action": "opened", "repository": repo(), "pull_request": [1]}),
+    ("issues", {"action": "transferred", "repository": {}, "issue": {"number": 1},
+                "changes": {"new_repository": "x", "new_issue": 3}}),
+    ("workflow_run", {"action": "completed", "repository": repo(), "workflow_run": None}),
+    ("team", {"action": "edited", "team": {"slug": "x"}, "organization": "acme-corp"}),
+    ("organization", {"action": "member_added", "membership": {"user": "octocat"}}),
+])
+async def test_payloads_of_an_unexpected_shape_change_nothing(
+    github: GitHubIntegration, event: str, payload: Item
+) -> None:
+    assert await handle(github, event, payload) == []

@@ -256,3 +256,18 @@ async def test_events_applied_through_the_engine_change_the_catalog() -> None:
     entities = {e.identifier: e for e in await catalog.list_entities(integration_id="gitlab")}
     assert "acme/api!12" not in entities
     assert entities["acme/api#42"].title == "Retitled live"
+
+
+@pytest.mark.anyio
+@pytest.mark.parametrize("payload", [
+    {"object_kind": "merge_request", "project": "acme/api", "object_attributes": {"iid": 1}},
+    {"object_kind": "issue", "project": PROJECT, "object_attributes": None},
+    {"object_kind": "pipeline", "project": {"path_with_namespace": 3}},
+    {"event_name": "project_update", "path_with_namespace": ["acme/api"], "project_id": 1},
+    {"event_name": "subgroup_create", "full_path": None},
+    {"event_name": 5}, {},
+])
+async def test_payloads_of_an_unexpected_shape_change_nothing(payload: Item) -> None:
+    integration, transport = gitlab()
+    assert await handle(integration, payload) == []
+    assert transport.requests == []
