@@ -33,7 +33,7 @@ PULL_REQUEST_FIELDS = frozenset({
     "updated_at", "merged_at", "closed_at", "html_url",
 })
 ISSUE_FIELDS = frozenset({
-    "number", "title", "state", "state_reason", "user", "assignees", "labels", "comments",
+    "number", "title", "state", "user", "assignees", "labels", "comments",
     "created_at", "updated_at", "closed_at", "html_url",
 })
 WORKFLOW_FIELDS = frozenset({"id", "name", "state", "path", "html_url", "created_at",
