@@ -18,6 +18,7 @@ from ocean_core.testing._conformance import (
     assert_conforms,
     check_conformance,
 )
+from ocean_core.testing._mapped import map_items
 from ocean_core.testing._run import ResyncOutcome, run_resync
 from ocean_core.testing._transport import Pages, RecordedTransport, pages, recorded_transport
 
@@ -31,6 +32,7 @@ __all__ = [
     "ResyncOutcome",
     "assert_conforms",
     "check_conformance",
+    "map_items",
     "pages",
     "recorded_transport",
     "run_resync",

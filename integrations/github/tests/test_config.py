@@ -92,3 +92,16 @@ def test_the_runtime_names_the_field_in_the_config_file() -> None:
         "ocean.yaml: integrations[0].config.user: "
         "Value error, set either org or user, not both (got \"octocat\")"
     )
+
+
+@pytest.mark.parametrize("value", [12345, ["whsec_topsecret"], {"value": "whsec_topsecret"}])
+def test_a_bad_webhook_secret_is_refused_without_showing_it(value: Any) -> None:
+    item = IntegrationSettings(
+        id="gh", type="integrations.github:GitHubIntegration",
+        config={"org": "acme-corp", "webhook_secret": value},
+    )
+    with pytest.raises(ConfigError) as caught:
+        build_integration(item, "integrations[0]", "ocean.yaml")
+    message = str(caught.value)
+    assert "integrations[0].config.webhook_secret" in message
+    assert "topsecret" not in message and "12345" not in message
