@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocean_core._limits import MAX_BLUEPRINT_BYTES, MAX_IDENTIFIER_BYTES
 from ocean_core.engine._prepare import ItemError, _key_part, preview
 from ocean_core.entity import Entity
 from ocean_core.mapping import CompiledResource, ItemMappingError, kind_label
@@ -28,7 +29,8 @@ class Keys:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, blueprint: Any, identifier: Any) -> None:
-        key = (_key_part(blueprint, "blueprint"), _key_part(identifier, "identifier"))
+        key = (_key_part(blueprint, "blueprint", MAX_BLUEPRINT_BYTES),
+               _key_part(identifier, "identifier", MAX_IDENTIFIER_BYTES))
         self.keys.append(key)
 
 

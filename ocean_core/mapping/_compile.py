@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocean_core._limits import ItemLimitError
 from ocean_core.errors import ConfigProblem
 from ocean_core.mapping._model import Resource, SearchQuery, SearchRule
 from ocean_core.mapping._programs import (
@@ -223,7 +224,10 @@ class CompiledResource:
 
     def map(self, item: Any) -> MappedItem:
         """Evaluate the entity mapping on one item; raises ``ItemMappingError`` naming the field."""
-        out = None if self.fast is None else self.fast(item)
+        try:
+            out = None if self.fast is None else self.fast(item)
+        except ItemLimitError as exc:
+            raise ItemMappingError("item", str(exc)) from None
         if out is None:
             try:
                 out = jq_input(self.combined, item).first()
@@ -256,7 +260,7 @@ class CompiledResource:
             return jq_input(program, item).first()
         except StopIteration:
             return None
-        except UnreadableItem as exc:
+        except (UnreadableItem, ItemLimitError) as exc:
             raise ItemMappingError("item", str(exc)) from None
         except ValueError as exc:
             raise ItemMappingError(field, f"jq error: {exc}") from exc
