@@ -4,7 +4,8 @@ Each expression gets a Python callable when it is in the fast-path subset (``_fa
 jq program always. When every field of a resource has a fast path, the entity is built in
 Python; otherwise, or when the fast path declines an item, one jq program builds the whole
 entity in one evaluation (the per-field programs name the failing field when it raises). Every
-field takes the first output of its expression, or null when it has none, as Port Ocean does.
+field takes the first output of its expression, or null when it has none, as Port Ocean does;
+no later output is evaluated.
 
 Expansion follows Port Ocean: ``itemsToParse`` first (each element joins a copy of its parent
 under ``itemsToParseName``; the parent loses the array when the expression is a plain path and
@@ -36,7 +37,10 @@ _BASE = "port.entity.mappings"
 
 
 def _first(expression: str) -> str:
-    return f"([({expression})] | .[0])"
+    """The first output of ``expression``, or null: ``first`` stops the expression at its
+    first output, so ``repeat(1)`` or ``range(1e9)`` cost one step, not every output collected
+    (collecting ``repeat(1)``'s outputs aborted the process)."""
+    return f"([first({expression})] | .[0])"
 
 
 def _value_text(value: str | SearchQuery | SearchRule) -> str:
