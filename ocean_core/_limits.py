@@ -11,6 +11,8 @@ the databases, PostgreSQL alone refused a long identifier, failing its whole pag
 - Object keys are strings, as in JSON (a Python ``dict`` may hold an ``int`` key).
 - ``MAX_IDENTIFIER_BYTES`` and ``MAX_BLUEPRINT_BYTES``, in UTF-8: the key fits PostgreSQL's
   B-tree index row (about 2,700 bytes) with room for the integration id.
+- ``MAPPING_TIMEOUT``: an expression only the jq library evaluates runs in a worker process
+  (``mapping._pool``), killed when one item takes longer; each field takes the first output.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ MAX_DEPTH = 254
 """Deepest nesting of arrays and objects in an item or a stored value (orjson's own limit)."""
 MAX_IDENTIFIER_BYTES = 1024
 MAX_BLUEPRINT_BYTES = 256
+MAPPING_TIMEOUT = 30.0
+"""Seconds one item's jq evaluation may take in a worker process (``mapping_timeout``)."""
 
 TOO_DEEP = f"a value is nested deeper than {MAX_DEPTH} levels of arrays and objects"
 _ORJSON_TOO_DEEP = "Recursion limit reached"

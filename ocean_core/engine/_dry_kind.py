@@ -74,7 +74,8 @@ class DryKind:
             if self.dropped is not None and step.resource is not None:
                 self.dropped.drop(dropped_keys(raw, step.resource).keys)
 
-        done = await prepare_page(page, step.resource, self.name, observe)
+        done = await prepare_page(page, step.resource, self.name, observe,
+                                  item_seconds=step.mapping_timeout)
         self.stats.filtered += done.filtered
         self._errors(done.errors)
         self._compare(done.rows)

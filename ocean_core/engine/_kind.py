@@ -123,7 +123,8 @@ class KindRun:
                     if in_flight is not None:
                         await in_flight.handed_over_or_done()
                     done = await prepare_page(batch[start : start + PAGE_SIZE],
-                                              self.step.resource, self.kind, self._observe)
+                                              self.step.resource, self.kind, self._observe,
+                                              item_seconds=self.step.mapping_timeout)
                     self._count(done)
                     commit = self._page_cursor()
                     if in_flight is not None and not await in_flight.settled():

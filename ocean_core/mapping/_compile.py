@@ -14,14 +14,18 @@ under ``itemsToParseName``; the parent loses the array when the expression is a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
 from ocean_core._limits import ItemLimitError
 from ocean_core.errors import ConfigProblem
+from ocean_core.mapping._fast import compile_fast
 from ocean_core.mapping._model import Resource, SearchQuery, SearchRule
 from ocean_core.mapping._programs import (
     Expression,
@@ -181,6 +185,17 @@ class CompiledResource:
     """With ``itemsToParse``: the path removed from each parsed item's copy of its parent."""
     fast: FastEntity | None = None
     """The entity mapping in Python, when every field has a fast path (see ``_fast``)."""
+    definition: tuple[str, dict[str, Any]] | None = None
+    """``(key, resource as dumped)``: what a jq worker process compiles it again from."""
+    jq_fields: tuple[str, ...] = ()
+    """The fields (``selector.query``, ``port.entity.mappings.properties.x``) whose expression
+    has no fast path: evaluated by the jq library, in a worker process (``_pool``)."""
+
+    @property
+    def needs_jq(self) -> bool:
+        """Whether mapping an item may run the jq library on an arbitrary expression (the
+        fast path's own fallbacks run only expressions it could parse, which end)."""
+        return bool(self.jq_fields)
 
     def expand(self, item: Any) -> list[Any]:
         """The items to map from one raw item: the item itself or, with ``itemsToParse``, one
@@ -313,6 +328,9 @@ def compile_resource(
     problems.extend(found)
     if found:
         return None
+    slow = tuple(where for where, text in expressions(raw)
+                 if where != "selector.query" or text.strip() != "true"
+                 if compile_fast(text) is None)
     parts = {name: _first(getattr(m, name) or "null") for name in _FIELDS}
     combined_text = (
         "{" + ", ".join(f"{name}: {text}" for name, text in parts.items())
@@ -340,4 +358,7 @@ def compile_resource(
         fast=fast_entity(
             {name: getattr(m, name) for name in _FIELDS}, m.properties, m.relations
         ),
+        definition=(hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS))
+                    .hexdigest(), raw),
+        jq_fields=slow,
     )

@@ -1,0 +1,188 @@
+"""A small pool of jq worker processes (``_worker``), each killed and replaced when an item's
+evaluation exceeds the time limit, when the caller is cancelled (a trigger's abort, a shutdown)
+or when the process exits.
+
+One call maps one page, so the cost of crossing the process boundary is paid per page, not per
+item. The pool keeps up to ``size`` idle workers; a call takes one or starts one (a worker is
+spawned, not forked: the parent runs an event loop and threads, which a fork would copy
+mid-flight). Workers are started from the calling thread, the event loop's: Linux ties a
+worker's life to the thread that started it (``_worker._die_with_parent``), and the event
+loop's thread lives as long as the process.
+
+    answers = await jq_pool().map_page(resource, [orjson.dumps(item)], item_seconds=30.0)
+"""
+
+from __future__ import annotations
+
+import atexit
+import multiprocessing
+import threading
+import time
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from multiprocessing.process import BaseProcess
+from typing import Any
+
+import anyio
+
+from ocean_core.mapping._compile import CompiledResource
+from ocean_core.mapping._worker import Answer, serve
+
+_POLL = 0.05
+"""Seconds between two looks at a busy worker's progress (the time limit's resolution)."""
+_CONTEXT = multiprocessing.get_context("spawn")
+
+
+@dataclass(frozen=True)
+class TimedOut:
+    """The page's evaluation exceeded the limit; its worker was killed and replaced."""
+
+    seconds: float
+
+
+@dataclass(frozen=True)
+class WorkerDied:
+    """The worker ended without answering (killed from outside, out of memory, or by
+    ``JqPool.close`` during the call)."""
+
+    exitcode: int | None
+
+
+PageAnswer = list[Answer] | TimedOut | WorkerDied
+
+
+class _Worker:
+    def __init__(self) -> None:
+        parent, child = _CONTEXT.Pipe()
+        self.progress: Any = _CONTEXT.Value("q", 0, lock=False)
+        self.process: BaseProcess = _CONTEXT.Process(
+            target=serve, args=(child, self.progress), daemon=True, name="ocean-jq")
+        self.process.start()
+        child.close()
+        self.conn: Connection = parent
+        self._killed = threading.Event()
+
+    def call(self, request: Any, timeout: float) -> PageAnswer:
+        """Send one page and wait for its answer (in a worker thread: this blocks)."""
+        try:
+            self.progress.value = 0  # the clock starts with the first item, once the
+            self.conn.send(request)  # worker has started (spawned) and compiled the resource
+            seen, since = 0, time.monotonic()
+            while not self.conn.poll(_POLL):
+                if self._killed.is_set():
+                    return WorkerDied(None)
+                if self.progress.value != seen:
+                    seen, since = self.progress.value, time.monotonic()
+                elif seen and time.monotonic() - since > timeout:
+                    self.kill()
+                    return TimedOut(timeout)
+            answer: list[Answer] = self.conn.recv()
+            return answer
+        except (EOFError, OSError):
+            self.process.join(1)
+            return WorkerDied(self.process.exitcode)
+        finally:
+            if self._killed.is_set():  # reap it, and let go of its pipe
+                self.process.join(1)
+                self.conn.close()
+
+    def kill(self) -> None:
+        self._killed.set()
+        self.process.kill()
+
+    @property
+    def alive(self) -> bool:
+        return not self._killed.is_set() and self.process.is_alive()
+
+
+class JqPool:
+    """Worker processes that map pages with jq; see the module's docstring."""
+
+    def __init__(self, size: int = 2) -> None:
+        self.size = size
+        self._idle: list[_Worker] = []
+        self._busy: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self.started = 0
+        """Workers started so far (a replaced worker counts again)."""
+
+    async def map_page(
+        self, resource: CompiledResource, items: list[bytes], *, item_seconds: float
+    ) -> PageAnswer:
+        """Map ``items`` (JSON text each) with ``resource`` in a worker; cancelling the call
+        kills the worker at once."""
+        assert resource.definition is not None, "a compiled resource keeps its definition"
+        key, raw = resource.definition
+        worker = self._take()
+        answer: PageAnswer | None = None
+        try:
+            answer = await anyio.to_thread.run_sync(
+                worker.call, (key, raw, resource.index, items), item_seconds,
+                abandon_on_cancel=True)
+            return answer
+        finally:
+            self._give_back(worker, keep=isinstance(answer, list))
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if worker.alive:
+                    self._busy.add(worker)
+                    return worker
+                worker.kill()
+            self.started += 1
+        worker = _Worker()
+        with self._lock:
+            self._busy.add(worker)
+        return worker
+
+    def _give_back(self, worker: _Worker, *, keep: bool) -> None:
+        with self._lock:
+            self._busy.discard(worker)
+            if keep and worker.alive and len(self._idle) < self.size:
+                self._idle.append(worker)
+                return
+        worker.kill()
+        if keep:  # no thread waits on it: reap it here
+            worker.process.join(1)
+            worker.conn.close()
+
+    def busy(self) -> list[int]:
+        """The process ids of the workers mapping a page now."""
+        with self._lock:
+            found = list(self._busy)
+        return [w.process.pid for w in found if w.alive and w.process.pid is not None]
+
+    def workers(self) -> list[int]:
+        """The process ids of the pool's live workers, idle or busy."""
+        with self._lock:
+            found = [*self._idle, *self._busy]
+        return [w.process.pid for w in found if w.alive and w.process.pid is not None]
+
+    def close(self) -> None:
+        """Kill every worker, busy or idle (a busy call then answers nothing more)."""
+        with self._lock:
+            found, self._idle = [*self._idle, *self._busy], []
+        for worker in found:
+            worker.kill()
+
+
+_pool: JqPool | None = None
+
+
+def jq_pool() -> JqPool:
+    """The process's pool, started on first use; killed at exit (``close_jq_pool``)."""
+    global _pool
+    if _pool is None:
+        _pool = JqPool()
+        atexit.register(close_jq_pool)
+    return _pool
+
+
+def close_jq_pool() -> None:
+    """Kill the process's jq workers (at shutdown; a later call starts new ones)."""
+    global _pool
+    if _pool is not None:
+        _pool.close()
+        _pool = None

@@ -1,0 +1,169 @@
+"""The jq worker pool (``ocean_core.mapping._pool``): an expression only jq evaluates runs in a
+worker process, so one that never ends stops neither the event loop nor the run: its worker is
+killed after ``mapping_timeout`` on one item (the page's items become item errors naming the
+field), replaced for the next page, and killed at once when the run is cancelled."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from typing import Any
+
+import anyio
+import pytest
+
+from ocean_core import Ocean, ResyncStatus
+from ocean_core.catalog import MemoryCatalog
+from ocean_core.mapping import load_mapping
+from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
+from tests.support import Source, items, mapping_for
+
+pytestmark = pytest.mark.anyio
+
+BOMB = "def f: f; f"
+FIELD = "port.entity.mappings.properties.bomb"
+
+
+def _mapping(kinds: tuple[str, ...], bomb_in: str, expression: str = BOMB) -> dict[str, Any]:
+    mapping = mapping_for(*kinds)
+    for resource in mapping["resources"]:
+        if resource["kind"] == bomb_in:
+            resource["port"]["entity"]["mappings"]["properties"]["bomb"] = expression
+    return mapping
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    return True
+
+
+async def _until(condition: Any, bound: float = 20.0) -> None:
+    """Poll ``condition`` until it holds; fail after ``bound`` seconds."""
+    with anyio.fail_after(bound):
+        while not condition():
+            await anyio.sleep(0.02)
+
+
+async def test_a_page_that_times_out_is_item_errors_naming_the_field_and_the_next_kind_runs(
+) -> None:
+    catalog = MemoryCatalog()
+    data = {"svc": items("s", 3), "other": items("o", 2)}
+    ocean = Ocean(Source(data, batch_size=10), catalog=catalog,
+                  mapping=_mapping(("svc", "other"), "svc"), integration_id="i",
+                  mapping_timeout=0.5)
+    before = jq_pool().started
+
+    started = time.monotonic()
+    result = await ocean.resync()
+    took = time.monotonic() - started
+
+    stats = result.kinds["svc"]
+    assert result.status is ResyncStatus.FAILED
+    assert (stats.errors, stats.upserted) == (3, 0), stats
+    for detail in stats.error_details:
+        assert f"resources[0].{FIELD}: jq evaluation timed out after 0.5 s" in detail.message
+    assert result.kinds["other"].upserted == 2 and result.kinds["other"].errors == 0
+    assert took < 10, took  # one limit, not one per item
+    assert jq_pool().started <= before + 1
+
+    ocean.reconfigure(mapping=_mapping(("svc", "other"), "svc", "def same: .; .value | same"))
+    again = await ocean.resync()  # a new worker maps the next pages
+    assert again.status is ResyncStatus.SUCCEEDED and again.kinds["svc"].upserted == 3
+
+
+async def test_the_event_loop_keeps_running_while_a_worker_evaluates_forever() -> None:
+    """jq holds the GIL while it evaluates: in a worker process, that stops only the worker."""
+    catalog = MemoryCatalog()
+    ocean = Ocean(Source({"svc": items("s", 1)}), catalog=catalog,
+                  mapping=_mapping(("svc",), "svc"), integration_id="i", mapping_timeout=3)
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            start = time.monotonic()
+            await anyio.sleep(0.01)
+            gaps.append(time.monotonic() - start)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(tick)
+        result = await ocean.resync()
+        tasks.cancel_scope.cancel()
+
+    assert result.kinds["svc"].errors == 1
+    assert len(gaps) > 50 and max(gaps) < 0.5, (len(gaps), max(gaps))
+
+
+async def test_cancelling_the_run_kills_the_busy_worker_at_once() -> None:
+    catalog = MemoryCatalog()
+    ocean = Ocean(Source({"svc": items("s", 2)}), catalog=catalog,
+                  mapping=_mapping(("svc",), "svc"), integration_id="i", mapping_timeout=600)
+    pool = jq_pool()
+    idle = set(pool.workers())
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(ocean.resync)
+        await _until(lambda: set(pool.workers()) - idle or pool.busy())
+        [busy] = pool.busy()
+        started = time.monotonic()
+        tasks.cancel_scope.cancel()
+    cancelled_in = time.monotonic() - started
+
+    await _until(lambda: not _pid_alive(busy) or _zombie(busy), bound=5)
+    assert cancelled_in < 2, cancelled_in
+    assert busy not in pool.workers()
+
+
+def _zombie(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(") ")[1].startswith("Z")
+    except FileNotFoundError:
+        return True
+
+
+async def test_a_worker_killed_from_outside_is_item_errors_and_replaced() -> None:
+    resource = load_mapping(_mapping(("svc",), "svc")).resources[0]
+    pool = JqPool(size=1)
+    try:
+        async with anyio.create_task_group() as tasks:
+            answers: list[Any] = []
+
+            async def call() -> None:
+                answers.append(await pool.map_page(resource, [b'{"id": "a"}'],
+                                                   item_seconds=600))
+
+            tasks.start_soon(call)
+            await _until(lambda: bool(pool.busy()))
+            os.kill(pool.busy()[0], signal.SIGKILL)
+        [answer] = answers
+        assert isinstance(answer, WorkerDied) and answer.exitcode == -signal.SIGKILL
+        fine = load_mapping(mapping_for("svc")).resources[0]
+        again = await pool.map_page(fine, [b'{"id": "a", "name": "A", "value": 1}'],
+                                    item_seconds=30)
+        assert isinstance(again, list) and isinstance(again[0], bytes)
+        assert pool.started == 2
+    finally:
+        pool.close()
+
+
+async def test_the_limit_is_per_item_a_slow_page_of_quick_items_finishes() -> None:
+    """Each item restarts the clock: a page may take longer in all than the limit."""
+    slow = "[limit(20000; repeat(1))] | length"  # some 35 ms per item
+    resource = load_mapping(_mapping(("svc",), "svc", slow)).resources[0]
+    pool = JqPool(size=1)
+    try:
+        item = b'{"id": "a", "name": "A", "value": 1}'
+        started = time.monotonic()
+        answer = await pool.map_page(resource, [item] * 40, item_seconds=0.3)
+        took = time.monotonic() - started
+        assert isinstance(answer, list), (answer, took)
+        assert len(answer) == 40 and took > 0.6, took  # longer than the limit, in all
+        timed = await pool.map_page(load_mapping(_mapping(("svc",), "svc")).resources[0],
+                                    [item], item_seconds=0.3)
+        assert timed == TimedOut(0.3)
+    finally:
+        pool.close()
