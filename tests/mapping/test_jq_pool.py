@@ -42,9 +42,12 @@ def _pid_alive(pid: int) -> bool:
 
 
 async def _until(condition: Any, bound: float = 20.0) -> None:
-    """Poll ``condition`` until it holds; fail after ``bound`` seconds."""
+    """Poll ``condition`` (the state of another process: no event tells) until it holds;
+    fail after ``bound`` seconds."""
     with anyio.fail_after(bound):
-        while not condition():
+        for _ in iter(int, 1):
+            if condition():
+                return
             await anyio.sleep(0.02)
 
 
