@@ -69,10 +69,11 @@ def _key_part(value: Any, name: str, limit: int) -> str:
         raise ItemError(f"{name} must be a string, got {type(value).__name__} {shown}")
     if not value:
         raise ItemError(f"{name} is an empty string")
-    try:
-        check_key_bytes(value, name, limit)
-    except ItemLimitError as exc:
-        raise ItemError(str(exc)) from None
+    if len(value) * 4 > limit:  # it may be longer than allowed: count its bytes
+        try:
+            check_key_bytes(value, name, limit)
+        except ItemLimitError as exc:
+            raise ItemError(str(exc)) from None
     return value
 
 
