@@ -3,11 +3,11 @@ evaluation exceeds the time limit, when the caller is cancelled (a trigger's abo
 or when the process exits.
 
 One call maps one page, so the cost of crossing the process boundary is paid per page, not per
-item. The pool keeps up to ``size`` idle workers; a call takes one or starts one (a worker is
-spawned, not forked: the parent runs an event loop and threads, which a fork would copy
-mid-flight). Workers are started from the calling thread, the event loop's: Linux ties a
-worker's life to the thread that started it (``_worker._die_with_parent``), and the event
-loop's thread lives as long as the process.
+item. The pool keeps up to ``size`` idle workers; a call takes one or starts one (a fresh
+interpreter, about 0.3 s: nothing of the parent's event loop or threads is copied). Workers are
+started from the calling thread, the event loop's: Linux ties a worker's life to the thread
+that started it (``_worker._die_with_parent``), and the event loop's thread lives as long as
+the process.
 
     answers = await jq_pool().map_page(resource, [orjson.dumps(item)], item_seconds=30.0)
 """
@@ -15,22 +15,25 @@ loop's thread lives as long as the process.
 from __future__ import annotations
 
 import atexit
-import multiprocessing
+import contextlib
+import os
+import subprocess
+import sys
+import tempfile
 import threading
 import time
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from multiprocessing.process import BaseProcess
+from pathlib import Path
 from typing import Any
 
 import anyio
 
 from ocean_core.mapping._compile import CompiledResource
-from ocean_core.mapping._worker import Answer, serve
+from ocean_core.mapping._worker import Answer, Progress
 
 _POLL = 0.05
 """Seconds between two looks at a busy worker's progress (the time limit's resolution)."""
-_CONTEXT = multiprocessing.get_context("spawn")
 
 
 @dataclass(frozen=True)
@@ -52,23 +55,38 @@ PageAnswer = list[Answer] | TimedOut | WorkerDied
 
 
 class _Worker:
+    """One worker process: ``python -m ocean_core.mapping._worker`` with two pipes and the
+    progress counter. A plain subprocess, not ``multiprocessing``: its spawn would import the
+    parent's main script again in the worker (running whatever a script without a
+    ``__main__`` guard does at import)."""
+
     def __init__(self) -> None:
-        parent, child = _CONTEXT.Pipe()
-        self.progress: Any = _CONTEXT.Value("q", 0, lock=False)
-        self.process: BaseProcess = _CONTEXT.Process(
-            target=serve, args=(child, self.progress), daemon=True, name="ocean-jq")
-        self.process.start()
-        child.close()
-        self.conn: Connection = parent
+        from_parent, to_child = os.pipe()  # (read end, write end)
+        from_child, to_parent = os.pipe()
+        # The counter's file is unlinked at once: only the two processes see it.
+        with tempfile.TemporaryFile() as counter:
+            counter.write(bytes(8))
+            counter.flush()
+            inherited = (from_parent, to_parent, counter.fileno())
+            try:
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-m", "ocean_core.mapping._worker", *map(str, inherited)],
+                    pass_fds=inherited, stdin=subprocess.DEVNULL, env=_worker_env())
+                self.progress = Progress(counter.fileno())
+            finally:
+                os.close(from_parent)
+                os.close(to_parent)
+        self.requests = Connection(to_child, readable=False)
+        self.answers = Connection(from_child, writable=False)
         self._killed = threading.Event()
 
     def call(self, request: Any, timeout: float) -> PageAnswer:
         """Send one page and wait for its answer (in a worker thread: this blocks)."""
         try:
             self.progress.value = 0  # the clock starts with the first item, once the
-            self.conn.send(request)  # worker has started (spawned) and compiled the resource
+            self.requests.send(request)  # worker has started and compiled the resource
             seen, since = 0, time.monotonic()
-            while not self.conn.poll(_POLL):
+            while not self.answers.poll(_POLL):
                 if self._killed.is_set():
                     return WorkerDied(None)
                 if self.progress.value != seen:
@@ -76,23 +94,45 @@ class _Worker:
                 elif seen and time.monotonic() - since > timeout:
                     self.kill()
                     return TimedOut(timeout)
-            answer: list[Answer] = self.conn.recv()
+            answer: list[Answer] = self.answers.recv()
             return answer
         except (EOFError, OSError):
-            self.process.join(1)
-            return WorkerDied(self.process.exitcode)
+            return WorkerDied(self._reap())
         finally:
-            if self._killed.is_set():  # reap it, and let go of its pipe
-                self.process.join(1)
-                self.conn.close()
+            if self._killed.is_set():  # reap it, and let go of its pipes
+                self.close()
+
+    def _reap(self) -> int | None:
+        try:
+            return self.proc.wait(1)
+        except subprocess.TimeoutExpired:
+            return None
 
     def kill(self) -> None:
         self._killed.set()
-        self.process.kill()
+        with contextlib.suppress(ProcessLookupError):  # it ended already
+            self.proc.kill()
+
+    def close(self) -> None:
+        self._reap()
+        self.requests.close()
+        self.answers.close()
+
+    @property
+    def pid(self) -> int:
+        return self.proc.pid
 
     @property
     def alive(self) -> bool:
-        return not self._killed.is_set() and self.process.is_alive()
+        return not self._killed.is_set() and self.proc.poll() is None
+
+
+def _worker_env() -> dict[str, str]:
+    """The environment, with the folder ocean_core was imported from first on the path."""
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [root, env.get("PYTHONPATH")]))
+    return env
 
 
 class JqPool:
@@ -131,6 +171,7 @@ class JqPool:
                     self._busy.add(worker)
                     return worker
                 worker.kill()
+                worker.close()
             self.started += 1
         worker = _Worker()
         with self._lock:
@@ -145,27 +186,30 @@ class JqPool:
                 return
         worker.kill()
         if keep:  # no thread waits on it: reap it here
-            worker.process.join(1)
-            worker.conn.close()
+            worker.close()
 
     def busy(self) -> list[int]:
         """The process ids of the workers mapping a page now."""
         with self._lock:
             found = list(self._busy)
-        return [w.process.pid for w in found if w.alive and w.process.pid is not None]
+        return [w.pid for w in found if w.alive]
 
     def workers(self) -> list[int]:
         """The process ids of the pool's live workers, idle or busy."""
         with self._lock:
             found = [*self._idle, *self._busy]
-        return [w.process.pid for w in found if w.alive and w.process.pid is not None]
+        return [w.pid for w in found if w.alive]
 
     def close(self) -> None:
         """Kill every worker, busy or idle (a busy call then answers nothing more)."""
         with self._lock:
-            found, self._idle = [*self._idle, *self._busy], []
-        for worker in found:
+            idle, self._idle = self._idle, []
+            busy = list(self._busy)
+        for worker in busy:  # the thread that waits on it reaps it
             worker.kill()
+        for worker in idle:
+            worker.kill()
+            worker.close()
 
 
 _pool: JqPool | None = None

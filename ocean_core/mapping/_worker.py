@@ -14,7 +14,9 @@ either the JSON text of its mapped children (a list of ``MappedItem`` fields) or
 from __future__ import annotations
 
 import ctypes
+import mmap
 import signal
+import struct
 import sys
 from multiprocessing.connection import Connection
 from typing import Any
@@ -30,9 +32,35 @@ Answer = bytes | tuple[str, str]
 Request = tuple[str, dict[str, Any], int, list[bytes]]
 """``(key, resource as dumped, resource index, items as JSON)``."""
 _PR_SET_PDEATHSIG = 1
+_COUNT = struct.Struct("q")
 
 
-def serve(conn: Connection, progress: Any) -> None:
+class Progress:
+    """A counter in memory both processes map (an unlinked file's 8 bytes): the worker
+    writes it before each item, the parent reads it, neither waits on the other."""
+
+    def __init__(self, fd: int) -> None:
+        self._map = mmap.mmap(fd, _COUNT.size)
+
+    @property
+    def value(self) -> int:
+        count: int = _COUNT.unpack_from(self._map)[0]
+        return count
+
+    @value.setter
+    def value(self, count: int) -> None:
+        _COUNT.pack_into(self._map, 0, count)
+
+
+def main(argv: list[str]) -> None:
+    """``python -m ocean_core.mapping._worker READ_FD WRITE_FD PROGRESS_FD``: the parent's
+    pipes and the progress file, inherited (``_pool``)."""
+    reads, writes, progress = (int(arg) for arg in argv)
+    serve(Connection(reads, writable=False), Connection(writes, readable=False),
+          Progress(progress))
+
+
+def serve(requests: Connection, answers: Connection, progress: Progress) -> None:
     """Answer pages until the parent closes the pipe (or dies: then the kernel ends this
     process too, on Linux)."""
     _die_with_parent()
@@ -40,17 +68,17 @@ def serve(conn: Connection, progress: Any) -> None:
     compiled: dict[str, CompiledResource] = {}
     while True:
         try:
-            key, raw, index, items = conn.recv()
+            key, raw, index, items = requests.recv()
         except (EOFError, OSError):
             return
         resource = compiled.get(key)
         if resource is None:
             resource = compiled[key] = _compile(raw, index)
-        answers = []
+        out = []
         for number, text in enumerate(items, start=1):
             progress.value = number
-            answers.append(map_one(resource, text))
-        conn.send(answers)
+            out.append(map_one(resource, text))
+        answers.send(out)
 
 
 def map_one(resource: CompiledResource, text: bytes) -> Answer:
@@ -88,3 +116,7 @@ def _die_with_parent() -> None:
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         return
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
