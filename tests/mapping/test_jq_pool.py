@@ -7,7 +7,10 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
+from pathlib import Path
 from typing import Any
 
 import anyio
@@ -170,3 +173,28 @@ async def test_the_limit_is_per_item_a_slow_page_of_quick_items_finishes() -> No
         assert timed == TimedOut(0.3)
     finally:
         pool.close()
+
+
+def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
+    """A worker is a fresh ``python -m ocean_core.mapping._worker``: it never imports the
+    parent's main script (multiprocessing's spawn does, so a script without a
+    ``__name__ == "__main__"`` guard ran its resync again in every worker)."""
+    script = tmp_path / "script.py"
+    script.write_text(
+        "import anyio\n"
+        "from ocean_core import Ocean\n"
+        "from ocean_core.catalog import MemoryCatalog\n"
+        "from tests.support import Source, items, mapping_for\n"
+        "mapping = mapping_for('svc')\n"
+        "mapping['resources'][0]['port']['entity']['mappings']['properties']['v'] = (\n"
+        "    'def same: .; .value | same')\n"
+        "print('script ran', flush=True)\n"
+        "ocean = Ocean(Source({'svc': items('s', 3)}), catalog=MemoryCatalog(),\n"
+        "              mapping=mapping, integration_id='i')\n"
+        "print(anyio.run(ocean.resync).kinds['svc'].upserted, flush=True)\n",
+        encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                          timeout=60, env={**os.environ, "PYTHONPATH": str(root)}, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["script ran", "3"], done.stdout
