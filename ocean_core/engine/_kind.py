@@ -43,8 +43,9 @@ from ocean_core.engine._cursor import KindCursor
 from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._page_write import PageWrite
 from ocean_core.engine._plan import KindStep
+from ocean_core.engine._pooled import removal_keys
 from ocean_core.engine._prepare import Prepared
-from ocean_core.engine._removals import Dropped, deleted_keys, dropped_keys
+from ocean_core.engine._removals import Dropped, dropped_keys
 from ocean_core.errors import CatalogError
 from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
@@ -225,7 +226,8 @@ class KindRun:
         """Delete what a ``Deleted`` batch reports gone; False if the catalog failed."""
         if self.cursor is not None:
             self.cursor.observe(batch)
-        found = deleted_keys(batch, self.step.resource, self.kind)
+        found = await removal_keys(batch, self.step.resource, self.kind,
+                                   self.step.mapping_timeout)
         self._count(Prepared(errors=found.errors))
         if self.plan_only or not found.keys:
             return True

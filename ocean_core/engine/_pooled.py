@@ -1,6 +1,6 @@
 """Prepare a page whose resource needs the jq library (``CompiledResource.needs_jq``): the page's
 items are mapped in a jq worker process (``mapping._pool``), in one call, and their rows built
-and checked here, as ``prepare`` builds them.
+and checked here, as ``prepare`` builds them. The keys of a ``Deleted`` batch likewise.
 
 An expression that runs too long (``def f: f; f``, ``[range(1e9)]``) can then stop only its
 worker: the pool kills it after ``item_seconds`` seconds on one item, and every item the page sent
@@ -10,7 +10,7 @@ item by item, as each item could take the whole limit again.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -25,6 +25,7 @@ from ocean_core.engine._prepare import (
     prepare,
     preview,
 )
+from ocean_core.engine._removals import Keys, deleted_keys
 from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem, kind_label
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
 
@@ -96,3 +97,44 @@ def _merge(out: Prepared, more: Prepared) -> None:
     out.rows += more.rows
     out.errors += more.errors
     out.filtered += more.filtered
+
+
+async def removal_keys(
+    batch: Iterable[Any], resource: CompiledResource | None, kind: str, item_seconds: float,
+    pool: JqPool | None = None,
+) -> Keys:
+    """``deleted_keys`` of a ``Deleted`` batch: the keys found in a jq worker when the
+    resource needs jq (its identifier, blueprint and ``itemsToParse`` are the user's jq)."""
+    if resource is None or not resource.needs_jq:
+        return deleted_keys(batch, resource, kind)
+    found: dict[int, Any] = {}
+    texts: list[bytes] = []
+    sent: list[int] = []
+    for item in batch:
+        if not isinstance(item, dict):
+            continue
+        try:
+            texts.append(orjson.dumps(item))
+            sent.append(id(item))
+        except TypeError as exc:
+            found[id(item)] = ItemMappingError(
+                "item", f"the item cannot be read as JSON: {json_problem(exc)}")
+    answers = (await (pool or jq_pool()).map_page(
+        resource, texts, item_seconds=item_seconds, mode="keys") if texts else [])
+    for number, key in enumerate(sent):
+        answer = answers[number] if isinstance(answers, list) else None
+        if isinstance(answer, bytes):
+            found[key] = orjson.loads(answer)
+        elif isinstance(answer, tuple):
+            found[key] = ItemMappingError(*answer)
+        else:
+            assert not isinstance(answers, list)
+            found[key] = _lost(answers, resource)
+
+    def keys_of(item: Any) -> list[tuple[Any, Any]]:
+        answer = found[id(item)]
+        if isinstance(answer, ItemMappingError):
+            raise answer
+        return [(blueprint, identifier) for blueprint, identifier in answer]
+
+    return deleted_keys(batch, resource, kind, keys_of)

@@ -9,7 +9,7 @@ recorded with the item, as a bad item of a page is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -55,8 +55,12 @@ class Dropped:
         return [key for key in self.dropped if key not in self.written]
 
 
-def deleted_keys(items: Iterable[Any], resource: CompiledResource | None, kind: str) -> Keys:
-    """The keys of the items a ``Deleted`` batch reports gone."""
+def deleted_keys(
+    items: Iterable[Any], resource: CompiledResource | None, kind: str,
+    keys_of: Callable[[Any], list[tuple[Any, Any]]] | None = None,
+) -> Keys:
+    """The keys of the items a ``Deleted`` batch reports gone; ``keys_of`` gives a raw item's
+    keys (``resource.keys``, unless they were found in a jq worker: ``_pooled``)."""
     out = Keys()
     for item in items:
         try:
@@ -70,7 +74,7 @@ def deleted_keys(items: Iterable[Any], resource: CompiledResource | None, kind: 
             elif not isinstance(item, dict):
                 raise ItemError(f"a deleted item must be an object, got {type(item).__name__}")
             else:
-                for blueprint, identifier in resource.keys(item):
+                for blueprint, identifier in (keys_of or resource.keys)(item):
                     _mapped(resource, out, blueprint, identifier)
         except ItemMappingError as exc:
             assert resource is not None

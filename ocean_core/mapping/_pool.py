@@ -147,17 +147,18 @@ class JqPool:
         """Workers started so far (a replaced worker counts again)."""
 
     async def map_page(
-        self, resource: CompiledResource, items: list[bytes], *, item_seconds: float
+        self, resource: CompiledResource, items: list[bytes], *, item_seconds: float,
+        mode: str = "map",
     ) -> PageAnswer:
-        """Map ``items`` (JSON text each) with ``resource`` in a worker; cancelling the call
-        kills the worker at once."""
+        """Map ``items`` (JSON text each) with ``resource`` in a worker (or, with mode
+        ``keys``, find their keys); cancelling the call kills the worker at once."""
         assert resource.definition is not None, "a compiled resource keeps its definition"
         key, raw = resource.definition
         worker = self._take()
         answer: PageAnswer | None = None
         try:
             answer = await anyio.to_thread.run_sync(
-                worker.call, (key, raw, resource.index, items), item_seconds,
+                worker.call, (key, raw, resource.index, items, mode), item_seconds,
                 abandon_on_cancel=True)
             return answer
         finally:

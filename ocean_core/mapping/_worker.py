@@ -4,7 +4,7 @@ The jq library holds the GIL while it evaluates, so an expression that never end
 f``) would stop every thread of the process that runs it. A worker runs that evaluation instead,
 and the parent (``_pool``) kills it when it takes too long, is aborted or shuts down.
 
-Each request is one page: ``(key, resource, index, items)``, the items as the JSON text jq reads.
+Each request is one page (``Request``), the items as the JSON text jq reads.
 Before each item the worker counts it in ``progress`` (shared memory), so that the parent's time
 limit applies to one item's evaluation, not to the whole page. The answer holds, per item,
 either the JSON text of its mapped children (a list of ``MappedItem`` fields) or the
@@ -29,8 +29,9 @@ from ocean_core.mapping._model import Resource
 
 Answer = bytes | tuple[str, str]
 """One item's answer: its children's fields as JSON, or the field and reason of its error."""
-Request = tuple[str, dict[str, Any], int, list[bytes]]
-"""``(key, resource as dumped, resource index, items as JSON)``."""
+Request = tuple[str, dict[str, Any], int, list[bytes], str]
+"""``(key, resource as dumped, resource index, items as JSON, mode)``: mode ``map`` maps the
+items, ``keys`` gives the keys of deleted items (``CompiledResource.keys``)."""
 _PR_SET_PDEATHSIG = 1
 _COUNT = struct.Struct("q")
 
@@ -68,16 +69,17 @@ def serve(requests: Connection, answers: Connection, progress: Progress) -> None
     compiled: dict[str, CompiledResource] = {}
     while True:
         try:
-            key, raw, index, items = requests.recv()
+            key, raw, index, items, mode = requests.recv()
         except (EOFError, OSError):
             return
         resource = compiled.get(key)
         if resource is None:
             resource = compiled[key] = _compile(raw, index)
+        answer = keys_one if mode == "keys" else map_one
         out = []
         for number, text in enumerate(items, start=1):
             progress.value = number
-            out.append(map_one(resource, text))
+            out.append(answer(resource, text))
         answers.send(out)
 
 
@@ -98,6 +100,19 @@ def map_one(resource: CompiledResource, text: bytes) -> Answer:
         return "item", f"the mapped entity cannot be stored as JSON: {json_problem(exc)}"
     except ValueError as exc:  # jq's own error outside any one field
         return "item", f"jq error: {exc}"
+
+
+def keys_one(resource: CompiledResource, text: bytes) -> Answer:
+    """One deleted item's answer: the JSON of its ``[blueprint, identifier]`` pairs
+    (``CompiledResource.keys``, values unchecked), or the field and reason of its error."""
+    try:
+        return orjson.dumps(resource.keys(orjson.loads(text)))
+    except ItemMappingError as exc:
+        return exc.field, exc.reason
+    except RecursionError:
+        return "item", TOO_DEEP
+    except (orjson.JSONEncodeError, ValueError) as exc:
+        return "item", f"jq error: {json_problem(exc)}"
 
 
 def _compile(raw: dict[str, Any], index: int) -> CompiledResource:

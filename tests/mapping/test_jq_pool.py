@@ -198,3 +198,35 @@ def test_a_script_without_a_main_guard_runs_once(tmp_path: Path) -> None:
                           timeout=60, env={**os.environ, "PYTHONPATH": str(root)}, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines() == ["script ran", "3"], done.stdout
+
+
+async def test_deleted_batches_are_keyed_in_a_worker_and_a_stuck_key_is_an_item_error() -> None:
+    """A ``Deleted`` batch's keys come from the user's identifier and blueprint expressions:
+    when they need jq, a worker evaluates them, under the same limit."""
+    from tests.incremental.support import Desk, item
+
+    catalog = MemoryCatalog()
+    source = Desk({"ticket": [item(f"t{n}", n) for n in range(4)]})
+    mapping = mapping_for("ticket")
+    fields = mapping["resources"][0]["port"]["entity"]["mappings"]
+    fields["identifier"] = "def key: .id; key"  # the fast path does not take it
+    ocean = Ocean(source, catalog=catalog, mapping=mapping, integration_id="i",
+                  mapping_timeout=0.5)
+    assert (await ocean.resync()).kinds["ticket"].upserted == 4
+    source.gone["ticket"].append({"id": "t0"})
+    source.data["ticket"].pop(0)
+
+    run = await ocean.resync(incremental=True)
+
+    assert run.kinds["ticket"].deleted == 1 and run.kinds["ticket"].errors == 0, run
+    assert {e.identifier for e in await catalog.list_entities("i")} == {"t1", "t2", "t3"}
+
+    fields["identifier"] = 'if .bomb then (def f: f; f) else .id end'
+    ocean.reconfigure(mapping=mapping)
+    source.gone["ticket"].append({"id": "t1", "bomb": True})
+    stuck = await ocean.resync(incremental=True)
+
+    stats = stuck.kinds["ticket"]
+    assert stats.deleted == 0 and stats.errors >= 1, stats
+    assert any("identifier: jq evaluation timed out after 0.5 s" in d.message
+               for d in stats.error_details), stats.error_details
