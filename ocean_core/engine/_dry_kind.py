@@ -24,7 +24,7 @@ from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._kind import PAGE_SIZE
 from ocean_core.engine._plan import KindStep
 from ocean_core.engine._pooled import removal_keys
-from ocean_core.engine._removals import Dropped, dropped_keys
+from ocean_core.engine._removals import Dropped
 from ocean_core.integration import Integration, fetching
 from ocean_core.results import EntityRef, ErrorStage, KindStats
 
@@ -69,14 +69,12 @@ class DryKind:
             self.preview.cursor = self.cursor.value
 
     async def _page(self, page: Sequence[Any], step: KindStep) -> None:
-        def observe(raw: Sequence[Any]) -> None:
-            if self.cursor is not None:
-                self.cursor.observe(raw)
-            if self.dropped is not None and step.resource is not None:
-                self.dropped.drop(dropped_keys(raw, step.resource).keys)
-
+        observe = None if self.cursor is None else self.cursor.observe
         done = await prepare_page(page, step.resource, self.name, observe,
                                   item_seconds=step.mapping_timeout)
+        if self.dropped is not None and step.resource is not None:
+            self.dropped.drop((await removal_keys(
+                page, step.resource, self.name, step.mapping_timeout, dropped_only=True)).keys)
         self.stats.filtered += done.filtered
         self._errors(done.errors)
         self._compare(done.rows)

@@ -25,7 +25,7 @@ from ocean_core.engine._prepare import (
     prepare,
     preview,
 )
-from ocean_core.engine._removals import Keys, deleted_keys
+from ocean_core.engine._removals import Keys, deleted_keys, dropped_keys
 from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem, kind_label
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
 
@@ -101,11 +101,15 @@ def _merge(out: Prepared, more: Prepared) -> None:
 
 async def removal_keys(
     batch: Iterable[Any], resource: CompiledResource | None, kind: str, item_seconds: float,
-    pool: JqPool | None = None,
+    *, dropped_only: bool = False, pool: JqPool | None = None,
 ) -> Keys:
-    """``deleted_keys`` of a ``Deleted`` batch: the keys found in a jq worker when the
-    resource needs jq (its identifier, blueprint and ``itemsToParse`` are the user's jq)."""
+    """``deleted_keys`` of a ``Deleted`` batch (with ``dropped_only``: ``dropped_keys`` of a
+    page), the keys found in a jq worker when the resource needs jq (its identifier,
+    blueprint, ``itemsToParse`` and selector are the user's jq)."""
     if resource is None or not resource.needs_jq:
+        if dropped_only:
+            assert resource is not None
+            return dropped_keys(batch, resource)
         return deleted_keys(batch, resource, kind)
     found: dict[int, Any] = {}
     texts: list[bytes] = []
@@ -120,7 +124,8 @@ async def removal_keys(
             found[id(item)] = ItemMappingError(
                 "item", f"the item cannot be read as JSON: {json_problem(exc)}")
     answers = (await (pool or jq_pool()).map_page(
-        resource, texts, item_seconds=item_seconds, mode="keys") if texts else [])
+        resource, texts, item_seconds=item_seconds, mode="dropped" if dropped_only else "keys")
+        if texts else [])
     for number, key in enumerate(sent):
         answer = answers[number] if isinstance(answers, list) else None
         if isinstance(answer, bytes):
@@ -137,4 +142,6 @@ async def removal_keys(
             raise answer
         return [(blueprint, identifier) for blueprint, identifier in answer]
 
+    if dropped_only:
+        return dropped_keys(batch, resource, keys_of)
     return deleted_keys(batch, resource, kind, keys_of)

@@ -85,16 +85,22 @@ def deleted_keys(
     return out
 
 
-def dropped_keys(items: Iterable[Any], resource: CompiledResource) -> Keys:
+def dropped_keys(
+    items: Iterable[Any], resource: CompiledResource,
+    keys_of: Callable[[Any], list[tuple[Any, Any]]] | None = None,
+) -> Keys:
     """The keys of the changed items (and ``itemsToParse`` children) the selector drops: in an
     incremental run their entities no longer belong, and no sweep will come to remove them.
-    An item the mapping cannot key is left alone (its page recorded the error, if any)."""
+    An item the mapping cannot key is left alone (its page recorded the error, if any).
+    ``keys_of`` as for ``deleted_keys`` (the dropped children's keys)."""
     out = Keys()
     for item in items:
         if not isinstance(item, dict):
             continue
         try:
-            for blueprint, identifier in resource.keys(item, dropped_only=True):
+            found = (keys_of(item) if keys_of is not None
+                     else resource.keys(item, dropped_only=True))
+            for blueprint, identifier in found:
                 out.add(blueprint, identifier)
         except (ItemMappingError, ItemError):
             continue

@@ -31,7 +31,8 @@ Answer = bytes | tuple[str, str]
 """One item's answer: its children's fields as JSON, or the field and reason of its error."""
 Request = tuple[str, dict[str, Any], int, list[bytes], str]
 """``(key, resource as dumped, resource index, items as JSON, mode)``: mode ``map`` maps the
-items, ``keys`` gives the keys of deleted items (``CompiledResource.keys``)."""
+items, ``keys`` gives the keys of deleted items (``CompiledResource.keys``), ``dropped`` those
+of the children the selector drops."""
 _PR_SET_PDEATHSIG = 1
 _COUNT = struct.Struct("q")
 
@@ -75,11 +76,11 @@ def serve(requests: Connection, answers: Connection, progress: Progress) -> None
         resource = compiled.get(key)
         if resource is None:
             resource = compiled[key] = _compile(raw, index)
-        answer = keys_one if mode == "keys" else map_one
         out = []
         for number, text in enumerate(items, start=1):
             progress.value = number
-            out.append(answer(resource, text))
+            out.append(map_one(resource, text) if mode == "map"
+                       else keys_one(resource, text, dropped_only=mode == "dropped"))
         answers.send(out)
 
 
@@ -102,11 +103,11 @@ def map_one(resource: CompiledResource, text: bytes) -> Answer:
         return "item", f"jq error: {exc}"
 
 
-def keys_one(resource: CompiledResource, text: bytes) -> Answer:
-    """One deleted item's answer: the JSON of its ``[blueprint, identifier]`` pairs
+def keys_one(resource: CompiledResource, text: bytes, *, dropped_only: bool) -> Answer:
+    """One item's keys: the JSON of its ``[blueprint, identifier]`` pairs
     (``CompiledResource.keys``, values unchecked), or the field and reason of its error."""
     try:
-        return orjson.dumps(resource.keys(orjson.loads(text)))
+        return orjson.dumps(resource.keys(orjson.loads(text), dropped_only=dropped_only))
     except ItemMappingError as exc:
         return exc.field, exc.reason
     except RecursionError:

@@ -230,3 +230,28 @@ async def test_deleted_batches_are_keyed_in_a_worker_and_a_stuck_key_is_an_item_
     assert stats.deleted == 0 and stats.errors >= 1, stats
     assert any("identifier: jq evaluation timed out after 0.5 s" in d.message
                for d in stats.error_details), stats.error_details
+
+
+@pytest.mark.parametrize("dry", [False, True], ids=["run", "dry-run"])
+async def test_what_a_jq_selector_now_drops_is_found_in_a_worker(dry: bool) -> None:
+    """An incremental run removes a changed item its selector now drops; with a selector only
+    jq evaluates, a worker finds those keys (a bomb there would otherwise stop the process)."""
+    from tests.incremental.support import Desk, item
+
+    catalog = MemoryCatalog()
+    source = Desk({"ticket": [item("t1", 10, value=1), item("t2", 20, value=1)]})
+    mapping = mapping_for("ticket", selector="def open: .value > 0; open")
+    ocean = Ocean(source, catalog=catalog, mapping=mapping, integration_id="i")
+    assert ocean.plan.steps[0].resource is not None
+    assert ocean.plan.steps[0].resource.jq_fields == ("selector.query",)
+    await ocean.resync()
+    source.data["ticket"][0] = item("t1", 30, value=0)  # no longer selected
+
+    if dry:
+        report = await ocean.dry_run(incremental=True)
+        assert (report.kinds["ticket"].removed, report.would_delete) == (1, 1)
+        return
+    run = await ocean.resync(incremental=True)
+
+    assert run.kinds["ticket"].deleted == 1 and run.errors == 0, run
+    assert {e.identifier for e in await catalog.list_entities("i")} == {"t2"}
