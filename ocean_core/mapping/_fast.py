@@ -88,7 +88,7 @@ def _field(key: str) -> FastFn:
 
     def field(value: Any) -> Any:
         if type(value) is dict:
-            got = value.get(key)
+            got: Any = value.get(key)
             kind = type(got)  # the common scalars as ``normalize`` gives them, without a call
             if (kind is str and got.isascii()) or kind is bool or got is None or (
                 kind is int and -MAX_SAFE_INT <= got <= MAX_SAFE_INT
