@@ -70,7 +70,8 @@ class _Worker:
             inherited = (from_parent, to_parent, counter.fileno())
             try:
                 self.proc = subprocess.Popen(
-                    [sys.executable, "-m", "ocean_core.mapping._worker", *map(str, inherited)],
+                    [sys.executable, "-m", "ocean_core.mapping._worker",
+                     *map(str, inherited), str(os.getpid())],
                     pass_fds=inherited, stdin=subprocess.DEVNULL, env=_worker_env())
                 self.progress = Progress(counter.fileno())
             finally:
@@ -190,10 +191,16 @@ class JqPool:
             worker.close()
 
     def busy(self) -> list[int]:
-        """The process ids of the workers mapping a page now."""
+        """The process ids of the workers given a page now (started or not)."""
         with self._lock:
             found = list(self._busy)
         return [w.pid for w in found if w.alive]
+
+    def evaluating(self) -> list[int]:
+        """The process ids of the busy workers that have begun an item of their page."""
+        with self._lock:
+            found = list(self._busy)
+        return [w.pid for w in found if w.alive and w.progress.value > 0]
 
     def workers(self) -> list[int]:
         """The process ids of the pool's live workers, idle or busy."""

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import ctypes
 import mmap
+import os
 import signal
 import struct
 import sys
@@ -55,17 +56,17 @@ class Progress:
 
 
 def main(argv: list[str]) -> None:
-    """``python -m ocean_core.mapping._worker READ_FD WRITE_FD PROGRESS_FD``: the parent's
-    pipes and the progress file, inherited (``_pool``)."""
-    reads, writes, progress = (int(arg) for arg in argv)
+    """``python -m ocean_core.mapping._worker READ_FD WRITE_FD PROGRESS_FD PARENT_PID``: the
+    parent's pipes and the progress file, inherited (``_pool``)."""
+    reads, writes, progress, parent = (int(arg) for arg in argv)
+    _die_with_parent(parent)
     serve(Connection(reads, writable=False), Connection(writes, readable=False),
           Progress(progress))
 
 
 def serve(requests: Connection, answers: Connection, progress: Progress) -> None:
     """Answer pages until the parent closes the pipe (or dies: then the kernel ends this
-    process too, on Linux)."""
-    _die_with_parent()
+    process too, on Linux: ``_die_with_parent``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
     compiled: dict[str, CompiledResource] = {}
     while True:
@@ -122,16 +123,18 @@ def _compile(raw: dict[str, Any], index: int) -> CompiledResource:
     return resource
 
 
-def _die_with_parent() -> None:
+def _die_with_parent(parent: int) -> None:
     """Ask Linux to kill this worker when its parent ends, however it ends (even ``kill -9``,
-    which runs no cleanup): a worker stuck in jq would otherwise outlive it."""
-    if not sys.platform.startswith("linux"):
-        return
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        return
+    which runs no cleanup): a worker stuck in jq would otherwise outlive it. A parent that
+    ended before the request (while this interpreter started) sends no signal: then end now."""
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+        except (OSError, AttributeError):
+            pass
+    if os.getppid() != parent:
+        os._exit(0)
 
 
 if __name__ == "__main__":

@@ -255,3 +255,50 @@ async def test_what_a_jq_selector_now_drops_is_found_in_a_worker(dry: bool) -> N
 
     assert run.kinds["ticket"].deleted == 1 and run.errors == 0, run
     assert {e.identifier for e in await catalog.list_entities("i")} == {"t2"}
+
+
+@pytest.mark.parametrize("when", ["evaluating", "busy"],
+                         ids=["while-it-evaluates", "while-it-starts"])
+def test_a_worker_ends_when_its_parent_is_killed_with_sigkill(tmp_path: Path, when: str) -> None:
+    """No cleanup runs on SIGKILL: the kernel ends the worker (``PR_SET_PDEATHSIG``), which
+    would otherwise evaluate ``def f: f; f`` forever, orphaned; and a worker whose parent
+    died while it started (before it could ask for that signal) ends at once."""
+    script = tmp_path / "bomb.py"
+    script.write_text(
+        "import anyio\n"
+        "from ocean_core import Ocean\n"
+        "from ocean_core.catalog import MemoryCatalog\n"
+        "from ocean_core.mapping._pool import jq_pool\n"
+        "from tests.support import Source, items, mapping_for\n"
+        "mapping = mapping_for('svc')\n"
+        "mapping['resources'][0]['port']['entity']['mappings']['properties']['b'] = (\n"
+        "    'def f: f; f')\n"
+        "async def main():\n"
+        "    ocean = Ocean(Source({'svc': items('s', 1)}), catalog=MemoryCatalog(),\n"
+        "                  mapping=mapping, integration_id='i', mapping_timeout=600)\n"
+        "    async with anyio.create_task_group() as tasks:\n"
+        "        tasks.start_soon(ocean.resync)\n"
+        f"        while not jq_pool().{when}():\n"
+        "            await anyio.sleep(0.01)\n"
+        f"        print(jq_pool().{when}()[0], flush=True)\n"
+        "anyio.run(main)\n",
+        encoding="utf-8")
+    root = Path(__file__).resolve().parents[2]
+    parent = subprocess.Popen([sys.executable, str(script)], stdout=subprocess.PIPE, text=True,
+                              env={**os.environ, "PYTHONPATH": str(root)})
+    try:
+        assert parent.stdout is not None
+        worker = int(parent.stdout.readline())
+        assert _pid_alive(worker) and not _zombie(worker)
+        parent.kill()
+        parent.wait(10)
+        deadline = time.monotonic() + 5
+        while _pid_alive(worker) and not _zombie(worker) and time.monotonic() < deadline:
+            time.sleep(0.02)  # polling another process's end: no event tells
+        assert not _pid_alive(worker) or _zombie(worker), "the worker outlived its parent"
+    finally:
+        if parent.poll() is None:
+            parent.kill()
+            parent.wait(10)
+        if parent.stdout is not None:
+            parent.stdout.close()
