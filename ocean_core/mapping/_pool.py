@@ -3,8 +3,10 @@ evaluation exceeds the time limit, when the caller is cancelled (a trigger's abo
 or when the process exits.
 
 One call maps one page, so the cost of crossing the process boundary is paid per page, not per
-item. The pool keeps up to ``size`` idle workers; a call takes one or starts one (a fresh
-interpreter, about 0.3 s: nothing of the parent's event loop or threads is copied). Workers are
+item. The pool keeps up to ``size`` idle workers (38 MiB each: one per integration mapping
+with jq at the same time; beyond that, a worker is started per page); a call takes one or
+starts one (a fresh interpreter, about 0.3 s: nothing of the parent's event loop or threads is
+copied). Workers are
 started from the calling thread, the event loop's: Linux ties a worker's life to the thread
 that started it (``_worker._die_with_parent``), and the event loop's thread lives as long as
 the process.
@@ -139,7 +141,7 @@ def _worker_env() -> dict[str, str]:
 class JqPool:
     """Worker processes that map pages with jq; see the module's docstring."""
 
-    def __init__(self, size: int = 2) -> None:
+    def __init__(self, size: int = 4) -> None:
         self.size = size
         self._idle: list[_Worker] = []
         self._busy: set[_Worker] = set()

@@ -35,6 +35,8 @@ Request = tuple[str, dict[str, Any], int, list[bytes], str]
 items, ``keys`` gives the keys of deleted items (``CompiledResource.keys``), ``dropped`` those
 of the children the selector drops."""
 _PR_SET_PDEATHSIG = 1
+_COMPILED = 64
+"""Resources a worker keeps compiled."""
 _COUNT = struct.Struct("q")
 
 
@@ -76,6 +78,8 @@ def serve(requests: Connection, answers: Connection, progress: Progress) -> None
             return
         resource = compiled.get(key)
         if resource is None:
+            if len(compiled) >= _COMPILED:  # mappings changed through the API, over months
+                compiled.clear()
             resource = compiled[key] = _compile(raw, index)
         out = []
         for number, text in enumerate(items, start=1):
