@@ -25,6 +25,10 @@ from tests.support import Source, items, mapping_for
 pytestmark = pytest.mark.anyio
 
 BOMB = "def f: f; f"
+SLOW = "last(range(3e7))"
+"""About 13 s an item: past every limit these tests set, and finite, so that without the worker
+(jq in the test's own process, holding the GIL even from pytest-timeout's thread) a test
+fails on its assertions instead of hanging."""
 FIELD = "port.entity.mappings.properties.bomb"
 
 
@@ -59,7 +63,7 @@ async def test_a_page_that_times_out_is_item_errors_naming_the_field_and_the_nex
     catalog = MemoryCatalog()
     data = {"svc": items("s", 3), "other": items("o", 2)}
     ocean = Ocean(Source(data, batch_size=10), catalog=catalog,
-                  mapping=_mapping(("svc", "other"), "svc"), integration_id="i",
+                  mapping=_mapping(("svc", "other"), "svc", SLOW), integration_id="i",
                   mapping_timeout=0.5)
     before = jq_pool().started
 
@@ -85,7 +89,8 @@ async def test_the_event_loop_keeps_running_while_a_worker_evaluates_forever() -
     """jq holds the GIL while it evaluates: in a worker process, that stops only the worker."""
     catalog = MemoryCatalog()
     ocean = Ocean(Source({"svc": items("s", 1)}), catalog=catalog,
-                  mapping=_mapping(("svc",), "svc"), integration_id="i", mapping_timeout=3)
+                  mapping=_mapping(("svc",), "svc", SLOW), integration_id="i",
+                  mapping_timeout=3)
     gaps: list[float] = []
 
     async def tick() -> None:
@@ -221,7 +226,7 @@ async def test_deleted_batches_are_keyed_in_a_worker_and_a_stuck_key_is_an_item_
     assert run.kinds["ticket"].deleted == 1 and run.kinds["ticket"].errors == 0, run
     assert {e.identifier for e in await catalog.list_entities("i")} == {"t1", "t2", "t3"}
 
-    fields["identifier"] = 'if .bomb then (def f: f; f) else .id end'
+    fields["identifier"] = f"if .bomb then {SLOW} else .id end"
     ocean.reconfigure(mapping=mapping)
     source.gone["ticket"].append({"id": "t1", "bomb": True})
     stuck = await ocean.resync(incremental=True)
