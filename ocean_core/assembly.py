@@ -88,6 +88,7 @@ def build_ocean_for(
         mapping=mapping,
         integration_id=item.id,
         configured_deletion_threshold=item.deletion_threshold,
+        mapping_timeout=config.settings.mapping_timeout.total_seconds(),
         mapping_source=mapping_source or mapping_origin or (
             f"{source}: {where}.mapping" if mapping else None),
     )

@@ -40,6 +40,7 @@ from pydantic_settings import (
 from ocean_core._describe import field_path, validation_problems
 from ocean_core._expand import Loc, Unset, expand_variables
 from ocean_core._interval import parse_interval
+from ocean_core._limits import MAPPING_TIMEOUT
 from ocean_core._paths import resolve_paths
 from ocean_core._yaml import read_yaml
 from ocean_core.errors import ConfigError, ConfigProblem
@@ -137,6 +138,10 @@ class OceanSettings(BaseSettings):
     takeover_interval: Interval = timedelta(seconds=5)
     """With a PostgreSQL catalog: how often a process that stands by tries to take over an
     integration another process runs (the takeover bound after the holder dies)."""
+    mapping_timeout: Interval = timedelta(seconds=MAPPING_TIMEOUT)
+    """How long one item's evaluation of a jq expression the fast path does not handle may
+    take, in its worker process, before the worker is killed and the page's items are item
+    errors (docs/mapping.md#time-limits)."""
     integrations: list[IntegrationSettings] = Field(default_factory=list)
 
     @classmethod

@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._limits import MAPPING_TIMEOUT
 from ocean_core._run_book import RunBook, RunListener, RunTicket
 from ocean_core._run_modes import check_mode, triggered_mode
 from ocean_core._runner_hold import RunnerHold
@@ -86,11 +87,12 @@ class Ocean:
         deletion_threshold: float | None = None,
         mapping_source: str | None = None,
         configured_deletion_threshold: float | None = None,
+        mapping_timeout: float = MAPPING_TIMEOUT,
     ) -> None:
         self.integration = integration
         self.catalog: Catalog = _required(catalog)
         self.integration_id = integration_id or integration.type or type(integration).__name__
-        self.plan = build_plan(integration, mapping, mapping_source)
+        self.plan = build_plan(integration, mapping, mapping_source, mapping_timeout)
         # ``deletion_threshold`` beats the mapping's; ``configured_deletion_threshold`` (the
         # config file's) does not. Kept apart so that ``reconfigure`` decides again.
         self._thresholds = (deletion_threshold, configured_deletion_threshold)
@@ -241,7 +243,7 @@ class Ocean:
         run in flight keeps what it started with; ``trigger()`` to start one with the new.
         """
         integration = integration or self.integration
-        plan = build_plan(integration, mapping, mapping_source)
+        plan = build_plan(integration, mapping, mapping_source, self.plan.mapping_timeout)
         self.integration, self.plan = integration, plan
 
     async def resync(

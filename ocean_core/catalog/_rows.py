@@ -8,6 +8,7 @@ from typing import Any, NamedTuple
 import orjson
 import xxhash
 
+from ocean_core._limits import json_problem
 from ocean_core.entity import Entity
 
 _SORTED = orjson.OPT_SORT_KEYS
@@ -41,7 +42,7 @@ def _dump(value: Any, what: str) -> bytes:
     try:
         return orjson.dumps(value, option=_SORTED)
     except TypeError as exc:
-        raise EncodeError(f"{what} cannot be stored as JSON: {exc}") from exc
+        raise EncodeError(f"{what} cannot be stored as JSON: {json_problem(exc)}") from exc
 
 
 def encode(

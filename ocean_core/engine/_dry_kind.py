@@ -23,7 +23,8 @@ from ocean_core.engine._dry_stored import Stored
 from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._kind import PAGE_SIZE
 from ocean_core.engine._plan import KindStep
-from ocean_core.engine._removals import Dropped, deleted_keys, dropped_keys
+from ocean_core.engine._pooled import removal_keys
+from ocean_core.engine._removals import Dropped
 from ocean_core.integration import Integration, fetching
 from ocean_core.results import EntityRef, ErrorStage, KindStats
 
@@ -53,7 +54,7 @@ class DryKind:
             async with aclosing(batches_of) as batches:
                 async for batch in batches:
                     if isinstance(batch, Deleted):
-                        self._deleted(batch, step)
+                        await self._deleted(batch, step)
                         continue
                     for start in range(0, max(len(batch), 1), PAGE_SIZE):
                         await self._page(batch[start : start + PAGE_SIZE], step)
@@ -68,13 +69,12 @@ class DryKind:
             self.preview.cursor = self.cursor.value
 
     async def _page(self, page: Sequence[Any], step: KindStep) -> None:
-        def observe(raw: Sequence[Any]) -> None:
-            if self.cursor is not None:
-                self.cursor.observe(raw)
-            if self.dropped is not None and step.resource is not None:
-                self.dropped.drop(dropped_keys(raw, step.resource).keys)
-
-        done = await prepare_page(page, step.resource, self.name, observe)
+        observe = None if self.cursor is None else self.cursor.observe
+        done = await prepare_page(page, step.resource, self.name, observe,
+                                  item_seconds=step.mapping_timeout)
+        if self.dropped is not None and step.resource is not None:
+            self.dropped.drop((await removal_keys(
+                page, step.resource, self.name, step.mapping_timeout, dropped_only=True)).keys)
         self.stats.filtered += done.filtered
         self._errors(done.errors)
         self._compare(done.rows)
@@ -86,10 +86,10 @@ class DryKind:
             if value is not None:
                 self.preview.cursor = value
 
-    def _deleted(self, batch: Deleted, step: KindStep) -> None:
+    async def _deleted(self, batch: Deleted, step: KindStep) -> None:
         if self.cursor is not None:
             self.cursor.observe(batch)
-        found = deleted_keys(batch, step.resource, self.name)
+        found = await removal_keys(batch, step.resource, self.name, step.mapping_timeout)
         self._errors(found.errors)
         self.stored.remove(found.keys, self.name, self.preview)
 

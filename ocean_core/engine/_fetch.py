@@ -11,6 +11,8 @@ import anyio
 from loguru import logger
 
 from ocean_core._deleted import Deleted
+from ocean_core._limits import MAPPING_TIMEOUT
+from ocean_core.engine._pooled import prepare_pooled
 from ocean_core.engine._prepare import Prepared, prepare
 from ocean_core.engine._records import traceback_text
 from ocean_core.entity import Entity
@@ -62,19 +64,20 @@ def _failed(stats: KindStats, kind: str, message: str, traceback: str | None = N
 async def prepare_page(
     page: Sequence[Any], resource: CompiledResource | None, kind: str,
     observe: Callable[[Sequence[Any]], None] | None = None,
+    *, item_seconds: float = MAPPING_TIMEOUT,
 ) -> Prepared:
-    """``prepare`` one page: here for entities or the fast path, in a worker thread for jq.
-    ``observe`` then sees the raw page in the same thread (a kind's cursor reads jq too)."""
-
-    def prepared() -> Prepared:
+    """``prepare`` one page: here for entities or the fast path; in a jq worker process for a
+    resource with an expression only jq evaluates (``prepare_pooled``: ``item_seconds`` seconds an
+    item may take). ``observe`` then sees the raw page in a worker thread (a kind's cursor
+    reads jq too)."""
+    if resource is None or (page and isinstance(page[0], Entity)) or not resource.needs_jq:
+        # Encoding entities, or mapping them on the fast path, takes a few ms a page:
+        # cheaper here than a hop to a thread or a process.
         done = prepare(page, resource, kind)
         if observe is not None:
             observe(page)
         return done
-
-    if resource is None or resource.fast is not None or (page and isinstance(page[0], Entity)):
-        # Encoding entities, or mapping them on the fast path, takes a few ms a page:
-        # cheaper here than a thread hop. Only jq mapping, which can take far longer,
-        # goes to a worker thread.
-        return prepared()
-    return await anyio.to_thread.run_sync(prepared)
+    done = await prepare_pooled(page, resource, kind, item_seconds)
+    if observe is not None:
+        await anyio.to_thread.run_sync(observe, page)
+    return done

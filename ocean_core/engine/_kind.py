@@ -43,8 +43,9 @@ from ocean_core.engine._cursor import KindCursor
 from ocean_core.engine._fetch import fetched_batches, prepare_page
 from ocean_core.engine._page_write import PageWrite
 from ocean_core.engine._plan import KindStep
+from ocean_core.engine._pooled import removal_keys
 from ocean_core.engine._prepare import Prepared
-from ocean_core.engine._removals import Dropped, deleted_keys, dropped_keys
+from ocean_core.engine._removals import Dropped
 from ocean_core.errors import CatalogError
 from ocean_core.integration import FetchRequest, Integration, fetching
 from ocean_core.results import ErrorStage, KindStats
@@ -122,8 +123,11 @@ class KindRun:
                 for start in range(0, max(len(batch), 1), PAGE_SIZE):
                     if in_flight is not None:
                         await in_flight.handed_over_or_done()
-                    done = await prepare_page(batch[start : start + PAGE_SIZE],
-                                              self.step.resource, self.kind, self._observe)
+                    page = batch[start : start + PAGE_SIZE]
+                    done = await prepare_page(page, self.step.resource, self.kind,
+                                              self._observe,
+                                              item_seconds=self.step.mapping_timeout)
+                    await self._drop(page)
                     self._count(done)
                     commit = self._page_cursor()
                     if in_flight is not None and not await in_flight.settled():
@@ -143,12 +147,18 @@ class KindRun:
         return seq
 
     def _observe(self, page: Sequence[Any]) -> None:
-        """Observe a raw page's cursor values; note the keys its selector now drops
-        (incremental runs). In whichever thread maps the page, after it is mapped."""
+        """Observe a raw page's cursor values, in whichever thread maps the page, after it is
+        mapped."""
         if self.cursor is not None:
             self.cursor.observe(page)
+
+    async def _drop(self, page: Sequence[Any]) -> None:
+        """Note the keys a page's selector now drops (incremental runs), found in a jq worker
+        when the resource needs jq."""
         if self.dropped is not None and self.step.resource is not None:
-            self.dropped.drop(dropped_keys(page, self.step.resource).keys)
+            found = await removal_keys(page, self.step.resource, self.kind,
+                                       self.step.mapping_timeout, dropped_only=True)
+            self.dropped.drop(found.keys)
 
     def _count(self, done: Prepared) -> None:
         self.stats.filtered += done.filtered
@@ -224,7 +234,8 @@ class KindRun:
         """Delete what a ``Deleted`` batch reports gone; False if the catalog failed."""
         if self.cursor is not None:
             self.cursor.observe(batch)
-        found = deleted_keys(batch, self.step.resource, self.kind)
+        found = await removal_keys(batch, self.step.resource, self.kind,
+                                   self.step.mapping_timeout)
         self._count(Prepared(errors=found.errors))
         if self.plan_only or not found.keys:
             return True

@@ -3,6 +3,7 @@ a kind that declares a cursor (rule 9), its compiled cursor expression and finge
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 from dataclasses import dataclass
 from typing import Any
@@ -10,6 +11,7 @@ from typing import Any
 import orjson
 
 from ocean_core._cursor_values import Since
+from ocean_core._limits import MAPPING_TIMEOUT
 from ocean_core.integration import FetchRequest, Integration, KindSpec
 from ocean_core.mapping import (
     CompiledResource,
@@ -38,6 +40,8 @@ class KindStep:
     selector: Selector | None = None
     cursor: Expression | None = None
     fingerprint: str = ""
+    mapping_timeout: float = MAPPING_TIMEOUT
+    """Seconds one item's jq evaluation may take in a worker (``mapping_timeout``)."""
 
     def request(self, since: Since | None = None) -> FetchRequest:
         """What the step's fetcher is called with in a run (``FetchRequest``): its selector,
@@ -50,6 +54,8 @@ class ResyncPlan:
     steps: list[KindStep]
     deletion_threshold: float | None
     """From the mapping's ``entityDeletionThreshold``, when it sets one."""
+    mapping_timeout: float = MAPPING_TIMEOUT
+    """What each step's ``mapping_timeout`` is (``build_plan``'s)."""
 
     def steps_of(self, kind: str) -> int:
         """How many steps (mapping resources) the kind has in this plan."""
@@ -67,7 +73,8 @@ class ResyncPlan:
 
 
 def build_plan(
-    integration: Integration, mapping: dict[str, Any] | MappingSpec | None, source: str | None
+    integration: Integration, mapping: dict[str, Any] | MappingSpec | None, source: str | None,
+    mapping_timeout: float = MAPPING_TIMEOUT,
 ) -> ResyncPlan:
     """Validate and compile the mapping against the integration's kinds and selector model
     (``validate_for``); a ``MappingError`` names every problem at once (unknown keys, selector
@@ -83,11 +90,12 @@ def build_plan(
         source = source or f"{type(integration).__name__}.default_mapping"
     config = integration.cursor_config()
     if mapping is None:
-        steps = [KindStep(spec, None) for spec in specs.values()]
-        return ResyncPlan(_with_cursors(steps, {}, config), None)
+        steps = [KindStep(spec, None, mapping_timeout=mapping_timeout)
+                 for spec in specs.values()]
+        return ResyncPlan(_with_cursors(steps, {}, config), None, mapping_timeout)
     compiled = validate_for(integration, mapping, source=source)
     steps = [
-        KindStep(specs[r.kind], r, selector)
+        KindStep(specs[r.kind], r, selector, mapping_timeout=mapping_timeout)
         for r, selector in zip(compiled.resources, compiled.selectors, strict=True)
     ]
     resources: dict[str, list[Any]] = {}
@@ -95,7 +103,7 @@ def build_plan(
         dumped = resource.model_dump(mode="json", by_alias=True, exclude_none=True)
         resources.setdefault(resource.kind, []).append(dumped)
     return ResyncPlan(_with_cursors(steps, resources, config),
-                      compiled.spec.entity_deletion_threshold)
+                      compiled.spec.entity_deletion_threshold, mapping_timeout)
 
 
 def _with_cursors(
@@ -114,7 +122,7 @@ def _with_cursors(
             compiled[spec.name] = (expression, fingerprint(
                 spec, resources.get(spec.name, []), config))
         expression, print_ = compiled[spec.name]
-        out.append(KindStep(spec, step.resource, step.selector, expression, print_))
+        out.append(dataclasses.replace(step, cursor=expression, fingerprint=print_))
     return out
 
 

@@ -13,11 +13,21 @@ from typing import Any
 
 import orjson
 
+from ocean_core._limits import (
+    MAX_BLUEPRINT_BYTES,
+    MAX_IDENTIFIER_BYTES,
+    TOO_DEEP,
+    ItemLimitError,
+    check_key_bytes,
+)
 from ocean_core.catalog._rows import EncodeError, EntityRow, encode
 from ocean_core.entity import Entity
 from ocean_core.mapping import CompiledResource, ItemMappingError, MappedItem, kind_label
 
 _ITEM_PREVIEW = 300
+_SHORT_IDENTIFIER = MAX_IDENTIFIER_BYTES // 4
+_SHORT_BLUEPRINT = MAX_BLUEPRINT_BYTES // 4
+"""Characters that fit the byte limits whatever they are (UTF-8 takes at most four bytes)."""
 
 
 @dataclass
@@ -40,8 +50,8 @@ def preview(item: Any) -> str:
     write at all (nested too deep) falls back to a bounded ``repr``."""
     try:
         text = orjson.dumps(item, default=_as_text, option=orjson.OPT_NON_STR_KEYS).decode()
-    except TypeError:
-        text = reprlib.repr(item)
+    except TypeError:  # reprlib stops at a few levels, whatever the depth
+        text = reprlib.repr(_as_text(item) if isinstance(item, Entity) else item)
     return text if len(text) <= _ITEM_PREVIEW else text[:_ITEM_PREVIEW] + "..."
 
 
@@ -51,13 +61,19 @@ def _as_text(value: Any) -> Any:
     return str(value)
 
 
-def _key_part(value: Any, name: str) -> str:
+def _key_part(value: Any, name: str, limit: int) -> str:
     if value is None:
         raise ItemError(f"{name} is null")
     if not isinstance(value, str):
-        raise ItemError(f"{name} must be a string, got {type(value).__name__} {value!r}")
+        shown = reprlib.repr(value)
+        raise ItemError(f"{name} must be a string, got {type(value).__name__} {shown}")
     if not value:
         raise ItemError(f"{name} is an empty string")
+    if len(value) * 4 > limit:  # it may be longer than allowed: count its bytes
+        try:
+            check_key_bytes(value, name, limit)
+        except ItemLimitError as exc:
+            raise ItemError(str(exc)) from None
     return value
 
 
@@ -65,8 +81,8 @@ def _row(
     identifier: Any, blueprint: Any, title: Any, properties: Any, relations: Any,
     team: Any, icon: Any,
 ) -> EntityRow:
-    identifier = _key_part(identifier, "identifier")
-    blueprint = _key_part(blueprint, "blueprint")
+    identifier = _key_part(identifier, "identifier", MAX_IDENTIFIER_BYTES)
+    blueprint = _key_part(blueprint, "blueprint", MAX_BLUEPRINT_BYTES)
     if title is not None and not isinstance(title, str):
         raise ItemError(f"title must be a string or null, got {type(title).__name__} {title!r}")
     if not isinstance(properties, dict):
@@ -84,6 +100,7 @@ def _entity_row(entity: Entity) -> EntityRow:
     # The common case in one test; anything unusual takes the path that says what is wrong.
     if (
         type(identifier) is str and identifier and type(blueprint) is str and blueprint
+        and len(identifier) <= _SHORT_IDENTIFIER and len(blueprint) <= _SHORT_BLUEPRINT
         and (title is None or type(title) is str)
         and type(properties) is dict and type(relations) is dict
         and entity.team is None and entity.icon is None
@@ -140,4 +157,6 @@ def prepare(batch: Sequence[Any], resource: CompiledResource | None, kind: str) 
             out.errors.append((message, preview(item)))
         except (ItemError, EncodeError) as exc:
             out.errors.append((str(exc), preview(item)))
+        except RecursionError:  # a safety net: the limits stop nesting well before
+            out.errors.append((f"item: {TOO_DEEP}", preview(item)))
     return out

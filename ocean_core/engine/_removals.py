@@ -9,10 +9,11 @@ recorded with the item, as a bad item of a page is.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ocean_core._limits import MAX_BLUEPRINT_BYTES, MAX_IDENTIFIER_BYTES
 from ocean_core.engine._prepare import ItemError, _key_part, preview
 from ocean_core.entity import Entity
 from ocean_core.mapping import CompiledResource, ItemMappingError, kind_label
@@ -28,7 +29,8 @@ class Keys:
     errors: list[tuple[str, str]] = field(default_factory=list)
 
     def add(self, blueprint: Any, identifier: Any) -> None:
-        key = (_key_part(blueprint, "blueprint"), _key_part(identifier, "identifier"))
+        key = (_key_part(blueprint, "blueprint", MAX_BLUEPRINT_BYTES),
+               _key_part(identifier, "identifier", MAX_IDENTIFIER_BYTES))
         self.keys.append(key)
 
 
@@ -53,8 +55,12 @@ class Dropped:
         return [key for key in self.dropped if key not in self.written]
 
 
-def deleted_keys(items: Iterable[Any], resource: CompiledResource | None, kind: str) -> Keys:
-    """The keys of the items a ``Deleted`` batch reports gone."""
+def deleted_keys(
+    items: Iterable[Any], resource: CompiledResource | None, kind: str,
+    keys_of: Callable[[Any], list[tuple[Any, Any]]] | None = None,
+) -> Keys:
+    """The keys of the items a ``Deleted`` batch reports gone; ``keys_of`` gives a raw item's
+    keys (``resource.keys``, unless they were found in a jq worker: ``_pooled``)."""
     out = Keys()
     for item in items:
         try:
@@ -68,7 +74,7 @@ def deleted_keys(items: Iterable[Any], resource: CompiledResource | None, kind: 
             elif not isinstance(item, dict):
                 raise ItemError(f"a deleted item must be an object, got {type(item).__name__}")
             else:
-                for blueprint, identifier in resource.keys(item):
+                for blueprint, identifier in (keys_of or resource.keys)(item):
                     _mapped(resource, out, blueprint, identifier)
         except ItemMappingError as exc:
             assert resource is not None
@@ -79,16 +85,22 @@ def deleted_keys(items: Iterable[Any], resource: CompiledResource | None, kind: 
     return out
 
 
-def dropped_keys(items: Iterable[Any], resource: CompiledResource) -> Keys:
+def dropped_keys(
+    items: Iterable[Any], resource: CompiledResource,
+    keys_of: Callable[[Any], list[tuple[Any, Any]]] | None = None,
+) -> Keys:
     """The keys of the changed items (and ``itemsToParse`` children) the selector drops: in an
     incremental run their entities no longer belong, and no sweep will come to remove them.
-    An item the mapping cannot key is left alone (its page recorded the error, if any)."""
+    An item the mapping cannot key is left alone (its page recorded the error, if any).
+    ``keys_of`` as for ``deleted_keys`` (the dropped children's keys)."""
     out = Keys()
     for item in items:
         if not isinstance(item, dict):
             continue
         try:
-            for blueprint, identifier in resource.keys(item, dropped_only=True):
+            found = (keys_of(item) if keys_of is not None
+                     else resource.keys(item, dropped_only=True))
+            for blueprint, identifier in found:
                 out.add(blueprint, identifier)
         except (ItemMappingError, ItemError):
             continue

@@ -4,7 +4,8 @@ Each expression gets a Python callable when it is in the fast-path subset (``_fa
 jq program always. When every field of a resource has a fast path, the entity is built in
 Python; otherwise, or when the fast path declines an item, one jq program builds the whole
 entity in one evaluation (the per-field programs name the failing field when it raises). Every
-field takes the first output of its expression, or null when it has none, as Port Ocean does.
+field takes the first output of its expression, or null when it has none, as Port Ocean does;
+no later output is evaluated.
 
 Expansion follows Port Ocean: ``itemsToParse`` first (each element joins a copy of its parent
 under ``itemsToParseName``; the parent loses the array when the expression is a plain path and
@@ -13,13 +14,18 @@ under ``itemsToParseName``; the parent loses the array when the expression is a 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
+
+from ocean_core._limits import ItemLimitError
 from ocean_core.errors import ConfigProblem
+from ocean_core.mapping._fast import compile_fast
 from ocean_core.mapping._model import Resource, SearchQuery, SearchRule
 from ocean_core.mapping._programs import (
     Expression,
@@ -35,7 +41,10 @@ _BASE = "port.entity.mappings"
 
 
 def _first(expression: str) -> str:
-    return f"([({expression})] | .[0])"
+    """The first output of ``expression``, or null: ``first`` stops the expression at its
+    first output, so ``repeat(1)`` or ``range(1e9)`` cost one step, not every output collected
+    (collecting ``repeat(1)``'s outputs aborted the process)."""
+    return f"([first({expression})] | .[0])"
 
 
 def _value_text(value: str | SearchQuery | SearchRule) -> str:
@@ -176,6 +185,17 @@ class CompiledResource:
     """With ``itemsToParse``: the path removed from each parsed item's copy of its parent."""
     fast: FastEntity | None = None
     """The entity mapping in Python, when every field has a fast path (see ``_fast``)."""
+    definition: tuple[str, dict[str, Any]] | None = None
+    """``(key, resource as dumped)``: what a jq worker process compiles it again from."""
+    jq_fields: tuple[str, ...] = ()
+    """The fields (``selector.query``, ``port.entity.mappings.properties.x``) whose expression
+    has no fast path: evaluated by the jq library, in a worker process (``_pool``)."""
+
+    @property
+    def needs_jq(self) -> bool:
+        """Whether mapping an item may run the jq library on an arbitrary expression (the
+        fast path's own fallbacks run only expressions it could parse, which end)."""
+        return bool(self.jq_fields)
 
     def expand(self, item: Any) -> list[Any]:
         """The items to map from one raw item: the item itself or, with ``itemsToParse``, one
@@ -223,7 +243,10 @@ class CompiledResource:
 
     def map(self, item: Any) -> MappedItem:
         """Evaluate the entity mapping on one item; raises ``ItemMappingError`` naming the field."""
-        out = None if self.fast is None else self.fast(item)
+        try:
+            out = None if self.fast is None else self.fast(item)
+        except ItemLimitError as exc:
+            raise ItemMappingError("item", str(exc)) from None
         if out is None:
             try:
                 out = jq_input(self.combined, item).first()
@@ -256,7 +279,7 @@ class CompiledResource:
             return jq_input(program, item).first()
         except StopIteration:
             return None
-        except UnreadableItem as exc:
+        except (UnreadableItem, ItemLimitError) as exc:
             raise ItemMappingError("item", str(exc)) from None
         except ValueError as exc:
             raise ItemMappingError(field, f"jq error: {exc}") from exc
@@ -305,6 +328,9 @@ def compile_resource(
     problems.extend(found)
     if found:
         return None
+    slow = tuple(where for where, text in expressions(raw)
+                 if where != "selector.query" or text.strip() != "true"
+                 if compile_fast(text) is None)
     parts = {name: _first(getattr(m, name) or "null") for name in _FIELDS}
     combined_text = (
         "{" + ", ".join(f"{name}: {text}" for name, text in parts.items())
@@ -332,4 +358,7 @@ def compile_resource(
         fast=fast_entity(
             {name: getattr(m, name) for name in _FIELDS}, m.properties, m.relations
         ),
+        definition=(hashlib.sha256(orjson.dumps(raw, option=orjson.OPT_SORT_KEYS))
+                    .hexdigest(), raw),
+        jq_fields=slow,
     )

@@ -23,7 +23,13 @@ from typing import Any
 
 from ocean_core.mapping._fast_eval import build
 from ocean_core.mapping._fast_parse import Unsupported, parse
-from ocean_core.mapping._fast_values import EMPTY, FastJqError, NeedJq, normalize
+from ocean_core.mapping._fast_values import (
+    EMPTY,
+    MAX_SAFE_INT,
+    FastJqError,
+    NeedJq,
+    normalize,
+)
 
 __all__ = ["FastJqError", "NeedJq", "compile_fast"]
 
@@ -82,8 +88,11 @@ def _field(key: str) -> FastFn:
 
     def field(value: Any) -> Any:
         if type(value) is dict:
-            got = value.get(key)
-            if type(got) is str and got.isascii():
+            got: Any = value.get(key)
+            kind = type(got)  # the common scalars as ``normalize`` gives them, without a call
+            if (kind is str and got.isascii()) or kind is bool or got is None or (
+                kind is int and -MAX_SAFE_INT <= got <= MAX_SAFE_INT
+            ):
                 return got
             return normalize(got)
         if value is None:
@@ -102,7 +111,10 @@ def _path(keys: tuple[str, ...]) -> FastFn:
                 value = value.get(key)
             elif value is not None:
                 raise FastJqError(f"Cannot index {type(value).__name__} with string")
-        if type(value) is str and value.isascii():
+        kind = type(value)
+        if (kind is str and value.isascii()) or kind is bool or value is None or (
+            kind is int and -MAX_SAFE_INT <= value <= MAX_SAFE_INT
+        ):
             return value
         return normalize(value)
 

@@ -11,6 +11,8 @@ import json
 import math
 from typing import Any
 
+from ocean_core._limits import MAX_DEPTH, TOO_DEEP, ItemLimitError, non_string_key
+
 MAX_SAFE_INT = 2**53
 
 
@@ -250,9 +252,11 @@ def tostring(value: Any) -> str:
     return value if type(value) is str else tojson(value)
 
 
-def normalize(value: Any) -> Any:
+def normalize(value: Any, depth: int = 1) -> Any:
     """The value as the jq library hands it back: numbers pass through a double, so integral
-    floats become ``int`` and big integers lose precision; containers are fresh copies."""
+    floats become ``int`` and big integers lose precision; containers are fresh copies. A value
+    past the item limits (``ocean_core._limits``) raises ``ItemLimitError``: jq, which reads
+    items as orjson writes them, could not read it either."""
     kind = type(value)
     if kind is str:
         _check_string(value)
@@ -269,12 +273,18 @@ def normalize(value: Any) -> Any:
         except OverflowError:
             raise NeedJq("integer beyond the range of a double") from None
     if kind is list:
-        return [normalize(item) for item in value]
+        if depth > MAX_DEPTH:
+            raise ItemLimitError(TOO_DEEP)
+        return [normalize(item, depth + 1) for item in value]
     if kind is dict:
+        if depth > MAX_DEPTH:
+            raise ItemLimitError(TOO_DEEP)
         out = {}
         for key, item in value.items():
+            if type(key) is not str:
+                raise non_string_key(key)
             _check_string(key)
-            out[key] = normalize(item)
+            out[key] = normalize(item, depth + 1)
         return out
     if value is None or kind is bool:
         return value

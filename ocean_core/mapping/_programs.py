@@ -15,9 +15,8 @@ from typing import Any
 import jq
 import orjson
 
+from ocean_core._limits import json_problem
 from ocean_core.mapping._fast import FastJqError, NeedJq, compile_fast
-
-_ITEM_JSON = orjson.OPT_NON_STR_KEYS
 
 FastFn = Callable[[Any], Any]
 _FALLBACK = (NeedJq, FastJqError)
@@ -31,11 +30,12 @@ def jq_input(program: Any, item: Any) -> Any:
     """``program`` run on ``item``, which goes to jq as JSON text written by orjson, the same
     writer that stores entities: a ``datetime`` becomes its RFC 3339 text and NaN or infinity
     becomes null on every path (as JavaScript's ``JSON.stringify`` does). A value orjson
-    cannot write raises ``UnreadableItem``."""
+    cannot write (past the item limits of ``ocean_core._limits`` too: nested too deep, a key
+    that is not a string) raises ``UnreadableItem``."""
     try:
-        text = orjson.dumps(item, option=_ITEM_JSON)
+        text = orjson.dumps(item)
     except TypeError as exc:
-        raise UnreadableItem(f"the item cannot be read as JSON: {exc}") from None
+        raise UnreadableItem(f"the item cannot be read as JSON: {json_problem(exc)}") from None
     return program.input_text(text.decode())
 
 

@@ -297,7 +297,8 @@ def test_unknown_keys_are_named_never_their_value(tmp_path: Path) -> None:
     assert "7777" not in str(exc.value) and "open-sesame" not in str(exc.value)
     assert problems["api.prot"] == "unknown key; did you mean 'port'?"
     assert problems["bogus"] == (
-        "unknown key; expected one of: catalog, api, takeover_interval, integrations"
+        "unknown key; expected one of: catalog, api, takeover_interval, mapping_timeout,"
+        " integrations"
     )
     assert {p.source for p in exc.value.problems} == {str(path)}
     assert len(str(exc.value).splitlines()) == 1
@@ -437,3 +438,23 @@ def test_a_missing_environment_variable_names_the_field(
     (problem,) = caught.value.problems
     assert problem.field == "integrations[0].config.token"
     assert "NO_SUCH_TOKEN is not set" in problem.message and problem.source == str(path)
+
+
+@pytest.mark.parametrize(("written", "seconds"), [(None, 30.0), ("2s", 2.0), (90, 90.0)])
+def test_mapping_timeout_reaches_every_step_of_the_runtime(
+    tmp_path: Path, written: object, seconds: float
+) -> None:
+    from ocean_core.assembly import build_ocean
+    from ocean_core.catalog import MemoryCatalog
+
+    data: dict[str, object] = {"catalog": "memory://", "integrations": [
+        {"id": "demo", "type": "fake", "config": {"kinds": {"service": 1}}}]}
+    if written is not None:
+        data["mapping_timeout"] = written
+    path = tmp_path / "ocean.yaml"
+    path.write_text(yaml.safe_dump(data), encoding="utf-8")
+
+    ocean = build_ocean(load_config(path), 0, MemoryCatalog())
+
+    assert ocean.plan.mapping_timeout == seconds
+    assert {step.mapping_timeout for step in ocean.plan.steps} == {seconds}

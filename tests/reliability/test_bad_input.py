@@ -205,3 +205,127 @@ async def test_awkward_identifiers_round_trip_search_and_page(catalog: Catalog, 
     again = await ocean.resync()
     assert again.status is ResyncStatus.SUCCEEDED and again.deleted == 1
     assert await snapshot(catalog, "i") == expected(source.data)
+
+
+def _deep_dict(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = {"a": value}
+    return value
+
+
+def _deep_list(levels: int) -> Any:
+    value: Any = 1
+    for _ in range(levels):
+        value = [value]
+    return value
+
+
+HOSTILE = [
+    pytest.param(_deep_dict(5000), "nested deeper than 254 levels", id="dict-5000-deep"),
+    pytest.param(_deep_list(100_000), "nested deeper than 254 levels", id="list-100000-deep"),
+    pytest.param({1: "one"}, "key", id="int-key"),
+    pytest.param({"ok": [{"x": {(1, 2): 3}}]}, "key", id="tuple-key-inside"),
+]
+
+
+def _ocean_paths(path: str, catalog: Catalog, data: dict[str, list[Any]]) -> tuple[Ocean, Source]:
+    """``_ocean``, and ``jq-only``: a mapping whose value expression the fast path does not
+    handle, so that every item goes through the jq library."""
+    if path != "jq-only":
+        return _ocean(path, catalog, data)
+    source = Source(data, batch_size=2)
+    mapping = mapping_for(*data)
+    for resource in mapping["resources"]:
+        resource["port"]["entity"]["mappings"]["properties"]["value"] = (
+            "def same: .; .value | same")
+    return Ocean(source, catalog=catalog, mapping=mapping, integration_id="i"), source
+
+
+@pytest.mark.parametrize("path", ["jq", "jq-only", "entity"])
+@pytest.mark.parametrize(("value", "named"), HOSTILE)
+async def test_a_hostile_item_is_an_item_error_the_rest_is_written(
+    catalog: Catalog, path: str, value: Any, named: str
+) -> None:
+    """One item nested far past the limit (or with a key that is not a string) is an item
+    error of its kind: the kind's other items are written, the next kind runs, and the error
+    names the item (``ocean_core._limits``)."""
+    data = {"svc": items("s", 4), "other": items("o", 3)}
+    data["svc"][1]["value"] = value
+    ocean, _ = _ocean_paths(path, catalog, data)
+
+    result = await ocean.resync()
+
+    stats = result.kinds["svc"]
+    assert (stats.errors, stats.upserted) == (1, 3), stats
+    [detail] = stats.error_details
+    assert named in detail.message, detail
+    assert "'s1'" in (detail.item or "") or '"s1"' in (detail.item or ""), detail
+    assert result.kinds["other"].errors == 0 and result.kinds["other"].upserted == 3
+    stored = await snapshot(catalog, "i")
+    assert sorted(k for k in stored if k[0] == "svc") == [("svc", "s0"), ("svc", "s2"),
+                                                          ("svc", "s3")]
+
+
+@pytest.mark.parametrize("path", ["jq", "entity"])
+@pytest.mark.parametrize(("field", "size", "ok"), [
+    pytest.param("identifier", 3000, False, id="identifier-3000"),
+    pytest.param("identifier", 1024, True, id="identifier-1024"),
+    pytest.param("identifier", 1025, False, id="identifier-1025"),
+    pytest.param("blueprint", 256, True, id="blueprint-256"),
+    pytest.param("blueprint", 257, False, id="blueprint-257"),
+])
+async def test_key_byte_limits_are_the_same_item_error_on_every_catalog(
+    catalog: Catalog, path: str, field: str, size: int, ok: bool
+) -> None:
+    """PostgreSQL's index cannot hold a 3,000-character identifier (it failed its whole page
+    without naming the item): every catalog refuses a key past the limit as an item error,
+    counted in UTF-8 bytes (``é`` is two), and takes one at the limit."""
+    data = {"svc": items("s", 4), "other": items("o", 2)}
+    long = "x" * (size % 2) + "\u00e9" * (size // 2)  # `size` bytes of UTF-8
+    if field == "identifier":
+        data["svc"][2]["id"] = long
+    ocean, source = _ocean(path, catalog, data)
+    if field == "blueprint":
+        if path == "entity":
+            source.data = data
+            ocean = Ocean(_Blueprint(data, long), catalog=catalog, mapping=None,
+                          integration_id="i")
+        else:
+            mapping = mapping_for(*data)
+            mapping["resources"][0]["port"]["entity"]["mappings"]["blueprint"] = (
+                'if .id == "s2" then ' + _jq_string(long) + ' else "svc" end')
+            ocean = Ocean(source, catalog=catalog, mapping=mapping, integration_id="i")
+
+    result = await ocean.resync()
+
+    stats = result.kinds["svc"]
+    assert result.kinds["other"].upserted == 2
+    if ok:
+        assert (stats.errors, stats.upserted) == (0, 4), stats
+        return
+    assert (stats.errors, stats.upserted) == (1, 3), stats
+    [detail] = stats.error_details
+    assert f"{field} is {size:,} bytes of UTF-8" in detail.message, detail
+    assert "s2" in (detail.item or "") or long[:20] in (detail.item or ""), detail
+
+
+def _jq_string(text: str) -> str:
+    import json
+
+    return json.dumps(text)
+
+
+class _Blueprint(EntitySource):
+    """``EntitySource`` whose item ``s2`` has the blueprint ``blueprint``."""
+
+    def __init__(self, data: dict[str, list[Any]], blueprint: str) -> None:
+        super().__init__(data)
+        self.long = blueprint
+
+    async def _fetch(self, kind: str) -> AsyncIterator[Batch]:
+        async for batch in super()._fetch(kind):
+            for entity in batch:
+                if entity.identifier == "s2":
+                    entity.blueprint = self.long
+            yield batch
