@@ -78,6 +78,20 @@ Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
 """A duration: ``90`` (seconds), ``"30m"``, ``"2h"``, ``"1d"`` or a sum such as ``"1h30m"``."""
 
 
+class WebhookSettings(BaseModel):
+    """How ``ocean sail`` handles the webhook events it has stored (rule 8): a failed handler
+    is tried again after ``retry_delay``, doubled at each failure up to ``max_retry_delay``,
+    ``max_attempts`` times in all; the newest ``keep_events`` handled (and failed) events are
+    kept in the inbox, older ones pruned (their counts stay)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(default=5, ge=1)
+    retry_delay: Interval = timedelta(seconds=1)
+    max_retry_delay: Interval = timedelta(minutes=1)
+    keep_events: int = Field(default=1000, ge=0)
+
+
 class IntegrationSettings(BaseModel):
     """One integration instance: which type, its config and its mapping."""
 
@@ -137,6 +151,7 @@ class OceanSettings(BaseSettings):
     takeover_interval: Interval = timedelta(seconds=5)
     """With a PostgreSQL catalog: how often a process that stands by tries to take over an
     integration another process runs (the takeover bound after the holder dies)."""
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     integrations: list[IntegrationSettings] = Field(default_factory=list)
 
     @classmethod
