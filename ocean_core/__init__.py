@@ -43,11 +43,14 @@ if TYPE_CHECKING:
         Transient,
         TransientHTTPError,
         UnknownIntegrationType,
+        WebhookNotFoundError,
+        WebhookResultError,
     )
     from ocean_core.fanout import fan_out
     from ocean_core.integration import FetchRequest, Integration, KindSpec, current_selector, kind
     from ocean_core.listings import RunListings
     from ocean_core.live import LiveChange, WebhookRequest, webhook
+    from ocean_core.live_report import LiveChangeReport, LiveReport
     from ocean_core.ocean import Ocean
     from ocean_core.results import ErrorDetail, ErrorStage, KindStats, ResyncResult, RunRecord
     from ocean_core.selector import Selector
@@ -68,8 +71,7 @@ _WHERE = {
         "CatalogError", "ConfigError", "ConfigProblem", "HTTPError", "IntegrationError",
         "MappingError", "NotRunningError", "OceanError", "ParentListingError",
         "RunnerLockedError", "Terminal", "TerminalHTTPError", "Transient", "TransientHTTPError",
-        "UnknownIntegrationType",
-    "WebhookRequest",
+        "UnknownIntegrationType", "WebhookNotFoundError", "WebhookResultError",
     ),
     "ocean_core.fanout": ("fan_out",),
     "ocean_core.integration": (
@@ -77,6 +79,7 @@ _WHERE = {
     ),
     "ocean_core.listings": ("RunListings",),
     "ocean_core.live": ("LiveChange", "WebhookRequest", "webhook"),
+    "ocean_core.live_report": ("LiveChangeReport", "LiveReport"),
     "ocean_core.ocean": ("Ocean",),
     "ocean_core.results": ("ErrorDetail", "ErrorStage", "KindStats", "ResyncResult", "RunRecord"),
     "ocean_core.selector": ("Selector",),
@@ -113,6 +116,8 @@ __all__ = [
     "KindSpec",
     "KindStats",
     "LiveChange",
+    "LiveChangeReport",
+    "LiveReport",
     "MappingError",
     "NotRunningError",
     "Ocean",
@@ -132,7 +137,9 @@ __all__ = [
     "TransientHTTPError",
     "Trigger",
     "UnknownIntegrationType",
+    "WebhookNotFoundError",
     "WebhookRequest",
+    "WebhookResultError",
     "current_selector",
     "fan_out",
     "kind",

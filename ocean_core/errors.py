@@ -10,7 +10,8 @@
     ├── RunnerLockedError           another runner holds the integration's lock
     ├── NotRunningError             a call that needs ``async with Ocean(...)`` outside it
     ├── NotFoundError               no such integration, run or knowledge base (the API's 404)
-    │   └── NotAttachedError        the integration is not attached to the knowledge base
+    │   ├── NotAttachedError        the integration is not attached to the knowledge base
+    │   └── WebhookNotFoundError    the integration declares no ``@webhook`` of that name
     ├── ConflictError               it exists already (the API's 409)
     ├── SDKError                    a call of ocean_core.sdk to the API failed (its own tree)
     └── IntegrationError            raised by integration code; mark with Transient / Terminal
@@ -18,6 +19,7 @@
         │   ├── TransientHTTPError  connection error, timeout, 429 or 5xx, after the retries
         │   └── TerminalHTTPError   any other 4xx: the request itself is wrong
         ├── PaginationError         a paginated listing looped or ran past its page limit
+        ├── WebhookResultError      a webhook handler returned something else than LiveChanges
         └── ParentListingError      a listing several kinds share failed earlier in the run
 
 ``Transient`` and ``Terminal`` are marker mix-ins: retry policy is ``isinstance(exc, Transient)``.
@@ -158,6 +160,19 @@ class NotAttachedError(NotFoundError):
         )
 
 
+class WebhookNotFoundError(NotFoundError):
+    """The integration declares no ``@webhook`` handler of that name (the route's 404)."""
+
+    def __init__(self, integration_id: str, name: str, declared: list[str]) -> None:
+        super().__init__("webhook", name, declared)
+        self.integration_id = integration_id
+        self.name = name
+        self.args = (
+            f"integration {integration_id!r} has no webhook {name!r}"
+            f" (declared: {', '.join(declared) or 'none'})",
+        )
+
+
 class ConflictError(OceanError):
     """What was to be created exists already (a knowledge base id, say)."""
 
@@ -221,3 +236,14 @@ class ParentListingError(IntegrationError, Terminal):
             f"the {listing!r} listing failed earlier in this run ({reason}): a kind that needs"
             " it does not run on part of it"
         )
+
+
+class WebhookResultError(IntegrationError, Terminal):
+    """A ``@webhook`` handler returned something that is not a list of ``LiveChange`` objects,
+    or a change of a kind the integration does not have. Nothing of the event was applied."""
+
+    def __init__(self, integration_id: str, name: str, problem: str) -> None:
+        self.integration_id = integration_id
+        self.name = name
+        self.problem = problem
+        super().__init__(f"webhook {name!r} of integration {integration_id!r}: {problem}")

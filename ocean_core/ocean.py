@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from contextlib import AsyncExitStack
+from collections.abc import AsyncIterator
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._run_book import RunBook, RunListener, RunTicket
 from ocean_core._run_modes import check_mode, triggered_mode
 from ocean_core._signal import ChangeSignal
 from ocean_core._threshold import decide_deletion_threshold
@@ -20,11 +21,14 @@ from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.dry_run import DryRunReport
 from ocean_core.engine._dry_run import DryRun
+from ocean_core.engine._live import LivePath
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
 from ocean_core.engine._run import ResyncRun
 from ocean_core.errors import ConfigError, NotRunningError
 from ocean_core.integration import Integration
+from ocean_core.live import LiveChange, WebhookRequest
+from ocean_core.live_report import LiveReport
 from ocean_core.mapping import MappingSpec
 from ocean_core.results import RunRecord
 
@@ -33,17 +37,7 @@ COALESCE_WINDOW = 0.01
 COALESCE_LIMIT = 0.2
 """The longest a triggered run waits for triggers to stop coming."""
 
-
-RunListener = Callable[[RunRecord], None]
-"""Called with the record of every run that ends (``Ocean.add_listener``)."""
-
-
-@dataclass(frozen=True)
-class RunTicket:
-    """A triggered run: its id (the id its record will carry) and its generation."""
-
-    run_id: str
-    generation: int
+__all__ = ["Ocean", "RunListener", "RunTicket"]
 
 
 @dataclass(frozen=True)
@@ -104,11 +98,9 @@ class Ocean:
         self._generation = 0
         self._pending: _Pending | None = None
         self._active: _Active | None = None
-        self._last: RunRecord | None = None
-        self._finished: dict[int, RunRecord] = {}
-        self._superseded: dict[str, tuple[RunTicket, RunTicket]] = {}
-        self._listeners: list[RunListener] = []
+        self._book = RunBook()
         self._changed = ChangeSignal()
+        self._live = LivePath(self.catalog, self.integration_id, self._runner_held)
 
     # -- lifecycle ----------------------------------------------------------------------------
 
@@ -131,6 +123,14 @@ class Ocean:
         stack, self._stack, self._tasks = self._stack, None, None
         if stack is not None:
             await stack.__aexit__(exc_type, exc, tb)
+
+    @asynccontextmanager
+    async def _runner_held(self) -> AsyncIterator[None]:
+        """The runner lock for one call: already held while running, else taken for it."""
+        async with AsyncExitStack() as stack:
+            if self._tasks is None:
+                await self._acquire(stack)
+            yield
 
     async def _acquire(self, stack: AsyncExitStack) -> None:
         """Take the runner lock; a run still marked running now belonged to a dead runner."""
@@ -166,7 +166,7 @@ class Ocean:
 
     def add_listener(self, listener: RunListener) -> None:
         """Call ``listener`` with the record of every run that ends, whatever its status."""
-        self._listeners.append(listener)
+        self._book.add_listener(listener)
 
     # -- triggers -----------------------------------------------------------------------------
 
@@ -203,8 +203,7 @@ class Ocean:
         mode = triggered_mode(incremental, replaces=self.pending_mode, aborts=(
             self._active.run.record.mode if self._active is not None else None))
         if self._pending is not None:
-            replaced = self._pending.ticket
-            self._superseded[replaced.run_id] = (replaced, ticket)
+            self._book.replaced(self._pending.ticket, ticket)
         self._pending = _Pending(ticket, Trigger(trigger), plan_only, mode)
         if self._active is not None:
             self._active.scope.cancel()
@@ -224,13 +223,7 @@ class Ocean:
     def superseded(self, run_id: str) -> tuple[RunTicket, RunTicket] | None:
         """For a run that never started because newer triggers came first: its ticket and
         the newest ticket that replaced it (remembered for recent runs only)."""
-        found = self._superseded.get(run_id)
-        if found is None:
-            return None
-        old, newer = found
-        while newer.run_id in self._superseded:
-            newer = self._superseded[newer.run_id][1]
-        return old, newer
+        return self._book.superseded(run_id)
 
     def reconfigure(
         self,
@@ -261,9 +254,9 @@ class Ocean:
         """
         if self._tasks is not None:
             generation = self.trigger(trigger, plan_only=plan_only, incremental=incremental)
-            while generation not in self._finished and self._newest_finished() < generation:
+            while not self._book.covers(generation):
                 await self._wait_change()
-            return self._finished.get(generation) or self._last_result()
+            return self._book.result_for(generation)
         check_mode(plan_only, incremental)
         async with AsyncExitStack() as stack:
             await self._acquire(stack)
@@ -271,7 +264,7 @@ class Ocean:
             ticket = RunTicket(uuid.uuid4().hex, generation)
             mode = RunMode.INCREMENTAL if incremental else RunMode.FULL
             record = await self._make_run(ticket, Trigger(trigger), plan_only, mode).execute()
-            self._tell(record)
+            self._book.tell(record)
             return record
 
     async def dry_run(self, *, incremental: bool = False) -> DryRunReport:
@@ -289,11 +282,35 @@ class Ocean:
         return await DryRun(self.integration, self.catalog, self.plan, self.integration_id,
                             self.deletion_threshold, mode=mode, cursors=cursors).execute()
 
+    async def apply(self, *changes: LiveChange) -> LiveReport:
+        """Apply live changes (rule 8), in order, each once durable in the catalog.
+
+        Each change is mapped as a resync maps a page: by its kind's mapping resources and
+        their selectors, with the same validation and content hash (an unchanged item writes
+        nothing); an upserted item its selector no longer selects is removed; a bad item is an
+        item error in the report, not a failure. Whatever a change touched wins over any run
+        that started before it. Works with or without ``async with`` (outside it, the runner
+        lock is taken for the call). A change of a kind the integration does not have is
+        refused (``ConfigError``) before any change is applied::
+
+            report = await ocean.apply(LiveChange("product", upserted=[{"id": 1}]))
+        """
+        return await self._live.apply(self.integration, self.plan, changes)
+
+    async def handle_webhook(self, request: WebhookRequest) -> LiveReport:
+        """Call the ``@webhook`` handler of ``request.name`` and ``apply`` what it returned.
+
+        Does not verify the request: the caller has (``integration.verify_webhook``). No such
+        handler: ``WebhookNotFoundError``; a handler that returns something else than a list
+        of ``LiveChange`` of the integration's kinds: ``WebhookResultError``, nothing applied.
+        """
+        return await self._live.handle(self.integration, self.plan, request)
+
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""
         while self._pending is not None or self._active is not None:
             await self._wait_change()
-        return self._last
+        return self._book.last
 
     async def runs(self, limit: int = 50) -> list[RunRecord]:
         """This integration's run records, newest first."""
@@ -306,7 +323,7 @@ class Ocean:
 
     @property
     def last_run(self) -> RunRecord | None:
-        return self._last
+        return self._book.last
 
     # -- internals ----------------------------------------------------------------------------
 
@@ -341,18 +358,8 @@ class Ocean:
             stored = run.stored_generation
             self._generation = max(self._generation, stored or 0)
             self._active = None
-            self._last = run.record
-            self._finished[generation] = run.record
-            self._forget_old()
-            self._tell(run.record)
+            self._book.finish(generation, run.record)
             self._notify()
-
-    def _tell(self, record: RunRecord) -> None:
-        for listener in self._listeners:
-            try:
-                listener(record)
-            except Exception:  # a listener's bug must not stop the runtime
-                logger.exception("run listener {!r} failed", listener)
 
     async def _settle(self) -> None:
         """Let a burst of triggers land before starting, so only the newest one runs.
@@ -366,19 +373,6 @@ class Ocean:
                 await anyio.sleep(COALESCE_WINDOW)
                 if self._pending is seen:
                     return
-
-    def _forget_old(self) -> None:
-        for generation in sorted(self._finished)[:-16]:
-            del self._finished[generation]
-        for run_id in list(self._superseded)[:-256]:
-            del self._superseded[run_id]
-
-    def _newest_finished(self) -> int:
-        return max(self._finished, default=0)
-
-    def _last_result(self) -> RunRecord:
-        assert self._last is not None
-        return self._last
 
     def _notify(self) -> None:
         self._changed.notify()
