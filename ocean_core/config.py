@@ -87,8 +87,9 @@ class WebhookSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     max_attempts: int = Field(default=5, ge=1)
-    retry_delay: Interval = timedelta(seconds=1)
-    max_retry_delay: Interval = timedelta(minutes=1)
+    retry_delay: float = Field(default=1.0, ge=0)
+    """Seconds before the second attempt (0: at once, as in tests)."""
+    max_retry_delay: float = Field(default=60.0, ge=0)
     keep_events: int = Field(default=1000, ge=0)
 
 

@@ -9,8 +9,9 @@ first and hands each to the engine (``Ocean.handle_webhook``), then records the 
   after ``RetryPolicy.delay`` (doubling); the event after it waits, so that changes apply in
   the order received (rule 8). The last allowed attempt that fails records ``failed``;
 - ``failed`` at once for an error that another attempt would only repeat: a body the handler
-  cannot read (``WebhookBodyError``), no handler of that name (a ``NotFoundError``), or any
-  ``Terminal`` error;
+  cannot read (``WebhookBodyError``), no handler of that name (``WebhookNotFoundError``, a
+  ``NotFoundError``), or any ``Terminal`` error (``WebhookResultError``: the handler
+  returned something else than live changes);
 - nothing at all when the catalog failed (``CatalogError``): the event stays as it was and
   the worker tries again after a delay; a lost runner lock (``LockNotHeldError``,
   ``FencedError``) ends the worker, as the runner stands by.
@@ -95,12 +96,22 @@ class WebhookWorker:
         self._clock = clock
         self._woken = False
         self._event: anyio.Event | None = None
+        self.settled = 0
+        """Events this worker has settled (handled or failed) since it was made."""
+        self._settled_event: anyio.Event | None = None
 
     def wake(self) -> None:
         """A new event is in the inbox: look again (never missed, even mid-drain)."""
         self._woken = True
         if self._event is not None:
             self._event.set()
+
+    async def wait_settled(self, count: int) -> None:
+        """Return once this worker has settled ``count`` events (for tests and live views)."""
+        while self.settled < count:
+            if self._settled_event is None:
+                self._settled_event = anyio.Event()
+            await self._settled_event.wait()
 
     async def run(self) -> None:
         """Handle what is pending (the events a previous process left unhandled first),
@@ -171,6 +182,10 @@ class WebhookWorker:
             self._on_outcome(self.integration_id, "retried", None)
             return
         latency = max(0.0, (self._clock() - event.received_at).total_seconds())
+        self.settled += 1
+        if self._settled_event is not None:
+            self._settled_event.set()
+            self._settled_event = None
         self._on_outcome(self.integration_id, str(status), latency)
 
 
