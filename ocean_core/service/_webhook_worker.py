@@ -151,6 +151,8 @@ class WebhookWorker:
             error = await self._attempt(request)
             if error is None:
                 await self._record(event, EventStatus.HANDLED, None)
+                logger.bind(integration_id=self.integration_id).debug(
+                    "webhook event {} ({}) handled", event.id, event.name)
                 return
             failed += 1
             message, final = error
