@@ -3,7 +3,8 @@
 Configured as ``type: tests.service.hooked:Hooked``. Its one kind, ``item``, lists ``items``
 raw items; its webhook ``items`` takes ``{"action": "upserted"|"deleted", "item": {...}}``,
 signed with HMAC-SHA256 of ``webhook_secret`` in ``X-Hooked-Signature``. An item whose
-``fail`` names a key of ``FAILS`` fails that many attempts first (a flaky source).
+``fail`` names a key of ``FAILS`` fails that many attempts first (a flaky source); with
+``gate``, the first run waits on that gate after its first item (a source stuck in I/O).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ocean_core import Integration, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.testing import hmac_sha256_signature
+from tests.service.support import GATES
 
 HOOKED = "tests.service.hooked:Hooked"
 SECRET = "webhook-secret-for-tests"
@@ -34,6 +36,8 @@ class HookedConfig(BaseModel):
 
     items: int = 2
     webhook_secret: str = SECRET
+    gate: str | None = None
+    """A gate of ``tests.service.support``: the first run waits on it after its first item."""
 
 
 class Hooked(Integration):
@@ -44,7 +48,15 @@ class Hooked(Integration):
     @kind("item")
     async def fetch_items(self) -> Any:
         config: HookedConfig = self.config  # type: ignore[assignment]
-        yield [{"id": n, "name": f"Item {n}"} for n in range(config.items)]
+        items = [{"id": n, "name": f"Item {n}"} for n in range(config.items)]
+        yield items[:1]
+        if config.gate is not None:
+            gate = GATES[config.gate]
+            gate.runs += 1
+            if gate.runs == 1:
+                gate.reached.set()
+                await gate.release.wait()
+        yield items[1:]
 
     def verify_webhook(self, request: WebhookRequest) -> bool:
         config: HookedConfig = self.config  # type: ignore[assignment]

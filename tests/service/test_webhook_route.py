@@ -23,7 +23,7 @@ from ocean_core.testing import post_webhook
 from tests.reliability._catalogs import Unwritable
 from tests.service.conftest import Served, serving
 from tests.service.hooked import FAILS, SECRET, hooked, signed
-from tests.service.support import TOKEN, write_config
+from tests.service.support import TOKEN, Gate, write_config
 from tests.service.test_api_limits import Body, _call
 
 pytestmark = pytest.mark.anyio
@@ -222,3 +222,24 @@ async def test_every_webhook_route_of_the_openapi_document_refuses_an_unverified
                     **headers, "Authorization": f"Bearer {TOKEN}"})
                 assert response.status_code == 401, (concrete, headers)
     assert await inbox(served) == InboxStats()
+
+
+async def test_an_event_is_applied_while_a_resync_is_blocked_and_the_run_keeps_it(
+    tmp_path: Path, gate: Gate,
+) -> None:
+    config = write_config(tmp_path, {**hooked("h", items=3, gate="g"), "resync_on_start": True},
+                          webhooks={"retry_delay": 0})
+    async with serving(config) as served:
+        with anyio.fail_after(20):
+            await gate.reached.wait()  # the run listed item 0 and is stuck before 1 and 2
+        renamed = b'{"action": "upserted", "item": {"id": 2, "name": "Renamed live"}}'
+        gone = b'{"action": "deleted", "item": {"id": 0}}'
+        for body in (renamed, gone):
+            answer = await post_webhook(served.client, "h", "items", body, signed(body))
+            assert answer.status_code == 202
+        await settled(served, 2)  # handled while the run still waits
+        assert served.service.get("h").ocean.current_run is not None
+        assert await entities(served) == {"2": "Renamed live"}
+        gate.release.set()
+        await served.idle("h")
+        assert await entities(served) == {"1": "Item 1", "2": "Renamed live"}  # rule 8
