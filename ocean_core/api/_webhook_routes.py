@@ -4,8 +4,9 @@ The integration authenticates the request itself (``verify_webhook``, on the hea
 the raw bytes), so ``RequestGuard`` hands it on unread (``OpenRoute(own_body=True)``) and
 this route decides, in this order, before anything is parsed or stored:
 
-1. 404 when the integration is not configured, or declares no ``@webhook`` of that name (one
-   answer for both, naming neither the integrations nor the webhooks there are);
+1. 422 for a NUL in the path or query (as on every route); 404 when the integration is not
+   configured, or declares no ``@webhook`` of that name (one answer for both, naming
+   neither the integrations nor the webhooks there are);
 2. 413 when the body is over ``api.max_body_bytes`` (at once when ``Content-Length`` says
    so; else read in chunks and refused at the first byte over), 408 after ``api.read_timeout``;
 3. 401 when ``verify_webhook`` says no (or raises): nothing stored or logged, a counter goes up;
@@ -22,12 +23,14 @@ from dataclasses import dataclass
 
 import anyio
 from fastapi import APIRouter, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
 from ocean_core.api._errors import error_response
 from ocean_core.api._models import ErrorBody
 from ocean_core.api._requests import service_of
+from ocean_core.api._validation import NUL, nul_problem
 from ocean_core.api._webhook_models import WebhookAccepted, WebhookStatsOut
 from ocean_core.errors import NotFoundError, NotRunningError
 
@@ -53,13 +56,14 @@ router = APIRouter(tags=["webhooks"])
 
 @router.post(
     WEBHOOK_PATH, status_code=202, response_model=WebhookAccepted,
-    responses={code: {"model": ErrorBody} for code in (401, 404, 408, 413, 503)},
+    responses={code: {"model": ErrorBody} for code in (401, 404, 408, 413, 422, 503)},
 )
 async def receive_webhook(request: Request, integration_id: str, name: str
                           ) -> WebhookAccepted | JSONResponse:
     """A webhook from the integration's source; no bearer token: the integration verifies
     the request (its vendor's signature). 202 once it is stored; it is handled afterwards,
     in the order received. See docs/live-events.md."""
+    _refuse_nul(request)
     service = service_of(request)
     if not service.running:
         raise NotRunningError("the service is not running (stopped, or not started)")
@@ -78,6 +82,17 @@ async def receive_webhook(request: Request, integration_id: str, name: str
     if event_id is None:
         return error_response(401, UNVERIFIED)
     return WebhookAccepted(event_id=event_id)
+
+
+def _refuse_nul(request: Request) -> None:
+    """422 for a NUL in the path or the query string, as on every route (the body is the
+    integration's to read: not here)."""
+    for name, value in request.path_params.items():
+        if NUL in value:
+            raise RequestValidationError([nul_problem(("path", name))])
+    for name, value in request.query_params.multi_items():
+        if NUL in name or NUL in value:
+            raise RequestValidationError([nul_problem(("query", name.replace(NUL, "")))])
 
 
 async def _body(request: Request, limits: BodyLimits) -> bytes | JSONResponse:
