@@ -15,6 +15,7 @@ from loguru import logger
 
 from ocean_core._run_book import RunBook, RunListener, RunTicket
 from ocean_core._run_modes import check_mode, triggered_mode
+from ocean_core._runner_hold import RunnerHold
 from ocean_core._signal import ChangeSignal
 from ocean_core._threshold import decide_deletion_threshold
 from ocean_core._types import ResyncStatus, RunMode, Trigger
@@ -100,6 +101,7 @@ class Ocean:
         self._active: _Active | None = None
         self._book = RunBook()
         self._changed = ChangeSignal()
+        self._hold = RunnerHold(self._acquire)
         self._live = LivePath(self.catalog, self.integration_id, self._runner_held)
 
     # -- lifecycle ----------------------------------------------------------------------------
@@ -126,10 +128,12 @@ class Ocean:
 
     @asynccontextmanager
     async def _runner_held(self) -> AsyncIterator[None]:
-        """The runner lock for one call: already held while running, else taken for it."""
-        async with AsyncExitStack() as stack:
-            if self._tasks is None:
-                await self._acquire(stack)
+        """The runner lock for one live call: held already while running (``async with``, or a
+        ``resync()`` in flight), else taken for it."""
+        if self._tasks is not None:
+            yield
+            return
+        async with self._hold.share():
             yield
 
     async def _acquire(self, stack: AsyncExitStack) -> None:
@@ -258,8 +262,7 @@ class Ocean:
                 await self._wait_change()
             return self._book.result_for(generation)
         check_mode(plan_only, incremental)
-        async with AsyncExitStack() as stack:
-            await self._acquire(stack)
+        async with self._hold.own():
             generation = await self.catalog.advance_generation(self.integration_id)
             ticket = RunTicket(uuid.uuid4().hex, generation)
             mode = RunMode.INCREMENTAL if incremental else RunMode.FULL

@@ -9,10 +9,13 @@ from typing import Any
 
 import anyio
 import yaml
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
-from ocean_core import Entity, Integration, IntegrationError, KindSpec
+from ocean_core import Entity, Integration, IntegrationError, KindSpec, LiveChange, webhook
 from ocean_core.integration import Batch
+from ocean_core.live import WebhookRequest
+
+from . import _webhook
 
 _TEMPLATE = Path(__file__).with_name("mapping.yaml")
 
@@ -41,6 +44,10 @@ class FakeConfig(BaseModel):
     incremental: bool = Field(
         False, description="declare a cursor (`updated`) per kind and fetch only what changed"
         " since it (rule 9)",
+    )
+    webhook_secret: SecretStr | None = Field(
+        None, description="the shared secret of the `events` webhook (X-Fake-Signature:"
+        " sha256=<HMAC-SHA256 of the body>); none: every webhook is refused",
     )
 
 
@@ -150,6 +157,20 @@ class FakeIntegration(Integration):
         if kind_name not in self.config.kinds:
             raise KeyError(kind_name)
         return lambda since=None: self._fetch(kind_name, since)
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """``X-Fake-Signature`` is the body's HMAC under ``config.webhook_secret``."""
+        return _webhook.verify(self.config.webhook_secret, request)
+
+    @webhook("events")
+    async def events(self, request: WebhookRequest) -> list[LiveChange]:
+        """Items of the configured kinds upserted or deleted (see ``_webhook``)."""
+        return _webhook.live_changes(request, self.config.kinds, self._live_item)
+
+    def _live_item(self, kind: str, index: int, revision: int) -> dict[str, Any] | Entity:
+        if self.config.entities:
+            return _entities(kind, index, index + 1, revision, updated=self.config.incremental)[0]
+        return make_item(kind, index, revision)
 
     def _indexes(self, kind: str, since: Any) -> list[range]:
         """The items to list: all of them, or (as a source would filter by its own index)

@@ -70,6 +70,11 @@ class GitHubConfig(BaseModel):
         ge=0,
         description="The longest wait, in seconds, for a rate limit to reset before a retry.",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret of the webhook registered with GitHub (X-Hub-Signature-256);"
+        " without one every webhook is refused.",
+    )
 
     @field_validator("org")
     @classmethod

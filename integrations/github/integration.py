@@ -17,10 +17,12 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Deleted, KindSpec, kind
-from ocean_core.http import HTTPIntegration, RetryPolicy
+from ocean_core import Deleted, KindSpec, LiveChange, WebhookRequest, kind, webhook
+from ocean_core.http import HTTPIntegration, RetryPolicy, raise_for_status
+from ocean_core.live import WebhookBodyError
+from ocean_core.signatures import signature_matches
 
-from . import _api
+from . import _api, _webhooks
 from ._api import (
     ISSUES,
     PULL_REQUESTS,
@@ -116,6 +118,32 @@ class GitHubIntegration(HTTPIntegration):
             async with aclosing(listing) as pages:
                 async for page in pages:
                     yield page
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """``X-Hub-Signature-256`` is ``sha256=`` and the body's HMAC under
+        ``config.webhook_secret`` (none configured: every webhook is refused)."""
+        return signature_matches(self.config.webhook_secret, request.body,
+                                 request.headers.get(_webhooks.SIGNATURE_HEADER))
+
+    @webhook("github")
+    async def github_events(self, request: WebhookRequest) -> list[LiveChange]:
+        """Repository, pull request, issue, workflow run, team and membership events (by
+        ``X-GitHub-Event``); an object the payload gives in part is fetched again."""
+        payload = request.json()
+        if not isinstance(payload, dict):
+            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        name = request.headers.get(_webhooks.EVENT_HEADER, "")
+        async with self.client() as client:
+            async def fetch(path: str) -> dict[str, Any] | None:
+                response = await client.get(path)
+                if response.status_code in {404, 410}:
+                    return None
+                found = raise_for_status(response).json()
+                if not isinstance(found, dict):
+                    raise _api.UnexpectedPayload(path, "a JSON object")
+                return found
+
+            return await _webhooks.live_changes(_webhooks.Event(name, payload, self.config, fetch))
 
     @kind("repository")
     async def repositories(self) -> AsyncIterator[Page]:

@@ -60,6 +60,11 @@ class GitLabConfig(BaseModel):
         description="Requests in flight at most, shared by every kind: root groups, pages of a"
         " listing whose page count is known, and per-project pipelines go this many at a time.",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret token of the webhook registered with GitLab (X-Gitlab-Token);"
+        " without one every webhook is refused.",
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -15,9 +15,12 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Deleted, kind
+from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.http import HTTPIntegration, raise_for_status
+from ocean_core.live import WebhookBodyError
+from ocean_core.signatures import token_matches
 
+from . import _webhooks
 from ._groups import root_paths
 from ._http import Pages, Params, encode_path, keyset_pages, offset_pages
 from .config import GitLabConfig
@@ -91,6 +94,34 @@ class GitLabIntegration(HTTPIntegration):
     def headers(self) -> dict[str, str]:
         token = self.config.token
         return {"PRIVATE-TOKEN": token.get_secret_value()} if token is not None else {}
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """``X-Gitlab-Token`` is ``config.webhook_secret`` (none configured: all refused)."""
+        return token_matches(self.config.webhook_secret,
+                             request.headers.get(_webhooks.TOKEN_HEADER))
+
+    @webhook("gitlab")
+    async def gitlab_events(self, request: WebhookRequest) -> list[LiveChange]:
+        """Merge request, issue, pipeline, project and group events; each object is fetched
+        again from the API, in the shape the listings yield."""
+        payload = request.json()
+        if not isinstance(payload, dict):
+            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        states = {"merge-request": self.config.merge_request_state,
+                  "issue": self.config.issue_state}
+        async with self.client() as client:
+            async def fetch(path: str) -> RawItem | None:
+                response = await client.get(path)
+                if response.status_code == 404:
+                    return None
+                found = raise_for_status(response).json()
+                if not isinstance(found, dict):
+                    raise _webhooks.UnexpectedObject(path)
+                return found
+
+            event = _webhooks.Event(payload, self.config.groups, states, fetch,
+                                    pipelines=self.config.pipelines_per_project > 0)
+            return await _webhooks.live_changes(event)
 
     async def _roots(self, client: httpx.AsyncClient) -> list[str]:
         """Full paths of the groups to read from, none inside another."""

@@ -68,6 +68,11 @@ class JiraConfig(BaseModel):
         description="Requests in flight at most, shared by every kind and every request of the"
         " instance (webhook handlers included).",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret of the webhook registered with Jira (X-Hub-Signature); without"
+        " one every webhook is refused.",
+    )
 
     @field_validator("base_url")
     @classmethod

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator, Callable, Mapping
 from contextlib import aclosing
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,11 +11,19 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Deleted, kind
-from ocean_core.http import HTTPIntegration, RetryPolicy, paginate_cursor, paginate_offset
+from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
+from ocean_core.http import (
+    HTTPIntegration,
+    RetryPolicy,
+    paginate_cursor,
+    paginate_offset,
+    raise_for_status,
+)
+from ocean_core.live import WebhookBodyError
 from ocean_core.mapping import Selector
+from ocean_core.signatures import signature_matches
 
-from . import _http, _jql
+from . import _http, _jql, _webhooks
 from .config import DEFAULT_JQL, JiraConfig, JiraSelector
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -84,6 +92,32 @@ class JiraIntegration(HTTPIntegration):
 
     def auth(self) -> tuple[str, str] | None:
         return _http.basic_auth(self.config)
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """``X-Hub-Signature`` is ``sha256=`` and the body's HMAC under
+        ``config.webhook_secret`` (none configured: every webhook is refused)."""
+        return signature_matches(self.config.webhook_secret, request.body,
+                                 request.headers.get(_webhooks.SIGNATURE_HEADER))
+
+    @webhook("jira")
+    async def jira_events(self, request: WebhookRequest) -> list[LiveChange]:
+        """Issue events (``jira:issue_created``, ``_updated``, ``_deleted``), project and
+        user events; what was created or updated is read again by key."""
+        body = request.json()
+        if not isinstance(body, dict):
+            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        async with self.client() as client:
+            async def fetch(path: str, params: Mapping[str, str]) -> RawItem | None:
+                response = await client.get(path, params=params)
+                if response.status_code == 404:
+                    return None
+                found = raise_for_status(response).json()
+                if not isinstance(found, dict):
+                    raise _webhooks.UnexpectedObject(path)
+                return found
+
+            changes = await _webhooks.live_changes(body, fetch, self.config.issue_fields)
+        return [change for change in changes if change]
 
     @kind("project")
     async def projects(self) -> Batches:

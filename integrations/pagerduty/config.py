@@ -59,3 +59,8 @@ class PagerDutyConfig(BaseModel):
         ge=1,
         description="Requests in flight at most, shared by every kind of this instance.",
     )
+    webhook_secret: SecretStr | None = Field(
+        default=None,
+        description="The secret of the v3 webhook subscription (X-PagerDuty-Signature);"
+        " without one every webhook is refused.",
+    )

@@ -15,10 +15,13 @@ from typing import Any
 import httpx
 import yaml
 
-from ocean_core import Deleted, kind
+from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.errors import PaginationError
-from ocean_core.http import HTTPIntegration, Params, RetryPolicy, paginate_offset
+from ocean_core.http import HTTPIntegration, Params, RetryPolicy, paginate_offset, raise_for_status
+from ocean_core.live import WebhookBodyError
+from ocean_core.signatures import any_signature_matches
 
+from . import _webhooks
 from .config import PagerDutyConfig
 
 MAPPING_FILE = Path(__file__).with_name("mapping.yaml")
@@ -147,14 +150,7 @@ class PagerDutyIntegration(HTTPIntegration):
     async def _changed_incidents(self, since: datetime) -> AsyncIterator[list[Item] | Deleted]:
         params: Params = {"since": _pagerduty_time(since), "is_overview": "true",
                           "include[]": ["incidents"]}
-        window = self.clock() - timedelta(days=self.config.incidents_since_days)
-        statuses = set(self.config.incident_statuses)
-
-        def tracked(incident: Item) -> bool:
-            created = incident.get("created_at")
-            recent = not isinstance(created, str) or _parse_time(created) >= window
-            return incident["status"] in statuses and recent
-
+        tracked = self._tracked()
         async for entries in self._list("/log_entries", "log_entries", params):
             changed = [entry["incident"] for entry in entries
                        if isinstance(entry.get("incident"), dict) and "status" in entry["incident"]]
@@ -164,6 +160,47 @@ class PagerDutyIntegration(HTTPIntegration):
                 yield kept
             if left:
                 yield Deleted(left)
+
+    def _tracked(self) -> Callable[[Item], bool]:
+        """Whether an incident is one the listing reads: in the configured statuses, created
+        within the window (as of now)."""
+        window = self.clock() - timedelta(days=self.config.incidents_since_days)
+        statuses = set(self.config.incident_statuses)
+
+        def tracked(incident: Item) -> bool:
+            created = incident.get("created_at")
+            recent = not isinstance(created, str) or _parse_time(created) >= window
+            return incident.get("status") in statuses and recent
+
+        return tracked
+
+    def verify_webhook(self, request: WebhookRequest) -> bool:
+        """One of the ``v1=`` signatures of ``X-PagerDuty-Signature`` is the body's HMAC
+        under ``config.webhook_secret`` (none configured: every webhook is refused)."""
+        presented = _webhooks.signatures(request.headers.get(_webhooks.SIGNATURE_HEADER))
+        return any_signature_matches(self.config.webhook_secret, request.body, presented,
+                                     prefix=_webhooks.SIGNATURE_PREFIX)
+
+    @webhook("pagerduty")
+    async def pagerduty_events(self, request: WebhookRequest) -> list[LiveChange]:
+        """Incident events (``incident.triggered``, ``.acknowledged``, ``.resolved``, ...)
+        and service events; the object is fetched again when the payload lacks a field."""
+        body = request.json()
+        if not isinstance(body, dict):
+            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        async with self.client() as client:
+            async def fetch(path: str, key: str) -> Item | None:
+                response = await client.get(path)
+                if response.status_code == 404:
+                    return None
+                found = raise_for_status(response).json()
+                item = found.get(key) if isinstance(found, dict) else None
+                if not isinstance(item, dict):
+                    raise _webhooks.UnexpectedObject(path, key)
+                return item
+
+            changes = await _webhooks.live_changes(body, fetch, self._tracked())
+        return [change for change in changes if change]
 
     @kind("escalation-policy")
     def escalation_policies(self) -> AsyncIterator[list[Item]]:

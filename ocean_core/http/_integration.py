@@ -52,6 +52,8 @@ class ClientOptions(TypedDict, total=False):
 
 
 PACING = ("requests_per_second", "max_concurrency", "page_size", "max_retry_wait")
+UNREAD = ("webhook_secret",)
+"""Settings that change nothing of what a run reads (the secret webhooks are verified with)."""
 """Config fields of the bundled HTTP integrations that change how a source is read, not what."""
 
 
@@ -183,10 +185,11 @@ class HTTPIntegration(Integration):
 
     def cursor_config(self) -> Any:
         """The config less the settings that pace a source (rate, concurrency, page size,
-        retry waits): changing them keeps the committed cursors (rule 9)."""
+        retry waits) and the webhook secret: changing them keeps the committed cursors
+        (rule 9)."""
         config = super().cursor_config()
         if isinstance(config, dict):
-            for name in PACING:
+            for name in (*PACING, *UNREAD):
                 config.pop(name, None)
         return config
 

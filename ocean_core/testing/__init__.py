@@ -18,6 +18,7 @@ from ocean_core.testing._conformance import (
     assert_conforms,
     check_conformance,
 )
+from ocean_core.testing._mapped import map_items
 from ocean_core.testing._run import ResyncOutcome, run_resync
 from ocean_core.testing._transport import Pages, RecordedTransport, pages, recorded_transport
 from ocean_core.testing._webhooks import hmac_sha256_signature, post_webhook, webhook_path
@@ -33,6 +34,7 @@ __all__ = [
     "assert_conforms",
     "check_conformance",
     "hmac_sha256_signature",
+    "map_items",
     "pages",
     "post_webhook",
     "recorded_transport",
