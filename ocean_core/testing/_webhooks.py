@@ -9,20 +9,20 @@ from a test.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from collections.abc import Mapping
 from typing import Any
 
 import httpx
 import orjson
 
+from ocean_core.signatures import hmac_sha256_hex
+
 
 def hmac_sha256_signature(secret: str | bytes, body: bytes, *, prefix: str = "sha256=") -> str:
     """``prefix`` + the hex HMAC-SHA256 of ``body`` under ``secret`` (GitHub's
     ``X-Hub-Signature-256`` form; ``prefix=""`` for the bare digest)."""
-    key = secret.encode() if isinstance(secret, str) else secret
-    return prefix + hmac.new(key, body, hashlib.sha256).hexdigest()
+    key = secret.decode() if isinstance(secret, bytes) else secret
+    return prefix + hmac_sha256_hex(key, body)
 
 
 def webhook_path(integration_id: str, name: str) -> str:
