@@ -46,3 +46,22 @@ def test_the_rule_9_names_are_public_and_imported_on_first_use() -> None:
                           timeout=60, check=True)
     assert done.stdout.split() == ["False", "True", "True", "incremental"]
     assert {"Deleted", "RunMode", "DryRunReport"} <= set(ocean_core.__all__)
+
+
+def test_the_rule_8_names_are_public_and_imported_on_first_use() -> None:
+    import subprocess
+    import sys
+
+    probe = (
+        "import sys, ocean_core\n"
+        "before = 'ocean_core.live_report' in sys.modules\n"
+        "from ocean_core import LiveReport, LiveChangeReport, WebhookNotFoundError\n"
+        "from ocean_core.live_report import LiveReport as R\n"
+        "from ocean_core.errors import NotFoundError\n"
+        "print(before, LiveReport is R, issubclass(WebhookNotFoundError, NotFoundError))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          timeout=60, check=True)
+    assert done.stdout.split() == ["False", "True", "True"]
+    assert {"LiveChange", "LiveReport", "LiveChangeReport", "WebhookRequest", "webhook",
+            "WebhookNotFoundError", "WebhookResultError"} <= set(ocean_core.__all__)

@@ -8,6 +8,11 @@ incremental) and restarts against one ``Ocean``, checked after every step:
   the source has removed (reported by its tombstone);
 - at most one run per integration is in flight (recorded ``running``) at any time;
 - the catalog never holds an entity the source never had;
+- rule 8: live changes (``Ocean.apply`` or a webhook, each reporting a change of the source as
+  it happens, also while a run is blocked mid-way) win over every run that began before them:
+  until a run begins after a key's latest live change, the catalog holds what that change
+  said (its item, or nothing); an entity leaves the catalog outside a delete step only by a
+  live delete;
 - after a final clean incremental run the catalog holds the mapped source exactly (every
   change is found from the committed cursors), and nothing the source still has a tombstone
   of (tombstones also expire, leaving removals to full runs' sweeps); after a final clean full
@@ -30,6 +35,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio
+import orjson
 import pytest
 from anyio.from_thread import BlockingPortal, start_blocking_portal
 from hypothesis import HealthCheck, settings
@@ -37,8 +43,24 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 import ocean_core.ocean
-from ocean_core import Deleted, KindSpec, Ocean, ResyncStatus, Trigger
-from ocean_core.catalog import Catalog, DeleteOutcome, MemoryCatalog, SQLiteCatalog
+from ocean_core import (
+    Deleted,
+    KindSpec,
+    LiveChange,
+    Ocean,
+    ResyncStatus,
+    Trigger,
+    WebhookRequest,
+    webhook,
+)
+from ocean_core.catalog import (
+    Catalog,
+    DeleteOutcome,
+    LiveOutcome,
+    MemoryCatalog,
+    RunStart,
+    SQLiteCatalog,
+)
 from ocean_core.errors import CatalogError
 from ocean_core.integration import Batch
 from ocean_core.results import ResyncResult
@@ -50,6 +72,10 @@ EXAMPLES = scaled(500, 5000)
 STEPS = scaled(8, 30)
 T = TypeVar("T")
 Key = tuple[str, str]
+LIVE = {"kind": st.sampled_from(KINDS), "what": st.sampled_from(("add", "change", "remove")),
+        "index": st.integers(0, 9), "value": st.integers(0, 3), "tombstone": st.booleans(),
+        "by_webhook": st.booleans()}
+"""A live change's arguments: which kind, what happens to which item, and how it comes."""
 
 
 class ModelSource(Source):
@@ -105,6 +131,11 @@ class ModelSource(Source):
         if gone:
             yield Deleted(gone)
 
+    @webhook("change")
+    async def on_change(self, request: WebhookRequest) -> list[LiveChange]:
+        event = request.json()
+        return [LiveChange(event["kind"], upserted=event["upserted"], deleted=event["deleted"])]
+
 
 class Watched:
     """The catalog, watched: runs in flight, and every delete step (and by-key delete) with
@@ -117,6 +148,10 @@ class Watched:
         self.reported: list[set[Key]] = []
         """What each ``delete_items`` removed."""
         self.fail_writes: set[str] = set()
+        self.live_removed: list[set[Key]] = []
+        """What each ``apply_live`` removed."""
+        self.newest_mark = 0
+        """The highest live mark a run began with: live changes above it beat every run."""
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self.inner, name)
@@ -139,6 +174,18 @@ class Watched:
         if kind in self.fail_writes:
             raise CatalogError(f"injected write failure in {kind}")
         return await self.inner.write_items(integration_id, kind, *args, **kw)
+
+    async def begin_run(self, integration_id: str, generation: int) -> RunStart:
+        start = await self.inner.begin_run(integration_id, generation)
+        self.newest_mark = max(self.newest_mark, start.live_mark)
+        return start
+
+    async def apply_live(self, integration_id: str, *args: Any) -> LiveOutcome:
+        async with self.machine.lock:  # the checks see a live change whole or not at all
+            before = set(await snapshot(self.inner, integration_id))
+            outcome = await self.inner.apply_live(integration_id, *args)
+            self.live_removed.append(before - set(await snapshot(self.inner, integration_id)))
+        return outcome
 
     async def delete_items(self, integration_id: str, *args: Any, **kw: Any) -> int:
         async with self.machine.lock:  # the checks see a delete whole or not at all
@@ -192,6 +239,9 @@ class RuntimeMachine(RuleBasedStateMachine):
         self.known: set[Key] = set()
         self.checked_deletes = 0
         self.checked_reported = 0
+        self.checked_live = 0
+        self.live: dict[Key, tuple[int, Any]] = {}
+        """Per key, its latest live change: its ``live_seq`` and what it left (None: gone)."""
         self.next_id = 0
         self.steps = 0
         self.deleting: list[int] = []
@@ -306,6 +356,65 @@ class RuntimeMachine(RuleBasedStateMachine):
 
         self._call(change)
 
+    @rule(**LIVE)
+    def live_change(
+        self, kind: str, what: str, index: int, value: int, tombstone: bool, by_webhook: bool
+    ) -> None:
+        """A change of the source, reported at once as a live change (rule 8), whatever the
+        runtime is doing (a run may be blocked mid-way, or writing)."""
+        self._call(lambda: self._live(kind, what, index, value, tombstone, by_webhook))
+
+    @rule(incremental=st.booleans(), **LIVE)
+    def live_change_while_a_run_is_blocked(
+        self, incremental: bool, kind: str, what: str, index: int, value: int, tombstone: bool,
+        by_webhook: bool,
+    ) -> None:
+        """Rule 8's races played on purpose: a run's fetcher of ``kind`` has listed the source
+        and waits; the change lands; the run goes on with what it listed, to its end."""
+        def start() -> None:
+            self.source.hold[kind] = 0
+            self.ocean.trigger(Trigger.API, incremental=incremental)
+
+        self._call(start)
+        self._call(self._blocked_or_idle)  # idle: it failed, or aborted, before the kind
+        self._call(lambda: self.source.hold.pop(kind, None))
+        self._call(lambda: self._live(kind, what, index, value, tombstone, by_webhook))
+        self._call(lambda: self.source.release.set())
+        self._call(self._blocked_or_idle)
+
+    async def _live(
+        self, kind: str, what: str, index: int, value: int, tombstone: bool, by_webhook: bool
+    ) -> None:
+        found = self.source.data[kind]
+        gone = what == "remove" and bool(found)
+        if what == "add" or not found:
+            self.next_id += 1
+            item = {"id": f"{kind}{self.next_id}", "name": f"{kind} {self.next_id}",
+                    "value": value, "updated": self.source.tick()}
+            found.append(item)
+            self.ever.add((kind, item["id"]))
+        elif what == "change":
+            at = index % len(found)
+            item = found[at] = {**found[at], "value": value, "updated": self.source.tick()}
+        else:
+            item = found.pop(index % len(found))
+            if tombstone:
+                self.source.tombstones[kind].append(
+                    {"id": item["id"], "updated": self.source.tick()})
+                self.source.ever_tombstoned[kind].add(item["id"])
+        upserted, deleted = ([], [{"id": item["id"]}]) if gone else ([dict(item)], [])
+        if by_webhook:
+            body = orjson.dumps({"kind": kind, "upserted": upserted, "deleted": deleted})
+            report = await self.ocean.handle_webhook(WebhookRequest.of("change", body))
+        else:
+            report = await self.ocean.apply(LiveChange(kind, upserted, deleted))
+        [done] = report.changes
+        STATS["live_changes"] += 1
+        STATS["live_during_runs"] += self.ocean.state == "running"
+        assert done.errors == 0 and done.live_seq is not None, done
+        left = None if deleted else expected({kind: [item]})[(kind, item["id"])]
+        self.live[(kind, item["id"])] = (done.live_seq, left)
+
     @rule(wait=st.booleans())
     def trigger(self, wait: bool) -> None:
         """A trigger; aborts a blocked run, so waiting for the new one cannot hang."""
@@ -380,11 +489,18 @@ class RuntimeMachine(RuleBasedStateMachine):
                 await locked()
 
         async def locked() -> None:
-            now = set(await snapshot(self.catalog.inner, "m"))
+            held = await snapshot(self.catalog.inner, "m")
+            now = set(held)
             deletes = self.catalog.deletes[self.checked_deletes :]
             removed = set().union(*(r for _, r, _ in deletes)) if deletes else set()
             reported = self.catalog.reported[self.checked_reported :]
             self.checked_reported += len(reported)
+            live_removed = self.catalog.live_removed[self.checked_live :]
+            self.checked_live += len(live_removed)
+            for keys in live_removed:
+                assert all(self.live.get(key, (0, True))[1] is None for key in keys), (
+                    f"a live change removed what it did not delete: {keys}")
+                removed |= keys
             for keys in reported:
                 for kind, identifier in keys:
                     assert identifier in self.source.ever_tombstoned[kind], (
@@ -405,6 +521,11 @@ class RuntimeMachine(RuleBasedStateMachine):
                 self.deleting.append(generation)
             self.known = now
             self.checked_deletes += len(deletes)
+            for key, (seq, left) in self.live.items():
+                if seq > self.catalog.newest_mark:  # no run began after the change
+                    assert held.get(key) == left, (
+                        f"{key}: live change {seq} left {left}, but a run that began before it"
+                        f" made it {held.get(key)}")
             for generation in list(self.deleting):
                 runs = [r for r in await self.catalog.inner.runs("m", limit=200)
                         if r.generation == generation and r.status is not ResyncStatus.RUNNING]
@@ -464,7 +585,8 @@ class RuntimeMachine(RuleBasedStateMachine):
 
 
 STATS: dict[str, int] = {"sequences": 0, "steps": 0, "deletes": 0, "runs": 0,
-                         "incremental_runs": 0, "reported_deletes": 0}
+                         "incremental_runs": 0, "reported_deletes": 0, "live_changes": 0,
+                         "live_during_runs": 0}
 
 _COMBINATIONS = (
     [("memory", "asyncio"), ("memory", "trio"), ("sqlite-memory", "asyncio"),
@@ -493,4 +615,5 @@ def test_runtime_against_its_model(
     )
     run("runTest").runTest()
     assert STATS["sequences"] >= examples
+    assert STATS["live_during_runs"] > 0, STATS  # rule 8's races were played
     record(f"model_{catalog_kind}_{backend}", **STATS)
