@@ -136,12 +136,20 @@ async def _events(url: str, n: int, seconds: float, sent: dict[int, float]) -> i
     rng = random.Random(11)
     refused = 0
     path = f"/api/integrations/{INTEGRATION_ID}/webhooks/events"
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64)
+    # Idle connections given up before the server's keep-alive (5 s) closes them under us.
+    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64,
+                          keepalive_expiry=2.0)
 
     async def post(client: httpx.AsyncClient, body: bytes) -> None:
         nonlocal refused
         at = time.time()
-        answer = await client.post(path, content=body, headers=_signed(body))
+        for attempt in range(3):  # as a vendor does: sent again when no answer came
+            try:
+                answer = await client.post(path, content=body, headers=_signed(body))
+                break
+            except httpx.TransportError:
+                if attempt == 2:
+                    raise
         if answer.status_code == 202:
             sent[int(answer.json()["event_id"])] = at
         else:
