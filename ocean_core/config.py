@@ -82,7 +82,7 @@ class WebhookSettings(BaseModel):
     """How ``ocean sail`` handles the webhook events it has stored (rule 8): a failed handler
     is tried again after ``retry_delay``, doubled at each failure up to ``max_retry_delay``,
     ``max_attempts`` times in all; the newest ``keep_events`` handled (and failed) events are
-    kept in the inbox, older ones pruned (their counts stay)."""
+    kept in the inbox, older ones pruned (their counts stay; 0 keeps them all)."""
 
     model_config = ConfigDict(extra="forbid")
 
