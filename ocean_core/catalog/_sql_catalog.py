@@ -24,7 +24,7 @@ import ocean_core.catalog._sql_live as live
 import ocean_core.catalog._sql_runs as runs
 import ocean_core.catalog._sql_state as state
 from ocean_core.catalog._clock import Clock, as_utc
-from ocean_core.catalog._rows import EntityRow
+from ocean_core.catalog._rows import EntityRow, LiveWrite
 from ocean_core.catalog._sql_dialect import Tx
 from ocean_core.catalog._types import (
     CursorCommit,
@@ -221,6 +221,19 @@ class SqlCatalog(ABC):
             integration_id,
             lambda tx: inbox.settle(tx, integration_id, event_id, status, error, now),
         )
+
+    async def apply_live_events(
+        self, integration_id: str, changes: Sequence[LiveWrite], handled: Sequence[int],
+    ) -> list[LiveOutcome]:
+        now = as_utc(self._clock())
+
+        def write(tx: Tx) -> list[LiveOutcome]:
+            done = [live.apply_live(tx, integration_id, *change) for change in changes]
+            for event_id in handled:
+                inbox.settle(tx, integration_id, event_id, EventStatus.HANDLED, None, now)
+            return done
+
+        return await self._fenced(integration_id, write)
 
     async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
         return await self._snapshot(lambda tx: inbox.stats(tx, integration_id, failures))
