@@ -24,7 +24,6 @@ from ocean_core.catalog import Catalog
 from ocean_core.config import IntegrationSettings
 from ocean_core.dry_run import DryRunReport
 from ocean_core.errors import CatalogError, NotRunningError, OceanError, RunnerLockedError
-from ocean_core.live import WebhookRequest
 from ocean_core.ocean import Ocean, RunListener, RunTicket
 from ocean_core.plugins import load_type
 from ocean_core.service._build import RuntimeBuilder
@@ -107,8 +106,7 @@ class IntegrationRunner:
         self._changing = anyio.Lock()
         self._catalog_error: str | None = None
         self.webhooks = setup.webhooks.webhooks(
-            self.id, setup.catalog, self._handle_webhook,
-            integration=lambda: self.ocean.integration, runs_here=lambda: self._holder)
+            self.id, setup.catalog, lambda: self.ocean, runs_here=lambda: self._holder)
         """Its webhook requests: verified, stored, handled by the worker while it runs here."""
 
     @classmethod
@@ -230,9 +228,6 @@ class IntegrationRunner:
             tasks.start_soon(self.webhooks.work)
             await self._hold()
             tasks.cancel_scope.cancel()
-
-    async def _handle_webhook(self, request: WebhookRequest) -> object:
-        return await self.ocean.handle_webhook(request)
 
     def _set_holder(self, holder: bool) -> None:
         self._holder = holder

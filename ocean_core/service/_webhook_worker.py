@@ -22,7 +22,7 @@ same catalog: live changes are by key and an unchanged upsert writes nothing.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -30,6 +30,7 @@ import anyio
 from loguru import logger
 
 from ocean_core.catalog import Catalog, EventStatus, InboxEvent
+from ocean_core.engine._live import HandledEvents
 from ocean_core.errors import (
     CatalogError,
     FencedError,
@@ -41,6 +42,8 @@ from ocean_core.live import WebhookBodyError, WebhookRequest
 
 Handle = Callable[[WebhookRequest], Awaitable[object]]
 """What handles one event: ``Ocean.handle_webhook``."""
+HandleBatch = Callable[[Sequence[tuple[int, WebhookRequest]]], Awaitable[HandledEvents]]
+"""What handles several stored events in one catalog step: ``Ocean.handle_webhooks``."""
 Outcome = Callable[[str, str, float | None], None]
 """Told of every outcome: integration id, ``handled``/``retried``/``failed``, and for a
 settled event the seconds from its receipt to its outcome."""
@@ -84,13 +87,14 @@ class WebhookWorker:
         self, integration_id: str, catalog: Catalog, handle: Handle,
         policy: RetryPolicy | None = None, *, keep: int = 1000,
         on_outcome: Outcome = _no_outcome, sleep: Sleep = anyio.sleep,
-        clock: Callable[[], datetime] = _now,
+        clock: Callable[[], datetime] = _now, handle_batch: HandleBatch | None = None,
     ) -> None:
         self.integration_id = integration_id
         self.policy = policy or RetryPolicy()
         self.keep = keep
         self._catalog = catalog
         self._handle = handle
+        self._handle_batch = handle_batch
         self._on_outcome = on_outcome
         self._sleep = sleep
         self._clock = clock
@@ -136,23 +140,46 @@ class WebhookWorker:
         """Handle every pending event, oldest first; return how many were settled."""
         settled = 0
         while events := await self._catalog.pending_events(self.integration_id, limit=BATCH):
-            for event in events:
-                await self._settle(event)
-                settled += 1
+            if self._handle_batch is None:
+                for event in events:
+                    await self._settle(event)
+            else:
+                await self._through(events, self._handle_batch)
+            settled += len(events)
             if self.keep and settled:
                 await self._catalog.prune_inbox(self.integration_id, keep=self.keep)
         return settled
 
-    async def _settle(self, event: InboxEvent) -> None:
-        """Attempt ``event`` until it is handled or has failed for good."""
+    async def _through(self, events: list[InboxEvent], handle: HandleBatch) -> None:
+        """Settle ``events`` in order: those not tried before several at a time, each batch
+        applied and recorded in one catalog step; an event tried before, or whose handler
+        failed in a batch, by ``_settle`` (its retries), before the events after it."""
+        at = 0
+        while at < len(events):
+            if events[at].attempts:
+                await self._settle(events[at])
+                at += 1
+                continue
+            fresh = events[at:at + BATCH]
+            fresh = fresh[:next((i for i, e in enumerate(fresh) if e.attempts), len(fresh))]
+            outcome = await handle([(e.id, _request(e)) for e in fresh])
+            for event in fresh[:outcome.applied]:
+                self._settled(event, EventStatus.HANDLED)
+            at += outcome.applied
+            if outcome.error is not None:
+                await self._settle(events[at], _classified(outcome.error))
+                at += 1
+
+    async def _settle(self, event: InboxEvent, first: tuple[str, bool] | None = None) -> None:
+        """Attempt ``event`` until it is handled or has failed for good (``first``: the
+        outcome of an attempt made already, in a batch)."""
         failed = event.attempts
-        request = WebhookRequest.of(event.name, event.body, event.headers, event.query)
+        request = _request(event)
         while True:
-            error = await self._attempt(request)
+            error, first = (first, None) if first is not None else (
+                await self._attempt(request), None)
             if error is None:
                 await self._record(event, EventStatus.HANDLED, None)
-                logger.bind(integration_id=self.integration_id).debug(
-                    "webhook event {} ({}) handled", event.id, event.name)
                 return
             failed += 1
             message, final = error
@@ -171,24 +198,41 @@ class WebhookWorker:
             await self._handle(request)
         except CatalogError:
             raise  # the catalog's fault, not the event's: nothing recorded
-        except (WebhookBodyError, NotFoundError) as exc:
-            return _describe(exc), True
         except Exception as exc:  # an integration's handler may raise anything
-            return _describe(exc), isinstance(exc, Terminal)
+            return _classified(exc)
         return None
 
     async def _record(self, event: InboxEvent, status: EventStatus, error: str | None
                       ) -> None:
         await self._catalog.settle_event(self.integration_id, event.id, status, error=error)
+        self._settled(event, status)
+
+    def _settled(self, event: InboxEvent, status: EventStatus) -> None:
+        """Count an outcome recorded in the catalog."""
         if status is EventStatus.PENDING:
             self._on_outcome(self.integration_id, "retried", None)
             return
+        if status is EventStatus.HANDLED:
+            logger.bind(integration_id=self.integration_id).debug(
+                "webhook event {} ({}) handled", event.id, event.name)
         latency = max(0.0, (self._clock() - event.received_at).total_seconds())
         self.settled += 1
         if self._settled_event is not None:
             self._settled_event.set()
             self._settled_event = None
         self._on_outcome(self.integration_id, str(status), latency)
+
+
+def _request(event: InboxEvent) -> WebhookRequest:
+    return WebhookRequest.of(event.name, event.body, event.headers, event.query)
+
+
+def _classified(exc: Exception) -> tuple[str, bool]:
+    """An attempt's error: its description, and whether another attempt would repeat it."""
+    if isinstance(exc, CatalogError):
+        raise exc  # the catalog's fault, not the event's: nothing recorded
+    final = isinstance(exc, WebhookBodyError | NotFoundError | Terminal)
+    return _describe(exc), final
 
 
 def _describe(exc: BaseException) -> str:

@@ -11,7 +11,7 @@ the runner also looks at its inbox every ``poll`` seconds, in case a notice was 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -19,10 +19,12 @@ import anyio
 from loguru import logger
 
 from ocean_core.catalog import Catalog, EventFailure
+from ocean_core.engine._live import HandledEvents
 from ocean_core.errors import CatalogError, FencedError, LockNotHeldError
 from ocean_core.integration import Integration
 from ocean_core.live import WebhookRequest
-from ocean_core.service._webhook_worker import Handle, Outcome, RetryPolicy, WebhookWorker
+from ocean_core.ocean import Ocean
+from ocean_core.service._webhook_worker import Outcome, RetryPolicy, WebhookWorker
 
 NOTICE_KEY = "webhook_event"
 """The key of a notice that tells the runner a webhook event was stored."""
@@ -45,12 +47,21 @@ class WebhookSetup:
     another process's notice may be lost); None: only when woken."""
 
     def webhooks(
-        self, integration_id: str, catalog: Catalog, handle: Handle, *,
-        integration: Callable[[], Integration], runs_here: Callable[[], bool],
+        self, integration_id: str, catalog: Catalog, ocean: Callable[[], Ocean], *,
+        runs_here: Callable[[], bool],
     ) -> Webhooks:
+        """The webhooks of the integration that ``ocean()`` (its runtime) runs."""
+        def handle(request: WebhookRequest) -> Awaitable[object]:
+            return ocean().handle_webhook(request)
+
+        def handle_batch(events: Sequence[tuple[int, WebhookRequest]]
+                         ) -> Awaitable[HandledEvents]:
+            return ocean().handle_webhooks(events)
+
         worker = WebhookWorker(integration_id, catalog, handle, self.retry,
-                               keep=self.keep_events, on_outcome=self.on_outcome)
-        return Webhooks(integration_id, catalog, worker, integration=integration,
+                               keep=self.keep_events, on_outcome=self.on_outcome,
+                               handle_batch=handle_batch)
+        return Webhooks(integration_id, catalog, worker, integration=lambda: ocean().integration,
                         runs_here=runs_here, on_outcome=self.on_outcome, poll=self.poll)
 
 

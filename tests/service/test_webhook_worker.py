@@ -5,13 +5,14 @@ is handled at start; a catalog error records nothing. Delays are injected: nothi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from datetime import UTC, datetime, timedelta
 
 import anyio
 import pytest
 
 from ocean_core.catalog import Catalog, EventStatus
+from ocean_core.engine._live import HandledEvents
 from ocean_core.errors import NotFoundError, TerminalHTTPError, TransientCatalogError
 from ocean_core.live import WebhookBodyError, WebhookRequest
 from ocean_core.service._webhook_worker import RetryPolicy, WebhookWorker
@@ -37,6 +38,29 @@ class Source:
             raise errors.pop(0)
         self.handled.set()
         return None
+
+
+class Batches(Source):
+    """``Source`` handling fresh events several at a time, as ``Ocean.handle_webhooks`` does:
+    stops before the first failing one; records the ones before it handled in one step."""
+
+    def __init__(self, catalog: Catalog, **plan: list[BaseException]) -> None:
+        super().__init__(**plan)
+        self.catalog = catalog
+        self.batches: list[list[str]] = []
+
+    async def handle_batch(self, events: Sequence[tuple[int, WebhookRequest]]) -> HandledEvents:
+        self.batches.append([request.body.decode() for _, request in events])
+        done, error = 0, None
+        for _, request in events:
+            try:
+                await self.handle(request)
+            except Exception as exc:
+                error = exc
+                break
+            done += 1
+        await self.catalog.apply_live_events("i", [], [event_id for event_id, _ in events[:done]])
+        return HandledEvents(done, error)
 
 
 class Delays:
@@ -190,3 +214,25 @@ async def test_handled_events_are_pruned_to_the_newest_kept(held: Catalog) -> No
 def test_the_delay_doubles_up_to_its_cap() -> None:
     policy = RetryPolicy(max_attempts=9, base_delay=1.0, max_delay=5.0)
     assert [policy.delay(n) for n in range(1, 6)] == [1.0, 2.0, 4.0, 5.0, 5.0]
+
+
+async def test_fresh_events_go_in_batches_and_a_failing_one_is_retried_before_the_rest(
+    held: Catalog,
+) -> None:
+    tried = await put(held, "tried")
+    await held.settle_event("i", tried, EventStatus.PENDING, error="killed")
+    for n, body in enumerate(["a", "b", "c", "d"]):
+        await put(held, body, n + 1)
+    source, delays = Batches(held, b=[RuntimeError("flaky")]), Delays()
+    outcomes: list[tuple[str, str, float | None]] = []
+    done = await worker(held, source, delays, handle_batch=source.handle_batch,
+                        on_outcome=lambda *o: outcomes.append(o)).drain()
+    assert done == 5
+    # the event tried before goes alone; then a, and b fails in the batch; b is tried again
+    # alone (after its delay) before c and d go on in a batch
+    assert source.batches == [["a", "b", "c", "d"], ["c", "d"]]
+    assert source.attempts == ["tried", "a", "b", "b", "c", "d"] and delays.given == [0.5]
+    stats = await held.inbox_stats("i")
+    assert (stats.handled, stats.retried, stats.pending, stats.failed) == (5, 2, 0, 0)
+    assert [o[1] for o in outcomes] == ["handled", "handled", "retried", "handled", "handled",
+                                        "handled"]
