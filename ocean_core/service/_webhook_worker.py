@@ -101,6 +101,7 @@ class WebhookWorker:
         self._woken = False
         self._event: anyio.Event | None = None
         self.settled = 0
+        self._unpruned = 0
         """Events this worker has settled (handled or failed) since it was made."""
         self._settled_event: anyio.Event | None = None
 
@@ -146,8 +147,11 @@ class WebhookWorker:
             else:
                 await self._through(events, self._handle_batch)
             settled += len(events)
-            if self.keep and settled:
+            self._unpruned += len(events)
+            # Pruned once a tenth of what is kept has settled: not a transaction per batch.
+            if self.keep and self._unpruned >= max(1, self.keep // 10):
                 await self._catalog.prune_inbox(self.integration_id, keep=self.keep)
+                self._unpruned = 0
         return settled
 
     async def _through(self, events: list[InboxEvent], handle: HandleBatch) -> None:
