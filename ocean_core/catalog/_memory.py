@@ -21,7 +21,7 @@ from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
 from ocean_core.catalog._memory_inbox import MemoryInbox
 from ocean_core.catalog._memory_kbs import MemoryKnowledgeBases
-from ocean_core.catalog._rows import EntityRow, LiveWrite, decode, latest_by_key
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent, decode, latest_by_key
 from ocean_core.catalog._types import (
     DELETED_SAMPLE,
     CursorCommit,
@@ -346,6 +346,10 @@ class MemoryCatalog(MemoryKnowledgeBases, OneProcessRunners):
         query: Sequence[tuple[str, str]], body: bytes, received_at: datetime | None = None,
     ) -> int:
         return self._inbox.put(integration_id, name, headers, query, body, received_at)
+
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        return [self._inbox.put(integration_id, name, headers, query, body, None)
+                for name, headers, query, body in events]
 
     async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
         return self._inbox.pending(integration_id, limit)

@@ -23,7 +23,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from ocean_core.catalog._rows import EntityRow, LiveWrite
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent
 from ocean_core.catalog._types import (
     CatalogCapabilities,
     CursorCommit,
@@ -148,6 +148,11 @@ class WebhookInbox(Protocol):
         query: Sequence[tuple[str, str]], body: bytes, received_at: datetime | None = None,
     ) -> int:
         """Keep a verified request, durably, and return its id. Any process may."""
+
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        """Keep several verified requests, ``(name, headers, query, body)``, in that order and
+        durably, in one step (a group commit of the requests that arrived together); return
+        their ids. Any process may."""
 
     async def pending_events(
         self, integration_id: str, *, limit: int = 100

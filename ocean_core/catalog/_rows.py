@@ -127,3 +127,7 @@ def latest_by_key(rows: Sequence[EntityRow]) -> dict[tuple[str, str], EntityRow]
 
 LiveWrite = tuple[str, Sequence[EntityRow], Sequence[tuple[str, str]]]
 """One live change as ``apply_live`` takes it: kind, rows to upsert, keys to delete."""
+
+
+NewEvent = tuple[str, Sequence[tuple[str, str]], Sequence[tuple[str, str]], bytes]
+"""A verified webhook request as ``put_events`` takes it: name, headers, query, body."""

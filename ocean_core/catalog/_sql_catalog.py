@@ -24,7 +24,7 @@ import ocean_core.catalog._sql_live as live
 import ocean_core.catalog._sql_runs as runs
 import ocean_core.catalog._sql_state as state
 from ocean_core.catalog._clock import Clock, as_utc
-from ocean_core.catalog._rows import EntityRow, LiveWrite
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent
 from ocean_core.catalog._sql_dialect import Tx
 from ocean_core.catalog._types import (
     CursorCommit,
@@ -208,6 +208,14 @@ class SqlCatalog(ABC):
         return await self._durable_write(
             lambda tx: inbox.put(tx, integration_id, name, heads, asked, bytes(body), at)
         )
+
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        at = as_utc(self._clock())
+        rows = [(name, inbox.pairs_json(heads), inbox.pairs_json(asked), bytes(body))
+                for name, heads, asked, body in events]
+        return await self._durable_write(lambda tx: [
+            inbox.put(tx, integration_id, name, heads, asked, body, at)
+            for name, heads, asked, body in rows])
 
     async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
         return await self._read(lambda tx: inbox.pending(tx, integration_id, limit))

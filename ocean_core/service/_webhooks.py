@@ -3,7 +3,8 @@
 ``receive`` is what the route calls once the request's integration, webhook name and size
 are known good: ``verify_webhook`` first, on the headers and raw bytes alone (refused: only a
 counter goes up, nothing is stored or logged); then the request is stored in the catalog's
-inbox, durably, before its id is returned (the 202). The worker of the process that runs the
+inbox, durably, before its id is returned (the 202): with the requests that arrived with it,
+in one write (``GroupCommit``). The worker of the process that runs the
 integration handles it: here it is woken at once; from a process that stands by (PostgreSQL)
 a notice goes to the runner through the catalog's trigger channel (``publish_trigger``), and
 the runner also looks at its inbox every ``poll`` seconds, in case a notice was lost.
@@ -24,6 +25,7 @@ from ocean_core.errors import CatalogError, FencedError, LockNotHeldError
 from ocean_core.integration import Integration
 from ocean_core.live import WebhookRequest
 from ocean_core.ocean import Ocean
+from ocean_core.service._group_commit import GroupCommit
 from ocean_core.service._webhook_worker import Outcome, RetryPolicy, WebhookWorker
 
 NOTICE_KEY = "webhook_event"
@@ -104,6 +106,7 @@ class Webhooks:
         self._runs_here = runs_here
         self._on_outcome = on_outcome
         self._poll = poll
+        self._commit = GroupCommit(catalog, integration_id)
 
     def accepts(self, name: str) -> bool:
         """Whether the integration declares a ``@webhook`` named ``name``."""
@@ -120,9 +123,8 @@ class Webhooks:
             self.rejected += 1
             self._on_outcome(self.integration_id, "rejected", None)
             return None
-        event_id = await self._catalog.put_event(
-            self.integration_id, name, headers=request.headers.pairs, query=list(query),
-            body=request.body)
+        event_id = await self._commit.put(name, request.headers.pairs, list(query),
+                                          request.body)
         self._on_outcome(self.integration_id, "received", None)
         if self._runs_here():
             self.worker.wake()

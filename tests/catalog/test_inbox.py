@@ -111,3 +111,18 @@ async def test_the_changes_of_several_events_and_their_handled_records_are_one_s
     with pytest.raises(LockNotHeldError):
         await catalog.apply_live_events("i", [("svc", [a1], [])], events[2:])
     assert (await catalog.inbox_stats("i")).pending == 1
+
+
+async def test_several_requests_are_kept_in_one_step_in_their_order(catalog: Catalog) -> None:
+    first = await put(catalog, n=0)
+    ids = await catalog.put_events("i", [
+        ("events", [("x-sig", "1")], [("a", "1")], b"one"),
+        ("other", [], [], BODY),
+    ])
+    assert len(ids) == 2 and first < ids[0] < ids[1]
+    [_, one, two] = await catalog.pending_events("i")
+    assert (one.id, one.name, one.body, one.headers, one.query) == (
+        ids[0], "events", b"one", (("x-sig", "1"),), (("a", "1"),))
+    assert (two.id, two.name, two.body) == (ids[1], "other", BODY)
+    assert (await catalog.inbox_stats("i")).received == 3
+    assert await catalog.put_events("i", []) == []
