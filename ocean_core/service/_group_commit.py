@@ -2,9 +2,10 @@
 one durable transaction (``catalog.put_events``), not one each.
 
 Each request still gets its answer only once it is stored. The first request that finds no
-write in flight writes everything queued meanwhile, batch after batch, until the queue is
-empty; the others wait for their batch. One durable write per batch instead of per request
-keeps the catalog free for a resync's page writes while webhooks pour in.
+write in flight writes what is queued; the first one that arrived meanwhile writes the next
+batch, and so on: each request waits for at most the batch in flight before its own. One
+durable write per batch instead of per request keeps the catalog free for a resync's page
+writes while webhooks pour in.
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ class _Waiting:
     done: anyio.Event = field(default_factory=anyio.Event)
     event_id: int | None = None
     error: BaseException | None = None
+    lead: bool = False
+    """Woken to write the next batch (its own request in it)."""
 
 
 class GroupCommit:
@@ -48,27 +51,30 @@ class GroupCommit:
         waiting = _Waiting((name, headers, query, body))
         self._queue.append(waiting)
         if not self._writing:
-            await self._write_all()
-        await waiting.done.wait()
+            self._writing = True
+            waiting.lead = True
+        try:
+            while waiting.event_id is None and waiting.error is None:
+                if waiting.lead:
+                    waiting.lead = False
+                    await self._write_next()
+                else:
+                    await waiting.done.wait()
+                    waiting.done = anyio.Event()
+        finally:
+            if waiting.lead:  # cancelled once chosen: the next request writes instead
+                waiting.lead = False
+                self._hand_on()
         if waiting.error is not None:
             raise waiting.error
         assert waiting.event_id is not None
         return waiting.event_id
 
-    async def _write_all(self) -> None:
-        self._writing = True
-        try:
-            while self._queue:
-                batch, self._queue = self._queue, []
-                await self._write(batch)
-        finally:
-            self._writing = False
-            for left in self._queue:  # cancelled between batches: the next request writes
-                left.error = CatalogError("the request's batch was not written; send it again")
-                left.done.set()
-            self._queue = []
-
-    async def _write(self, batch: list[_Waiting]) -> None:
+    async def _write_next(self) -> None:
+        """Write what is queued (this request's among it), then let the first request that
+        arrived meanwhile write the next batch: each request waits for at most one batch
+        before its own, never for a stream of them."""
+        batch, self._queue = self._queue, []
         try:
             ids = await self._catalog.put_events(self._integration_id,
                                                  [w.event for w in batch])
@@ -78,6 +84,15 @@ class GroupCommit:
                     "the request's batch was not written; send it again")
                 waiting.done.set()
             raise
+        finally:
+            self._hand_on()
         for waiting, event_id in zip(batch, ids, strict=True):
             waiting.event_id = event_id
             waiting.done.set()
+
+    def _hand_on(self) -> None:
+        if self._queue:
+            self._queue[0].lead = True
+            self._queue[0].done.set()
+        else:
+            self._writing = False
