@@ -13,7 +13,8 @@ it handled (its ``handled_at`` in the inbox: by then its change is durable in th
 p50 and p99 (target <= 250 ms); events lost: answered 202 but not handled (target 0); and the
 median resync time with events over the one without (target <= 1.10).
 ``OCEAN_BENCH_LIVE_CATALOG=pg`` runs it on PostgreSQL (``OCEAN_BENCH_POSTGRES_URL``) instead
-of SQLite.
+of SQLite; with ``OCEAN_BENCH_LIVE_INTAKE=standby`` too, a second ``ocean sail`` that stands
+by takes the webhooks and passes them on to the runner.
 """
 
 from __future__ import annotations
@@ -44,6 +45,9 @@ P99_TARGET = 0.250
 RATIO_TARGET = 1.10
 SECRET = "bench-webhook-secret"
 TOKEN = "bench-token"
+STANDBY_INTAKE = os.environ.get("OCEAN_BENCH_LIVE_INTAKE") == "standby"
+"""With PostgreSQL: a second ``ocean sail``, standing by, takes the webhooks and passes them
+on to the runner (the resyncs and the worker stay in the first)."""
 ITEM = "11"
 
 
@@ -204,6 +208,7 @@ def _handled_at(config: Path) -> dict[int, float]:
 async def _with_events(folder: Path, n: int, seconds: float) -> dict[str, Any]:
     config = _config(folder, "with", n)
     proc, url = _start(config)
+    intake, intake_url = (_start(config) if STANDBY_INTAKE else (None, url))
     sent: dict[int, float] = {}
     answered: list[float] = []
     resyncs: list[float] = []
@@ -217,7 +222,7 @@ async def _with_events(folder: Path, n: int, seconds: float) -> dict[str, Any]:
 
             async def events() -> None:
                 nonlocal refused
-                refused = await _events(url, n, seconds, sent, answered)
+                refused = await _events(intake_url, n, seconds, sent, answered)
                 done.set()
 
             async with anyio.create_task_group() as tasks:
@@ -229,8 +234,10 @@ async def _with_events(folder: Path, n: int, seconds: float) -> dict[str, Any]:
                     revision += 1
             stats = await _drained(client, len(sent))
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        for process in (proc, intake):
+            if process is not None:
+                process.terminate()
+                process.wait(timeout=60)
     handled = _handled_at(config)
     latencies = [handled[i] - at for i, at in sent.items() if i in handled]
     return {"resyncs": resyncs, "latencies": latencies, "answered": len(sent),
