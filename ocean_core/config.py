@@ -79,6 +79,21 @@ Interval = Annotated[timedelta, BeforeValidator(parse_interval)]
 """A duration: ``90`` (seconds), ``"30m"``, ``"2h"``, ``"1d"`` or a sum such as ``"1h30m"``."""
 
 
+class WebhookSettings(BaseModel):
+    """How ``ocean sail`` handles the webhook events it has stored (rule 8): a failed handler
+    is tried again after ``retry_delay``, doubled at each failure up to ``max_retry_delay``,
+    ``max_attempts`` times in all; the newest ``keep_events`` handled (and failed) events are
+    kept in the inbox, older ones pruned (their counts stay; 0 keeps them all)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_attempts: int = Field(default=5, ge=1)
+    retry_delay: float = Field(default=1.0, ge=0)
+    """Seconds before the second attempt (0: at once, as in tests)."""
+    max_retry_delay: float = Field(default=60.0, ge=0)
+    keep_events: int = Field(default=1000, ge=0)
+
+
 class IntegrationSettings(BaseModel):
     """One integration instance: which type, its config and its mapping."""
 
@@ -142,6 +157,7 @@ class OceanSettings(BaseSettings):
     """How long one item's evaluation of a jq expression the fast path does not handle may
     take, in its worker process, before the worker is killed and the page's items are item
     errors (docs/mapping.md#time-limits)."""
+    webhooks: WebhookSettings = Field(default_factory=WebhookSettings)
     integrations: list[IntegrationSettings] = Field(default_factory=list)
 
     @classmethod

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
@@ -23,7 +23,7 @@ from ocean_core._types import ResyncStatus, RunMode, Trigger
 from ocean_core.catalog import Catalog
 from ocean_core.dry_run import DryRunReport
 from ocean_core.engine._dry_run import DryRun
-from ocean_core.engine._live import LivePath
+from ocean_core.engine._live import HandledEvents, LivePath
 from ocean_core.engine._plan import build_plan
 from ocean_core.engine._records import new_run
 from ocean_core.engine._run import ResyncRun
@@ -310,6 +310,10 @@ class Ocean:
         of ``LiveChange`` of the integration's kinds: ``WebhookResultError``, nothing applied.
         """
         return await self._live.handle(self.integration, self.plan, request)
+
+    async def handle_webhooks(self, events: Sequence[tuple[int, WebhookRequest]]) -> HandledEvents:
+        """``handle_webhook`` of stored events in one catalog step (``LivePath.handle_events``)."""
+        return await self._live.handle_events(self.integration, self.plan, events)
 
     async def wait_idle(self) -> RunRecord | None:
         """Wait until no run is in flight or pending; return the last finished run."""

@@ -20,6 +20,8 @@ from ocean_core.api._integration_routes import router as api_router
 from ocean_core.api._kb_routes import router as knowledge_router
 from ocean_core.api._models import Health
 from ocean_core.api._validation import refuse_nul
+from ocean_core.api._webhook_routes import WEBHOOK_PATH, BodyLimits, stats_router
+from ocean_core.api._webhook_routes import router as webhook_router
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
 from ocean_core.dashboard import router as dashboard_router
 from ocean_core.errors import ConfigError
@@ -70,6 +72,9 @@ def create_app(
     app.include_router(api_router, dependencies=checked)
     app.include_router(knowledge_router, dependencies=checked)
     app.include_router(entity_router, dependencies=checked)
+    app.include_router(stats_router, dependencies=checked)
+    app.include_router(webhook_router)  # verified by its integration, not by the token
+    app.state.body_limits = BodyLimits(api.max_body_bytes, api.read_timeout)
     docs_auth = () if api.public_docs else (auth,)
     app.include_router(_system_routes(service, service.metrics, auth, docs_auth))
     app.include_router(dashboard_router)  # `/`: a page over the API; holds no data itself
@@ -85,6 +90,7 @@ OPEN_ROUTES = (
     OpenRoute("GET", "/health"),
     OpenRoute("GET", "/"),  # the dashboard's shell and assets: no data (their calls need it)
     OpenRoute("GET", "/dashboard/{name:path}"),  # its handler serves two files, else 404
+    OpenRoute("POST", WEBHOOK_PATH, own_body=True),  # verify_webhook authenticates it
 )
 """The routes served without the token (their bodies are still limited)."""
 DOCS_ROUTES = (OpenRoute("GET", "/docs"), OpenRoute("GET", "/openapi.json"))

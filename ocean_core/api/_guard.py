@@ -10,7 +10,9 @@ In this order, before the app sees the request:
 
 A route that needs no token is declared with an ``OpenRoute``: the page shells (health, the
 dashboard, the docs if ``api.public_docs``), and routes that authenticate by other means (a
-webhook, by its integration's signature). An open route is still limited: step 2 applies.
+webhook, by its integration's signature). An open route is still limited: step 2 applies,
+unless it reads its own body (``own_body``: the webhook route, which first answers 404 for a
+webhook that does not exist, then reads within the same limits, ``BodyLimits``).
 """
 
 from __future__ import annotations
@@ -35,6 +37,8 @@ class OpenRoute:
 
     method: str
     path: str
+    own_body: bool = False
+    """The route reads its body itself, within ``api.max_body_bytes`` and ``api.read_timeout``."""
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -73,6 +77,10 @@ class RequestGuard:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        if any(route.own_body and route.matches(scope["method"], _route_path(scope))
+               for route in self.open_routes):
             await self.app(scope, receive, send)
             return
         refusal = self._refusal(scope)

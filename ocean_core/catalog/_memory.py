@@ -21,7 +21,7 @@ from ocean_core.catalog._guards import threshold_reason
 from ocean_core.catalog._locks import LocalRunnerLocks, OneProcessRunners
 from ocean_core.catalog._memory_inbox import MemoryInbox
 from ocean_core.catalog._memory_kbs import MemoryKnowledgeBases
-from ocean_core.catalog._rows import EntityRow, decode, latest_by_key
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent, decode, latest_by_key
 from ocean_core.catalog._types import (
     DELETED_SAMPLE,
     CursorCommit,
@@ -347,6 +347,10 @@ class MemoryCatalog(MemoryKnowledgeBases, OneProcessRunners):
     ) -> int:
         return self._inbox.put(integration_id, name, headers, query, body, received_at)
 
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        return [self._inbox.put(integration_id, name, headers, query, body, None)
+                for name, headers, query, body in events]
+
     async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
         return self._inbox.pending(integration_id, limit)
 
@@ -356,6 +360,15 @@ class MemoryCatalog(MemoryKnowledgeBases, OneProcessRunners):
     ) -> None:
         self._require_lock(integration_id)
         self._inbox.settle(integration_id, event_id, status, error)
+
+    async def apply_live_events(
+        self, integration_id: str, changes: Sequence[LiveWrite], handled: Sequence[int],
+    ) -> list[LiveOutcome]:
+        self._require_lock(integration_id)  # no await below: one atomic step
+        done = [await self.apply_live(integration_id, *change) for change in changes]
+        for event_id in handled:
+            self._inbox.settle(integration_id, event_id, EventStatus.HANDLED, None)
+        return done
 
     async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
         return self._inbox.stats(integration_id, failures)

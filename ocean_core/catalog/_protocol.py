@@ -23,7 +23,7 @@ from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from typing import Any, Protocol, runtime_checkable
 
-from ocean_core.catalog._rows import EntityRow
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent
 from ocean_core.catalog._types import (
     CatalogCapabilities,
     CursorCommit,
@@ -149,6 +149,11 @@ class WebhookInbox(Protocol):
     ) -> int:
         """Keep a verified request, durably, and return its id. Any process may."""
 
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        """Keep several verified requests, ``(name, headers, query, body)``, in that order and
+        durably, in one step (a group commit of the requests that arrived together); return
+        their ids. Any process may."""
+
     async def pending_events(
         self, integration_id: str, *, limit: int = 100
     ) -> list[InboxEvent]:
@@ -160,6 +165,14 @@ class WebhookInbox(Protocol):
     ) -> None:
         """Record an attempt's outcome: ``handled``; ``failed`` (no attempt left); or
         ``pending`` with ``error``, a failed attempt to be tried again. From the runner only."""
+
+    async def apply_live_events(
+        self, integration_id: str, changes: Sequence[LiveWrite], handled: Sequence[int],
+    ) -> list[LiveOutcome]:
+        """The live changes of several events, each ``(kind, upserts, deletes)`` applied as
+        ``apply_live`` does and in order, and the events ``handled`` recorded handled, all in
+        one atomic step (a batch of the worker: one transaction, not two per event). From the
+        runner only."""
 
     async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
         """Counts, last times and the newest ``failures`` failed attempts."""

@@ -124,3 +124,11 @@ def page_digest(rows: Sequence[EntityRow]) -> bytes:
 def latest_by_key(rows: Sequence[EntityRow]) -> dict[tuple[str, str], EntityRow]:
     """Rows by key; a key repeated in one page keeps its last row."""
     return {(row.blueprint, row.identifier): row for row in rows}
+
+
+LiveWrite = tuple[str, Sequence[EntityRow], Sequence[tuple[str, str]]]
+"""One live change as ``apply_live`` takes it: kind, rows to upsert, keys to delete."""
+
+
+NewEvent = tuple[str, Sequence[tuple[str, str]], Sequence[tuple[str, str]], bytes]
+"""A verified webhook request as ``put_events`` takes it: name, headers, query, body."""

@@ -24,7 +24,7 @@ import ocean_core.catalog._sql_live as live
 import ocean_core.catalog._sql_runs as runs
 import ocean_core.catalog._sql_state as state
 from ocean_core.catalog._clock import Clock, as_utc
-from ocean_core.catalog._rows import EntityRow
+from ocean_core.catalog._rows import EntityRow, LiveWrite, NewEvent
 from ocean_core.catalog._sql_dialect import Tx
 from ocean_core.catalog._types import (
     CursorCommit,
@@ -209,6 +209,14 @@ class SqlCatalog(ABC):
             lambda tx: inbox.put(tx, integration_id, name, heads, asked, bytes(body), at)
         )
 
+    async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
+        at = as_utc(self._clock())
+        rows = [(name, inbox.pairs_json(heads), inbox.pairs_json(asked), bytes(body))
+                for name, heads, asked, body in events]
+        return await self._durable_write(lambda tx: [
+            inbox.put(tx, integration_id, name, heads, asked, body, at)
+            for name, heads, asked, body in rows])
+
     async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
         return await self._read(lambda tx: inbox.pending(tx, integration_id, limit))
 
@@ -221,6 +229,19 @@ class SqlCatalog(ABC):
             integration_id,
             lambda tx: inbox.settle(tx, integration_id, event_id, status, error, now),
         )
+
+    async def apply_live_events(
+        self, integration_id: str, changes: Sequence[LiveWrite], handled: Sequence[int],
+    ) -> list[LiveOutcome]:
+        now = as_utc(self._clock())
+
+        def write(tx: Tx) -> list[LiveOutcome]:
+            done = [live.apply_live(tx, integration_id, *change) for change in changes]
+            for event_id in handled:
+                inbox.settle(tx, integration_id, event_id, EventStatus.HANDLED, None, now)
+            return done
+
+        return await self._fenced(integration_id, write)
 
     async def inbox_stats(self, integration_id: str, *, failures: int = 10) -> InboxStats:
         return await self._snapshot(lambda tx: inbox.stats(tx, integration_id, failures))

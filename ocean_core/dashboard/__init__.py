@@ -29,7 +29,7 @@ _JS = "text/javascript; charset=utf-8"
 _STATIC = {
     **{f"{name}.js": _JS for name in (
         "dashboard", "api", "detail", "dom", "entities", "kbs", "resync", "runs", "state",
-        "trend",
+        "trend", "webhooks",
     )},
     "dashboard.css": "text/css; charset=utf-8",
 }

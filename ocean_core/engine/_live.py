@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -26,6 +27,15 @@ from ocean_core.live_report import LiveReport
 RunnerHeld = Callable[[], AbstractAsyncContextManager[None]]
 """Holds the integration's runner lock for as long as it is entered (already held inside
 ``async with Ocean(...)``; taken and given back around the call outside it)."""
+
+
+@dataclass(frozen=True)
+class HandledEvents:
+    """What ``LivePath.handle_events`` did: the first ``applied`` events are applied and
+    recorded handled; ``error`` is what the handler of the next one raised (None: all were)."""
+
+    applied: int
+    error: Exception | None = None
 
 
 class LivePath:
@@ -59,20 +69,53 @@ class LivePath:
     ) -> LiveReport:
         """Call the ``@webhook`` handler named ``request.name`` and apply what it returned.
         The request must be verified already: nothing here checks who sent it."""
+        async with self._lock():  # the handler too: events are handled in the order they came
+            return await self._apply(plan, await self._changes(integration, request))
+
+    async def handle_events(
+        self, integration: Integration, plan: ResyncPlan,
+        events: Sequence[tuple[int, WebhookRequest]],
+    ) -> HandledEvents:
+        """Call the handlers of stored events (inbox id, request) in order, then apply the
+        changes of all of them and record them handled in one atomic step of the catalog
+        (``apply_live_events``): one transaction for a batch, not two per event. Stops before
+        the first event whose handler raises (or returns something else than live changes):
+        the events before it are applied, and its error is returned with their number."""
+        async with self._lock():
+            mapped: list[MappedChange] = []
+            applied, error = 0, None
+            for _, request in events:
+                try:
+                    changes = await self._changes(integration, request)
+                except Exception as exc:  # a handler may raise anything: the caller decides
+                    error = exc
+                    break
+                mapped += [await _mapped(plan, change) for change in changes]
+                applied += 1
+            if applied:
+                writes = [(m.report.kind, m.rows, m.deletes) for m in mapped if m.writes]
+                handled = [event_id for event_id, _ in events[:applied]]
+                async with self._runner_held():
+                    await self._catalog.apply_live_events(self._integration_id, writes, handled)
+            return HandledEvents(applied, error)
+
+    async def _changes(
+        self, integration: Integration, request: WebhookRequest
+    ) -> Sequence[LiveChange]:
+        """What the handler of ``request.name`` returned, checked."""
         handler = integration.webhook_handler(request.name)
         if handler is None:
             declared = [spec.name for spec in integration.declared_webhooks()]
             raise WebhookNotFoundError(self._integration_id, request.name, declared)
-        async with self._lock():  # the handler too: events are handled in the order they came
-            returned = await handler(request)
-            if not isinstance(returned, list | tuple):
-                raise WebhookResultError(
-                    self._integration_id, request.name,
-                    f"the handler must return a list of LiveChange, got {type(returned).__name__}")
-            problem = _problem(integration, returned)
-            if problem is not None:
-                raise WebhookResultError(self._integration_id, request.name, problem)
-            return await self._apply(plan, returned)
+        returned = await handler(request)
+        if not isinstance(returned, list | tuple):
+            raise WebhookResultError(
+                self._integration_id, request.name,
+                f"the handler must return a list of LiveChange, got {type(returned).__name__}")
+        problem = _problem(integration, returned)
+        if problem is not None:
+            raise WebhookResultError(self._integration_id, request.name, problem)
+        return returned
 
     async def _apply(self, plan: ResyncPlan, changes: Sequence[LiveChange]) -> LiveReport:
         report = LiveReport(integration_id=self._integration_id)

@@ -43,7 +43,7 @@ from ocean_core.sdk._errors import (
     Unauthorized,
     UnprocessableEntity,
 )
-from ocean_core.sdk._models import IntegrationStatus, RunHandle
+from ocean_core.sdk._models import IntegrationStatus, RunHandle, WebhookFailure, WebhookStats
 from ocean_core.sdk._resources import Integration, KnowledgeBase, Run
 from ocean_core.sdk._retry import SDK_RETRY
 from ocean_core.sdk._shared import KbIntegration
@@ -71,6 +71,8 @@ __all__ = [
     "ServerError",
     "Unauthorized",
     "UnprocessableEntity",
+    "WebhookFailure",
+    "WebhookStats",
     "configure",
     "default_client",
 ]

@@ -13,7 +13,7 @@ from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._async_client import AsyncClient, resolve
-from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus
+from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus, WebhookStats
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -95,6 +95,9 @@ class Integration(_Uses, IntegrationData[AsyncClient]):
     async def refresh(self, *, client: AsyncClient | None = None) -> Integration:
         await self.status(client=client)
         return self
+
+    async def webhook_stats(self, *, client: AsyncClient | None = None) -> WebhookStats:
+        return await self._use(client).send(calls.webhook_stats(self.id))
 
     async def runs(
         self, limit: int | None = 20, *, page_size: int = 100,

@@ -21,6 +21,7 @@ from ocean_core.sdk._models import (
     KnowledgeBaseInfo,
     Page,
     RunHandle,
+    WebhookStats,
 )
 
 T = TypeVar("T")
@@ -100,6 +101,10 @@ def dry_run(
 
 def discard_changes(integration_id: str) -> Call[RunHandle]:
     return Call("DELETE", f"/api/integrations/{_p(integration_id)}/changes", _as(RunHandle))
+
+
+def webhook_stats(integration_id: str) -> Call[WebhookStats]:
+    return Call("GET", f"/api/integrations/{_p(integration_id)}/webhooks", _as(WebhookStats))
 
 
 def runs_page(integration_id: str, limit: int, cursor: str | None) -> Call[Page[ResyncResult]]:

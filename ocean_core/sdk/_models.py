@@ -111,3 +111,33 @@ class EntityInfo(_Wire):
 class Page(_Wire, Generic[T]):
     items: list[T]
     next_cursor: str | None = None
+
+
+class WebhookFailure(_Wire):
+    """A failed attempt at a webhook event: ``status`` ``pending`` while it is to be tried
+    again, ``failed`` when no attempt is left, ``handled`` if a later attempt succeeded."""
+
+    id: int
+    name: str
+    received_at: datetime
+    attempts: int
+    error: str
+    status: str
+
+
+class WebhookStats(_Wire):
+    """An integration's webhook events (``Integration.webhook_stats()``): counts kept in the
+    server's catalog, and ``rejected``, the requests the serving process refused unverified."""
+
+    integration_id: str
+    webhooks: list[str] = []
+    runs_here: bool = False
+    received: int = 0
+    handled: int = 0
+    failed: int = 0
+    retried: int = 0
+    pending: int = 0
+    rejected: int = 0
+    last_received_at: datetime | None = None
+    last_handled_at: datetime | None = None
+    failures: list[WebhookFailure] = []

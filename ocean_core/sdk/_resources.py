@@ -17,7 +17,7 @@ from ocean_core.results import ResyncResult
 from ocean_core.sdk import _calls as calls
 from ocean_core.sdk import _plans as plans
 from ocean_core.sdk._client import Client, resolve
-from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus
+from ocean_core.sdk._models import DRY_RUN_SECONDS, Asker, IntegrationStatus, WebhookStats
 from ocean_core.sdk._shared import (
     IntegrationData,
     KbIntegration,
@@ -116,6 +116,11 @@ class Integration(_Uses, IntegrationData[Client]):
     def refresh(self, *, client: Client | None = None) -> Integration:
         self.status(client=client)
         return self
+
+    def webhook_stats(self, *, client: Client | None = None) -> WebhookStats:
+        """Its webhook events: received, handled, failed, retried, pending, rejected, the
+        last times and the newest failed attempts."""
+        return self._use(client).send(calls.webhook_stats(self.id))
 
     def runs(
         self, limit: int | None = 20, *, page_size: int = 100, client: Client | None = None

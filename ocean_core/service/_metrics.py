@@ -18,6 +18,8 @@ from ocean_core.service._runner import IntegrationRunner
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 _PROGRESS = ("fetched", "upserted", "unchanged", "errors")
+_LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60,
+                    float("inf"))
 _DURATION_BUCKETS = (1, 5, 15, 60, 300, 900, 1800, 3600, 7200, 21600, float("inf"))
 _HTTP_COUNTERS = {
     "requests": "HTTP requests sent to the integration's API, retries included.",
@@ -52,7 +54,24 @@ class ServiceMetrics:
             "ocean_resync_duration_seconds", "Wall-clock duration of finished runs.",
             [*labels, "status"], buckets=_DURATION_BUCKETS, registry=self.registry,
         )
+        self.webhook_events = Counter(
+            "ocean_webhook_events", "Webhook events by outcome: received (verified and stored),"
+            " rejected (refused by the integration's verification, nothing stored), handled,"
+            " retried (a failed attempt tried again) or failed (no attempt left).",
+            [*labels, "outcome"], registry=self.registry,
+        )
+        self.webhook_latency = Histogram(
+            "ocean_webhook_latency_seconds", "Seconds from a webhook event's receipt to its"
+            " changes in the catalog (handled) or its failure.",
+            [*labels, "outcome"], buckets=_LATENCY_BUCKETS, registry=self.registry,
+        )
         self.registry.register(_LiveCollector(runners))
+
+    def webhook(self, integration: str, outcome: str, latency: float | None) -> None:
+        """Count a webhook event's outcome (``WebhookSetup.on_outcome``)."""
+        self.webhook_events.labels(integration, outcome).inc()
+        if latency is not None:
+            self.webhook_latency.labels(integration, outcome).observe(latency)
 
     def record(self, run: ResyncResult) -> None:
         integration = run.integration_id

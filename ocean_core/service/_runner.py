@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
@@ -44,6 +44,7 @@ from ocean_core.service._status import (
     triggered_run,
 )
 from ocean_core.service._ticks import Clock, Ticker
+from ocean_core.service._webhooks import NOTICE_KEY, WebhookSetup
 
 T = TypeVar("T")
 
@@ -69,6 +70,7 @@ class RunnerSetup:
     lease_check_interval: float
     """Seconds between a holder's checks that its runner lock is still its own."""
     clock: Clock = now
+    webhooks: WebhookSetup = field(default_factory=WebhookSetup)
 
 
 class IntegrationRunner:
@@ -103,6 +105,9 @@ class IntegrationRunner:
         # concurrent PATCHes all survive (a restart applies every one of them).
         self._changing = anyio.Lock()
         self._catalog_error: str | None = None
+        self.webhooks = setup.webhooks.webhooks(
+            self.id, setup.catalog, lambda: self.ocean, runs_here=lambda: self._holder)
+        """Its webhook requests: verified, stored, handled by the worker while it runs here."""
 
     @classmethod
     async def create(
@@ -177,7 +182,7 @@ class IntegrationRunner:
                     if first:
                         task_status.started()
                         first = False
-                    await self._hold()
+                    await self._hold_and_work()
                     logger.warning("integration {}: lost its runner lock; standing by",
                                    self.id)
             except RunnerLockedError:
@@ -215,6 +220,14 @@ class IntegrationRunner:
             await anyio.sleep(self._setup.lease_check_interval)
             if not await self._catalog.still_holds(self.id):
                 return
+
+    async def _hold_and_work(self) -> None:
+        """``_hold``, with the webhook worker handling the inbox meanwhile (the events left
+        unhandled by a previous holder first); return when the lock is lost."""
+        async with anyio.create_task_group() as tasks:
+            tasks.start_soon(self.webhooks.work)
+            await self._hold()
+            tasks.cancel_scope.cancel()
 
     def _set_holder(self, holder: bool) -> None:
         self._holder = holder
@@ -270,6 +283,9 @@ class IntegrationRunner:
     def on_notice(self, notice: dict[str, Any]) -> None:
         """A trigger another process passed on: the holder runs it."""
         if not self._holder or self._tasks is None:
+            return
+        if NOTICE_KEY in notice:  # a webhook event another process stored
+            self.webhooks.worker.wake()
             return
         if notice.get("reload"):
             self._tasks.start_soon(self._reload, notice)

@@ -26,6 +26,8 @@ from ocean_core.service._metrics import ServiceMetrics
 from ocean_core.service._overrides import IntegrationChange
 from ocean_core.service._runner import IntegrationRunner, RunnerSetup
 from ocean_core.service._status import IntegrationSnapshot, TriggeredRun
+from ocean_core.service._webhook_worker import RetryPolicy
+from ocean_core.service._webhooks import WebhookSetup, WebhookStats
 
 LEASE_CHECK_INTERVAL = 5.0
 """Seconds between a holder's checks that its runner lock is still its own."""
@@ -125,11 +127,18 @@ class OceanService:
         # their final state; a trigger gets NotRunningError.
 
     def _setup(self) -> RunnerSetup:
+        shared = self.catalog.capabilities.shared
+        hooks = self.config.settings.webhooks
+        webhooks = WebhookSetup(
+            retry=RetryPolicy(hooks.max_attempts, hooks.retry_delay, hooks.max_retry_delay),
+            keep_events=hooks.keep_events, on_outcome=self.metrics.webhook,
+            poll=self.lease_check_interval if shared else None,
+        )
         return RunnerSetup(
             catalog=self.catalog, builder=RuntimeBuilder(self.config, self.catalog),
-            signal=self._changed, on_run=self._tell, shared=self.catalog.capabilities.shared,
+            signal=self._changed, on_run=self._tell, shared=shared,
             takeover_interval=self.takeover_interval,
-            lease_check_interval=self.lease_check_interval,
+            lease_check_interval=self.lease_check_interval, webhooks=webhooks,
         )
 
     async def _close_catalog(self) -> None:
@@ -174,6 +183,11 @@ class OceanService:
         one with ``incremental``): fetched and mapped with the settings in effect, compared
         with the catalog, nothing written."""
         return await self.get(integration_id).dry_run(incremental=incremental)
+
+    async def webhook_stats(self, integration_id: str) -> WebhookStats:
+        """The integration's webhook events: received, handled, failed, retried, pending,
+        rejected, the last times and the newest failures."""
+        return await self.get(integration_id).webhooks.stats()
 
     # -- triggers ---------------------------------------------------------------------------
 

@@ -1,5 +1,5 @@
 """A test kit for integration authors: an in-memory catalog, a one-call resync, recorded HTTP
-responses and a conformance suite. See docs/testing.md.
+responses, a conformance suite and signed webhook posts. See docs/testing.md.
 
     from ocean_core.testing import assert_conforms, pages, recorded_transport, run_resync
 
@@ -21,6 +21,7 @@ from ocean_core.testing._conformance import (
 from ocean_core.testing._mapped import map_items
 from ocean_core.testing._run import ResyncOutcome, run_resync
 from ocean_core.testing._transport import Pages, RecordedTransport, pages, recorded_transport
+from ocean_core.testing._webhooks import hmac_sha256_signature, post_webhook, webhook_path
 
 __all__ = [
     "CheckResult",
@@ -32,8 +33,11 @@ __all__ = [
     "ResyncOutcome",
     "assert_conforms",
     "check_conformance",
+    "hmac_sha256_signature",
     "map_items",
     "pages",
+    "post_webhook",
     "recorded_transport",
     "run_resync",
+    "webhook_path",
 ]

@@ -85,3 +85,44 @@ async def test_pruning_keeps_the_newest_settled_events_every_pending_one_and_the
     assert (stats.received, stats.handled, stats.failed, stats.pending) == (7, 4, 2, 1)
     assert [f.id for f in stats.failures] == [events[5]]
     assert [e.id for e in await catalog.pending_events("i")] == [events[6]]
+
+
+async def test_the_changes_of_several_events_and_their_handled_records_are_one_step(
+    catalog: Catalog,
+) -> None:
+    from ocean_core.catalog import encode
+
+    events = [await put(catalog, n=n) for n in range(3)]
+    a1 = encode("a", "svc", "A", {"v": 1}, {})
+    a2 = encode("a", "svc", "A", {"v": 2}, {})
+    async with catalog.runner_lock("i"):
+        outcomes = await catalog.apply_live_events(
+            "i", [("svc", [a1], []), ("svc", [a2], []), ("svc", [], [("svc", "b")])],
+            events[:2])
+        again = await catalog.apply_live_events("i", [("svc", [a2], [])], events[:2])
+    assert [o.live_seq for o in outcomes] == [1, 2, 3]
+    assert [(o.upserted, o.unchanged) for o in outcomes[:2]] == [(1, 0), (1, 0)]
+    assert (again[0].upserted, again[0].unchanged) == (0, 1)  # a replay changes nothing
+    [entity] = await catalog.list_entities(integration_id="i")
+    assert entity.properties == {"v": 2}
+    stats = await catalog.inbox_stats("i")
+    assert (stats.handled, stats.pending) == (2, 1)  # handled once, not twice
+    assert [e.id for e in await catalog.pending_events("i")] == [events[2]]
+    with pytest.raises(LockNotHeldError):
+        await catalog.apply_live_events("i", [("svc", [a1], [])], events[2:])
+    assert (await catalog.inbox_stats("i")).pending == 1
+
+
+async def test_several_requests_are_kept_in_one_step_in_their_order(catalog: Catalog) -> None:
+    first = await put(catalog, n=0)
+    ids = await catalog.put_events("i", [
+        ("events", [("x-sig", "1")], [("a", "1")], b"one"),
+        ("other", [], [], BODY),
+    ])
+    assert len(ids) == 2 and first < ids[0] < ids[1]
+    [_, one, two] = await catalog.pending_events("i")
+    assert (one.id, one.name, one.body, one.headers, one.query) == (
+        ids[0], "events", b"one", (("x-sig", "1"),), (("a", "1"),))
+    assert (two.id, two.name, two.body) == (ids[1], "other", BODY)
+    assert (await catalog.inbox_stats("i")).received == 3
+    assert await catalog.put_events("i", []) == []

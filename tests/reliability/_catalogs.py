@@ -14,7 +14,8 @@ from ocean_core.errors import CatalogError
 WRITES = frozenset({
     "advance_generation", "write_page", "delete_stale", "save_run", "interrupt_running",
     "set_state", "publish_trigger", "create_knowledge_base", "delete_knowledge_base", "attach",
-    "detach",
+    "detach", "put_event", "put_events", "settle_event", "prune_inbox", "apply_live",
+    "apply_live_events",
 })
 """The catalog methods that write."""
 

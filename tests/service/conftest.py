@@ -14,6 +14,7 @@ from fastapi import FastAPI
 
 from ocean_core.api import create_app
 from ocean_core.service import OceanService
+from tests.service.hooked import FAILS
 from tests.service.support import GATES, TOKEN, Gate
 
 
@@ -24,6 +25,7 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
             monkeypatch.delenv(name)
     yield
     GATES.clear()
+    FAILS.clear()
 
 
 @pytest.fixture

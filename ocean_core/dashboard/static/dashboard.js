@@ -9,6 +9,7 @@ import { loadKbs, renderKbs } from "./kbs.js";
 import { resyncButton } from "./resync.js";
 import { currentLine, paintLine } from "./runs.js";
 import { label, state } from "./state.js";
+import { loadWebhooks } from "./webhooks.js";
 
 const FAST = 500, SLOW = 3000; // ms between polls: while a run is in flight, and otherwise
 const VIEWS = { integrations: "integrations-view", kbs: "kb-view", entities: "entities-view" };
@@ -119,7 +120,10 @@ async function tick() {
     await loadDetails();
     $("list-error").textContent = "";
     const selected = detailRoute() && state.integrations.find((i) => i.id === state.route.id);
-    if (selected) await Promise.all([loadHistory(selected.id), loadTrend(selected)]);
+    if (selected) {
+      await Promise.all([loadHistory(selected.id), loadTrend(selected),
+        loadWebhooks(selected.id)]);
+    }
     if (state.route.view === "kbs") await loadKbs();
   } catch (err) {
     if (!session.token) return;

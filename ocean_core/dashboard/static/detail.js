@@ -5,6 +5,7 @@ import { resyncButton } from "./resync.js";
 import { ENDED, currentLine, kindsTable, liveRun, paintLine, renderHistory } from "./runs.js";
 import { kindCursors, label, planKinds, state } from "./state.js";
 import { Trend } from "./trend.js";
+import { renderWebhooks } from "./webhooks.js";
 
 const PAGE = 10; // runs per page of the history
 const TREND_RUNS = 20; // runs drawn in the trend
@@ -100,6 +101,8 @@ function skeleton(panel, integration) {
       h("p", { class: "run-line", "aria-live": "polite" })),
     h("section", { class: "live", "aria-labelledby": "live-title", hidden: true },
       h("h3", { id: "live-title" }, "Current run"), h("div", { class: "live-body" })),
+    h("section", { class: "webhooks", "aria-labelledby": "webhooks-title", hidden: true },
+      h("h3", { id: "webhooks-title" }, "Live events"), h("div", { class: "webhooks-body" })),
     h("section", { class: "trend-section", "aria-labelledby": "trend-title", hidden: true },
       h("h3", { id: "trend-title" }, "Trend"), trend.node),
     h("section", { "aria-labelledby": "history-title" },
@@ -156,6 +159,7 @@ export function renderDetail() {
   renderCursors(panel.querySelector(".cursors"), kindCursors(id));
   paintLine(panel.querySelector(".actions .run-line"), currentLine(integration));
   renderLive(integration);
+  renderWebhooks(panel.querySelector(".webhooks"), state.webhooks.get(id));
   const trendRuns = state.trends.get(id)?.runs || [];
   panel.querySelector(".trend-section").hidden = trendRuns.length === 0;
   trend.update(trendRuns);

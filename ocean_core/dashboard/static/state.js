@@ -7,6 +7,7 @@ export const state = {
   route: { view: "integrations", id: null },
   history: new Map(), // integration id -> {first, older, cursor, done}
   trends: new Map(), // integration id -> {key, runs}
+  webhooks: new Map(), // integration id -> its webhook stats (GET .../webhooks)
   kbs: [],
   timer: null,
 };
