@@ -13,6 +13,7 @@ import anyio
 from anyio.abc import TaskGroup
 from loguru import logger
 
+from ocean_core._coalesce import settle
 from ocean_core._limits import MAPPING_TIMEOUT
 from ocean_core._run_book import RunBook, RunListener, RunTicket
 from ocean_core._run_modes import check_mode, triggered_mode
@@ -33,11 +34,6 @@ from ocean_core.live import LiveChange, WebhookRequest
 from ocean_core.live_report import LiveReport
 from ocean_core.mapping import MappingSpec
 from ocean_core.results import RunRecord
-
-COALESCE_WINDOW = 0.01
-"""Seconds without a new trigger before a triggered run starts."""
-COALESCE_LIMIT = 0.2
-"""The longest a triggered run waits for triggers to stop coming."""
 
 __all__ = ["Ocean", "RunListener", "RunTicket"]
 
@@ -350,7 +346,7 @@ class Ocean:
         while True:
             while self._pending is None:
                 await self._wait_change()
-            await self._settle()
+            await settle(lambda: self._pending)  # a burst of triggers: the newest runs
             pending, self._pending = self._pending, None
             assert pending is not None
             generation = pending.ticket.generation
@@ -369,19 +365,6 @@ class Ocean:
             self._active = None
             self._book.finish(generation, run.record)
             self._notify()
-
-    async def _settle(self) -> None:
-        """Let a burst of triggers land before starting, so only the newest one runs.
-
-        Starts once no trigger has come for ``COALESCE_WINDOW`` seconds, or after
-        ``COALESCE_LIMIT`` at most, so a steady stream of triggers cannot starve the run.
-        """
-        with anyio.move_on_after(COALESCE_LIMIT):
-            while True:
-                seen = self._pending
-                await anyio.sleep(COALESCE_WINDOW)
-                if self._pending is seen:
-                    return
 
     def _notify(self) -> None:
         self._changed.notify()

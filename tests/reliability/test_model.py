@@ -42,7 +42,7 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-import ocean_core.ocean
+import ocean_core._coalesce
 from ocean_core import (
     Deleted,
     KindSpec,
@@ -599,7 +599,7 @@ _COMBINATIONS = (
 def test_runtime_against_its_model(
     catalog_kind: str, backend: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(ocean_core.ocean, "COALESCE_WINDOW", 0.0)
+    monkeypatch.setattr(ocean_core._coalesce, "COALESCE_WINDOW", 0.0)
     for name in STATS:
         STATS[name] = 0
 
