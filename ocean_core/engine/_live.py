@@ -135,10 +135,7 @@ class LivePath:
 
 async def _mapped(plan: ResyncPlan, change: LiveChange) -> MappedChange:
     steps = [step for step in plan.steps if step.spec.name == change.kind]
-    if all(step.resource is None or step.resource.fast is not None for step in steps):
-        return map_change(change, steps)
-    # jq can take far longer than a thread hop: off the event loop, as a resync page is.
-    return await anyio.to_thread.run_sync(map_change, change, steps)
+    return await map_change(change, steps)
 
 
 def _problem(integration: Integration, changes: Sequence[Any]) -> str | None:

@@ -12,9 +12,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from ocean_core.catalog import EntityRow
+from ocean_core.engine._fetch import prepare_page
 from ocean_core.engine._plan import KindStep
-from ocean_core.engine._prepare import prepare
-from ocean_core.engine._removals import Dropped, Key, deleted_keys, dropped_keys
+from ocean_core.engine._pooled import removal_keys
+from ocean_core.engine._removals import Dropped, Key
 from ocean_core.live import LiveChange
 from ocean_core.live_report import MAX_LIVE_ERROR_DETAILS, LiveChangeReport
 from ocean_core.results import ErrorDetail, ErrorStage
@@ -33,9 +34,10 @@ class MappedChange:
         return bool(self.rows or self.deletes)
 
 
-def map_change(change: LiveChange, steps: Sequence[KindStep]) -> MappedChange:
+async def map_change(change: LiveChange, steps: Sequence[KindStep]) -> MappedChange:
     """Map ``change`` by ``steps``, the plan's steps of its kind (none: the mapping does not
-    list the kind, and nothing of the change is written). Pure; may run in a worker thread."""
+    list the kind, and nothing of the change is written). As a resync page is mapped: here on
+    the fast path, in a jq worker bounded by the step's ``mapping_timeout`` otherwise."""
     out = MappedChange(LiveChangeReport(kind=change.kind))
     if not steps:
         out.report.ignored = len(change.upserted) + len(change.deleted)
@@ -44,13 +46,15 @@ def map_change(change: LiveChange, steps: Sequence[KindStep]) -> MappedChange:
     dropped = Dropped()
     deletes: dict[Key, None] = {}
     for step in steps:
-        done = prepare(upserted, step.resource, change.kind)
+        seconds = step.mapping_timeout
+        done = await prepare_page(upserted, step.resource, change.kind, item_seconds=seconds)
         out.rows.extend(done.rows)
         out.report.filtered += done.filtered
         _errors(out.report, done.errors)
-        if step.resource is not None:
-            dropped.drop(dropped_keys(upserted, step.resource).keys)
-        found = deleted_keys(deleted, step.resource, change.kind)
+        if step.resource is not None and upserted:
+            dropped.drop((await removal_keys(upserted, step.resource, change.kind, seconds,
+                                             dropped_only=True)).keys)
+        found = await removal_keys(deleted, step.resource, change.kind, seconds)
         _errors(out.report, found.errors)
         deletes.update(dict.fromkeys(found.keys))
     dropped.wrote((row.blueprint, row.identifier) for row in out.rows)
