@@ -298,7 +298,7 @@ def test_unknown_keys_are_named_never_their_value(tmp_path: Path) -> None:
     assert problems["api.prot"] == "unknown key; did you mean 'port'?"
     assert problems["bogus"] == (
         "unknown key; expected one of: catalog, api, takeover_interval, mapping_timeout,"
-        " integrations"
+        " webhooks, integrations"
     )
     assert {p.source for p in exc.value.problems} == {str(path)}
     assert len(str(exc.value).splitlines()) == 1

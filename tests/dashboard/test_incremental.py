@@ -35,7 +35,7 @@ def test_the_detail_shows_both_schedules_the_cursors_and_incremental_runs(
             page.set_default_timeout(15_000)
             login(page)
             panel = page.locator("#detail")
-            facts = panel.locator(".facts")
+            facts = panel.locator(".facts").first  # the live events panel has facts too
             expect(facts).to_contain_text("Schedule")
             expect(facts.locator("dt", has_text="Incremental schedule")).to_be_visible()
             expect(facts).to_contain_text("every 1h")
