@@ -20,7 +20,8 @@ from ocean_core.api._integration_routes import router as api_router
 from ocean_core.api._kb_routes import router as knowledge_router
 from ocean_core.api._models import Health
 from ocean_core.api._validation import refuse_nul
-from ocean_core.api._webhook_routes import WEBHOOK_PATH, BodyLimits, stats_router
+from ocean_core.api._webhook_direct import WEBHOOK_ROUTE
+from ocean_core.api._webhook_routes import BodyLimits, stats_router
 from ocean_core.api._webhook_routes import router as webhook_router
 from ocean_core.config import LoadedConfig, OceanSettings, load_config
 from ocean_core.dashboard import router as dashboard_router
@@ -90,7 +91,7 @@ OPEN_ROUTES = (
     OpenRoute("GET", "/health"),
     OpenRoute("GET", "/"),  # the dashboard's shell and assets: no data (their calls need it)
     OpenRoute("GET", "/dashboard/{name:path}"),  # its handler serves two files, else 404
-    OpenRoute("POST", WEBHOOK_PATH, own_body=True),  # verify_webhook authenticates it
+    WEBHOOK_ROUTE,  # verify_webhook authenticates it; served past the router
 )
 """The routes served without the token (their bodies are still limited)."""
 DOCS_ROUTES = (OpenRoute("GET", "/docs"), OpenRoute("GET", "/openapi.json"))

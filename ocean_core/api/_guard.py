@@ -39,6 +39,9 @@ class OpenRoute:
     path: str
     own_body: bool = False
     """The route reads its body itself, within ``api.max_body_bytes`` and ``api.read_timeout``."""
+    endpoint: ASGIApp | None = None
+    """Serves the route here, past the app's router (the webhook route: it comes at the
+    vendor's rate); ``None``: the app routes it."""
 
     @cached_property
     def pattern(self) -> re.Pattern[str]:
@@ -79,10 +82,11 @@ class RequestGuard:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        if any(route.own_body and route.matches(scope["method"], _route_path(scope))
-               for route in self.open_routes):
-            await self.app(scope, receive, send)
-            return
+        path = route_path(scope)
+        for route in self.open_routes:
+            if route.own_body and route.matches(scope["method"], path):
+                await (route.endpoint or self.app)(scope, receive, send)
+                return
         refusal = self._refusal(scope)
         if refusal is None:
             refusal, body = await self._body(scope, receive)
@@ -93,7 +97,7 @@ class RequestGuard:
             await self.app(scope, _replay(body, receive), send)
 
     def _refusal(self, scope: Scope) -> ASGIApp | None:
-        method, path = scope["method"], _route_path(scope)
+        method, path = scope["method"], route_path(scope)
         if any(route.matches(method, path) for route in self.open_routes):
             return None
         headers = dict(scope["headers"])
@@ -157,7 +161,7 @@ def _replay(body: bytes, receive: Receive) -> Receive:
     return replay
 
 
-def _route_path(scope: Scope) -> str:
+def route_path(scope: Scope) -> str:
     """The path below the app's mount point (``root_path``), as the routes see it."""
     path: str = scope["path"]
     root: str = scope.get("root_path", "")
