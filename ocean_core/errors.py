@@ -210,6 +210,16 @@ class TerminalHTTPError(HTTPError, Terminal):
     """A 4xx other than 429: sending the same request again fails the same way."""
 
 
+class UnexpectedPayloadError(IntegrationError, Terminal):
+    """A source answered 200 with a body that is not the shape asked for (``get_object``):
+    terminal, since asking again gets the same body."""
+
+    def __init__(self, url: str, expected: str) -> None:
+        self.url = url
+        self.expected = expected
+        super().__init__(f"GET {url}: expected {expected} in the response body")
+
+
 class PaginationError(IntegrationError, Terminal):
     """A paginated listing returned the same page twice or exceeded its page limit.
 

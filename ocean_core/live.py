@@ -115,6 +115,13 @@ class WebhookRequest:
                 f"webhook {self.name!r}: the body is not JSON ({exc.msg} at byte {exc.pos})"
             ) from None
 
+    def json_object(self) -> dict[str, Any]:
+        """The body as a JSON object; any other body raises ``WebhookBodyError``."""
+        body = self.json()
+        if not isinstance(body, dict):
+            raise WebhookBodyError(f"webhook {self.name!r}: the body is not a JSON object")
+        return body
+
     def __repr__(self) -> str:
         return f"WebhookRequest(name={self.name!r}, body=<{len(self.body)} bytes>)"
 

@@ -68,3 +68,9 @@ def test_a_live_change_needs_a_kind() -> None:
         LiveChange("")  # type: ignore[arg-type]
     assert not LiveChange("product")
     assert LiveChange("product", deleted=[{"id": 1}])
+
+
+def test_json_object_refuses_a_body_that_is_json_but_not_an_object() -> None:
+    assert WebhookRequest.of("p", b'{"a": 1}').json_object() == {"a": 1}
+    with pytest.raises(WebhookBodyError, match="webhook 'p': the body is not a JSON object"):
+        WebhookRequest.of("p", b"[1]").json_object()

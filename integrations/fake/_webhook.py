@@ -42,9 +42,7 @@ def verify(secret: SecretStr | None, request: WebhookRequest) -> bool:
 def live_changes(request: WebhookRequest, kinds: Collection[str], make: Make
                  ) -> list[LiveChange]:
     """The changes a verified body names, in its order."""
-    body = request.json()
-    if not isinstance(body, dict):
-        raise _bad(request, "the body is not a JSON object")
+    body = request.json_object()
     listed = body.get("changes", [body])
     if not isinstance(listed, list):
         raise _bad(request, "'changes' is not a list")

@@ -18,8 +18,7 @@ import httpx
 import yaml
 
 from ocean_core import Deleted, KindSpec, LiveChange, WebhookRequest, kind, webhook
-from ocean_core.http import HTTPIntegration, RetryPolicy, raise_for_status
-from ocean_core.live import WebhookBodyError
+from ocean_core.http import HTTPIntegration, RetryPolicy, get_object
 from ocean_core.signatures import signature_matches
 
 from . import _api, _webhooks
@@ -129,19 +128,11 @@ class GitHubIntegration(HTTPIntegration):
     async def github_events(self, request: WebhookRequest) -> list[LiveChange]:
         """Repository, pull request, issue, workflow run, team and membership events (by
         ``X-GitHub-Event``); an object the payload gives in part is fetched again."""
-        payload = request.json()
-        if not isinstance(payload, dict):
-            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        payload = request.json_object()
         name = request.headers.get(_webhooks.EVENT_HEADER, "")
         async with self.client() as client:
             async def fetch(path: str) -> dict[str, Any] | None:
-                response = await client.get(path)
-                if response.status_code in {404, 410}:
-                    return None
-                found = raise_for_status(response).json()
-                if not isinstance(found, dict):
-                    raise _api.UnexpectedPayload(path, "a JSON object")
-                return found
+                return await get_object(client, path, gone=(404, 410))
 
             return await _webhooks.live_changes(_webhooks.Event(name, payload, self.config, fetch))
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
-from ocean_core import IntegrationError, LiveChange, Terminal
+from ocean_core import LiveChange
 
 from ._groups import root_paths
 from ._http import encode_path
@@ -29,14 +29,6 @@ PROJECT_UPSERTS = frozenset({"project_create", "project_update", "project_rename
                              "project_transfer"})
 GROUP_UPSERTS = frozenset({"group_create", "group_rename", "subgroup_create"})
 GROUP_DESTROYS = frozenset({"group_destroy", "subgroup_destroy"})
-
-
-class UnexpectedObject(IntegrationError, Terminal):
-    """GitLab answered 200 to a fetch by id with a body that is not one object."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        super().__init__(f"GET {path}: expected one JSON object in the response body")
 
 
 class Event:

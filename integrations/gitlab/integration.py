@@ -16,8 +16,7 @@ import httpx
 import yaml
 
 from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
-from ocean_core.http import HTTPIntegration, raise_for_status
-from ocean_core.live import WebhookBodyError
+from ocean_core.http import HTTPIntegration, get_object, raise_for_status
 from ocean_core.signatures import token_matches
 
 from . import _webhooks
@@ -104,20 +103,12 @@ class GitLabIntegration(HTTPIntegration):
     async def gitlab_events(self, request: WebhookRequest) -> list[LiveChange]:
         """Merge request, issue, pipeline, project and group events; each object is fetched
         again from the API, in the shape the listings yield."""
-        payload = request.json()
-        if not isinstance(payload, dict):
-            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        payload = request.json_object()
         states = {"merge-request": self.config.merge_request_state,
                   "issue": self.config.issue_state}
         async with self.client() as client:
             async def fetch(path: str) -> RawItem | None:
-                response = await client.get(path)
-                if response.status_code == 404:
-                    return None
-                found = raise_for_status(response).json()
-                if not isinstance(found, dict):
-                    raise _webhooks.UnexpectedObject(path)
-                return found
+                return await get_object(client, path)
 
             event = _webhooks.Event(payload, self.config.groups, states, fetch,
                                     pipelines=self.config.pipelines_per_project > 0)

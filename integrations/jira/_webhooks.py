@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
-from ocean_core import IntegrationError, LiveChange, Terminal
+from ocean_core import LiveChange
 
 SIGNATURE_HEADER = "X-Hub-Signature"
 
@@ -22,14 +22,6 @@ Fetch = Callable[[str, Mapping[str, str]], Awaitable[Item | None]]
 """GET a path of the REST API with query parameters: its JSON object, ``None`` if gone."""
 Changes = list[LiveChange]
 API = "/rest/api/3"
-
-
-class UnexpectedObject(IntegrationError, Terminal):
-    """Jira answered 200 to a read by key with a body that is not one object."""
-
-    def __init__(self, path: str) -> None:
-        self.path = path
-        super().__init__(f"GET {path}: expected one JSON object in the response body")
 
 
 async def live_changes(body: Item, fetch: Fetch, issue_fields: list[str]) -> Changes:

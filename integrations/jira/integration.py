@@ -15,11 +15,10 @@ from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.http import (
     HTTPIntegration,
     RetryPolicy,
+    get_object,
     paginate_cursor,
     paginate_offset,
-    raise_for_status,
 )
-from ocean_core.live import WebhookBodyError
 from ocean_core.mapping import Selector
 from ocean_core.signatures import signature_matches
 
@@ -103,18 +102,10 @@ class JiraIntegration(HTTPIntegration):
     async def jira_events(self, request: WebhookRequest) -> list[LiveChange]:
         """Issue events (``jira:issue_created``, ``_updated``, ``_deleted``), project and
         user events; what was created or updated is read again by key."""
-        body = request.json()
-        if not isinstance(body, dict):
-            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        body = request.json_object()
         async with self.client() as client:
             async def fetch(path: str, params: Mapping[str, str]) -> RawItem | None:
-                response = await client.get(path, params=params)
-                if response.status_code == 404:
-                    return None
-                found = raise_for_status(response).json()
-                if not isinstance(found, dict):
-                    raise _webhooks.UnexpectedObject(path)
-                return found
+                return await get_object(client, path, params=params)
 
             changes = await _webhooks.live_changes(body, fetch, self.config.issue_fields)
         return [change for change in changes if change]

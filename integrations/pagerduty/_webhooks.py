@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable, Collection
 from typing import Any
 
-from ocean_core import IntegrationError, LiveChange, Terminal
+from ocean_core import LiveChange
 
 SIGNATURE_HEADER = "X-PagerDuty-Signature"
 SIGNATURE_PREFIX = "v1="
@@ -31,14 +31,6 @@ INCIDENT_FIELDS = frozenset({
 })
 SERVICE_FIELDS = frozenset({"id", "name", "status", "html_url", "description", "created_at",
                             "last_incident_timestamp", "teams", "escalation_policy"})
-
-
-class UnexpectedObject(IntegrationError, Terminal):
-    """PagerDuty answered 200 to a fetch by id without the object it names."""
-
-    def __init__(self, path: str, key: str) -> None:
-        self.path, self.key = path, key
-        super().__init__(f"GET {path}: expected an {key!r} object in the response body")
 
 
 def signatures(header: str | None) -> list[str]:

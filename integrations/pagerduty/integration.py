@@ -17,8 +17,13 @@ import yaml
 
 from ocean_core import Deleted, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.errors import PaginationError
-from ocean_core.http import HTTPIntegration, Params, RetryPolicy, paginate_offset, raise_for_status
-from ocean_core.live import WebhookBodyError
+from ocean_core.http import (
+    HTTPIntegration,
+    Params,
+    RetryPolicy,
+    get_object,
+    paginate_offset,
+)
 from ocean_core.signatures import any_signature_matches
 
 from . import _webhooks
@@ -185,19 +190,10 @@ class PagerDutyIntegration(HTTPIntegration):
     async def pagerduty_events(self, request: WebhookRequest) -> list[LiveChange]:
         """Incident events (``incident.triggered``, ``.acknowledged``, ``.resolved``, ...)
         and service events; the object is fetched again when the payload lacks a field."""
-        body = request.json()
-        if not isinstance(body, dict):
-            raise WebhookBodyError(f"webhook {request.name!r}: the body is not a JSON object")
+        body = request.json_object()
         async with self.client() as client:
             async def fetch(path: str, key: str) -> Item | None:
-                response = await client.get(path)
-                if response.status_code == 404:
-                    return None
-                found = raise_for_status(response).json()
-                item = found.get(key) if isinstance(found, dict) else None
-                if not isinstance(item, dict):
-                    raise _webhooks.UnexpectedObject(path, key)
-                return item
+                return await get_object(client, path, key=key)
 
             changes = await _webhooks.live_changes(body, fetch, self._tracked())
         return [change for change in changes if change]

@@ -25,6 +25,7 @@ from ocean_core.http._errors import raise_for_status
 from ocean_core.http._integration import ClientOptions, HTTPIntegration
 from ocean_core.http._links import next_link, parse_link_header
 from ocean_core.http._meter import RequestMeter, RequestStats
+from ocean_core.http._objects import get_object
 from ocean_core.http._paginate import (
     DEFAULT_MAX_PAGES,
     Params,
@@ -58,6 +59,7 @@ __all__ = [
     "TerminalHTTPError",
     "TransientHTTPError",
     "create_client",
+    "get_object",
     "json_items",
     "next_link",
     "paginate_cursor",
