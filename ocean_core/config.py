@@ -92,6 +92,12 @@ class WebhookSettings(BaseModel):
     """Seconds before the second attempt (0: at once, as in tests)."""
     max_retry_delay: float = Field(default=60.0, ge=0)
     keep_events: int = Field(default=1000, ge=0)
+    port: int | None = Field(default=None, ge=0, le=65535)
+    """Also serve the webhook route on this port, from an intake process of its own: the
+    vendors' requests are then read there, off the process that runs the resyncs (see
+    docs/live-events.md#a-port-of-their-own). None: the API's port only."""
+    host: str | None = None
+    """The intake's bind address (default: ``api.host``)."""
 
 
 class IntegrationSettings(BaseModel):

@@ -83,7 +83,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(CatalogError)
     async def catalog_failed(_: Request, exc: CatalogError) -> JSONResponse:
-        # The catalog, not the request, is at fault (a read-only file, a full disk, a server
-        # away): 503 with the reason; Retry-After only when trying again may succeed.
-        retry = {"Retry-After": "1"} if isinstance(exc, TransientCatalogError) else None
-        return error_response(503, f"the catalog could not complete the request: {exc}", retry)
+        return catalog_unavailable(exc)
+
+
+def catalog_unavailable(exc: CatalogError) -> JSONResponse:
+    """The catalog, not the request, is at fault (a read-only file, a full disk, a server
+    away): 503 with the reason; Retry-After only when trying again may succeed."""
+    retry = {"Retry-After": "1"} if isinstance(exc, TransientCatalogError) else None
+    return error_response(503, f"the catalog could not complete the request: {exc}", retry)

@@ -18,8 +18,10 @@ No answer and no log line repeats a header or the body.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import aclosing
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anyio
 from fastapi import APIRouter, Request
@@ -27,12 +29,16 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.requests import ClientDisconnect
 
-from ocean_core.api._errors import error_response
+from ocean_core.api._errors import catalog_unavailable, error_response
 from ocean_core.api._models import ErrorBody
 from ocean_core.api._requests import service_of
 from ocean_core.api._validation import NUL, nul_problem
 from ocean_core.api._webhook_models import WebhookAccepted, WebhookStatsOut
-from ocean_core.errors import NotFoundError, NotRunningError
+from ocean_core.errors import CatalogError, NotFoundError, NotRunningError
+
+if TYPE_CHECKING:
+    from ocean_core.service import OceanService
+    from ocean_core.service._webhooks import Webhooks
 
 WEBHOOK_PATH = "/api/integrations/{integration_id}/webhooks/{name}"
 UNVERIFIED = "the webhook request was not verified by its integration"
@@ -64,15 +70,9 @@ async def receive_webhook(request: Request, integration_id: str, name: str
     the request (its vendor's signature). 202 once it is stored; it is handled afterwards,
     in the order received. See docs/live-events.md."""
     _refuse_nul(request)
-    service = service_of(request)
-    if not service.running:
-        raise NotRunningError("the service is not running (stopped, or not started)")
-    try:
-        webhooks = service.get(integration_id).webhooks
-    except NotFoundError:
-        webhooks = None
-    if webhooks is None or not webhooks.accepts(name):
-        return error_response(404, f"no webhook {name!r} on integration {integration_id!r}")
+    webhooks = webhooks_of(service_of(request), integration_id, name)
+    if webhooks is None:
+        return _no_webhook(integration_id, name)
     limits: BodyLimits = request.app.state.body_limits
     body = await _body(request, limits)
     if isinstance(body, JSONResponse):
@@ -82,6 +82,50 @@ async def receive_webhook(request: Request, integration_id: str, name: str
     if event_id is None:
         return error_response(401, UNVERIFIED)
     return WebhookAccepted(event_id=event_id)
+
+
+def webhooks_of(service: OceanService, integration_id: str, name: str) -> Webhooks | None:
+    """The webhooks of the integration when it declares ``name``; ``NotRunningError`` while
+    the service does not run."""
+    if not service.running:
+        raise NotRunningError("the service is not running (stopped, or not started)")
+    try:
+        webhooks = service.get(integration_id).webhooks
+    except NotFoundError:
+        return None
+    return webhooks if webhooks is not None and webhooks.accepts(name) else None
+
+
+def _no_webhook(integration_id: str, name: str) -> JSONResponse:
+    return error_response(404, f"no webhook {name!r} on integration {integration_id!r}")
+
+
+async def answer_read_webhook(
+    service: OceanService, integration_id: str, name: str, body: bytes,
+    headers: Sequence[tuple[str, str]], query: Sequence[tuple[str, str]],
+) -> JSONResponse:
+    """The answer this route gives a request whose body was read within the limits
+    elsewhere (by the intake process, ``ocean_core.intake``): the same checks, in the same
+    order, with the same answers."""
+    where = [(("path", "integration_id"), integration_id), (("path", "name"), name)]
+    where += [(("query", key.replace(NUL, "")), key + value) for key, value in query]
+    for loc, value in where:
+        if NUL in value:
+            problem = nul_problem(loc)
+            return error_response(422, [{**problem, "loc": list(loc), "field": loc[1]}])
+    try:
+        webhooks = webhooks_of(service, integration_id, name)
+        if webhooks is None:
+            return _no_webhook(integration_id, name)
+        event_id = await webhooks.receive(name, body, headers, query)
+    except NotRunningError as exc:
+        return error_response(503, str(exc))
+    except CatalogError as exc:
+        return catalog_unavailable(exc)
+    if event_id is None:
+        return error_response(401, UNVERIFIED)
+    return JSONResponse(WebhookAccepted(event_id=event_id).model_dump(mode="json"),
+                        status_code=202)
 
 
 def _refuse_nul(request: Request) -> None:

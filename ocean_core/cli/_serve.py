@@ -25,6 +25,6 @@ def serve(config: Path, host: str | None, port: int | None, *, log_json: bool,
         if problems:  # every problem of every integration, before anything starts
             raise ConfigError(problems)
         require_token(loaded)
-        await sail(loaded, host, port)
+        await sail(loaded, host, port, log_json=log_json, log_level=log_level.value)
 
     run_async(work)

@@ -152,6 +152,8 @@ class WebhookWorker:
             if self.keep and self._unpruned >= max(1, self.keep // 10):
                 await self._catalog.prune_inbox(self.integration_id, keep=self.keep)
                 self._unpruned = 0
+            if len(events) < BATCH:  # all there was: one stored since woke this worker
+                break
         return settled
 
     async def _through(self, events: list[InboxEvent], handle: HandleBatch) -> None:
