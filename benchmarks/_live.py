@@ -1,20 +1,24 @@
 """Item 11 of the report (``--only live``): webhook to catalog on loopback (rule 8).
 
 A real ``ocean sail`` (its own process) runs the ``fake`` integration with ``N`` = 100,000
-items of one kind. For ``SECONDS`` (30; ``OCEAN_BENCH_LIVE_SECONDS`` changes it) this
-process posts signed webhooks of the fake's ``events`` webhook at ``RATE`` (200) a second,
-open loop (each at its own time, whatever the answers before it), each upserting one item,
-while full resyncs of the same integration run back to back (each a ``PATCH`` of the config's
-``revision``: every entity is rewritten). Then the same number of resyncs runs in a fresh
-``ocean sail`` without events.
+items of one kind, with ``webhooks.port``: the webhook route served by its intake process.
+Full resyncs of the same integration run back to back (each a ``PATCH`` of the config's
+``revision``: every entity is rewritten), in pairs: one while this process posts signed
+webhooks of the fake's ``events`` webhook at ``RATE`` (200) a second, open loop (each at its
+own time, whatever the answers before it; ``_load``), each upserting one item, and one
+without; the order within a pair alternates (without-with, with-without, ...) so that a
+drift of the machine's speed weighs on both alike. Pairs run until events have flowed for
+``SECONDS`` (30; ``OCEAN_BENCH_LIVE_SECONDS`` changes it).
 
 Measured: per event, from the moment its request is sent to the moment the worker recorded
 it handled (its ``handled_at`` in the inbox: by then its change is durable in the catalog),
 p50 and p99 (target <= 250 ms); events lost: answered 202 but not handled (target 0); and the
-median resync time with events over the one without (target <= 1.10).
-``OCEAN_BENCH_LIVE_CATALOG=pg`` runs it on PostgreSQL (``OCEAN_BENCH_POSTGRES_URL``) instead
-of SQLite; with ``OCEAN_BENCH_LIVE_INTAKE=standby`` too, a second ``ocean sail`` that stands
-by takes the webhooks and passes them on to the runner.
+median resync time with events over the median without (target <= 1.10).
+
+``OCEAN_BENCH_LIVE_INTAKE=api`` posts to the API's own port instead (the route served in the
+resyncs' process); ``OCEAN_BENCH_LIVE_CATALOG=pg`` runs it on PostgreSQL
+(``OCEAN_BENCH_POSTGRES_URL``) instead of SQLite, and with it ``OCEAN_BENCH_LIVE_INTAKE=
+standby`` has a second ``ocean sail``, standing by, take the webhooks and pass them on.
 """
 
 from __future__ import annotations
@@ -36,6 +40,7 @@ import httpx
 import yaml
 
 from benchmarks._common import INTEGRATION_ID, KIND, emit, progress
+from benchmarks._load import Answered, LoadGenerator, request_bytes
 from benchmarks._report import Line, Report, ms, percentile
 
 N = 100_000
@@ -45,9 +50,10 @@ P99_TARGET = 0.250
 RATIO_TARGET = 1.10
 SECRET = "bench-webhook-secret"
 TOKEN = "bench-token"
-STANDBY_INTAKE = os.environ.get("OCEAN_BENCH_LIVE_INTAKE") == "standby"
-"""With PostgreSQL: a second ``ocean sail``, standing by, takes the webhooks and passes them
-on to the runner (the resyncs and the worker stay in the first)."""
+INTAKE = os.environ.get("OCEAN_BENCH_LIVE_INTAKE") or "port"
+"""Where the webhooks go: ``port`` (``webhooks.port``, the intake process), ``api`` (the
+API's port) or, with PostgreSQL, ``standby`` (a second ``ocean sail``, standing by, takes
+them and passes them on to the runner; the resyncs and the worker stay in the first)."""
 ITEM = "11"
 
 
@@ -61,11 +67,13 @@ def _catalog(name: str) -> str:
     return f"{_postgres.url()}?schema={_postgres.new_schema('live_' + name)}"
 
 
-def _config(folder: Path, name: str, n: int) -> Path:
+def _config(folder: Path, name: str, n: int, webhook_port: int | None = None) -> Path:
     path = folder / f"{name}.yaml"
+    hooks: dict[str, Any] = {"retry_delay": 0, "keep_events": 10_000_000}
+    if webhook_port is not None:
+        hooks["port"] = webhook_port
     path.write_text(yaml.safe_dump({
-        "catalog": _catalog(name), "api": {"token": TOKEN},
-        "webhooks": {"retry_delay": 0, "keep_events": 10_000_000},
+        "catalog": _catalog(name), "api": {"token": TOKEN}, "webhooks": hooks,
         "integrations": [{
             "id": INTEGRATION_ID, "type": "fake", "resync_on_start": False,
             "config": {"kinds": {KIND: n}, "batch_size": 1000, "latency": 0,
@@ -84,7 +92,8 @@ def _free_port() -> int:
         return port
 
 
-def _start(config: Path) -> tuple[subprocess.Popen[bytes], str]:
+def _start(config: Path, ready: str | None = None) -> tuple[subprocess.Popen[bytes], str]:
+    """``ocean sail`` on a free port, once its ``/health`` (and ``ready``'s) answers."""
     port = _free_port()
     command = [sys.executable, "-c", "from ocean_core.cli import main; main()", "sail",
                "--config", str(config), "--host", "127.0.0.1", "--port", str(port),
@@ -96,7 +105,8 @@ def _start(config: Path) -> tuple[subprocess.Popen[bytes], str]:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if httpx.get(url + "/health", timeout=1).status_code == 200:
+            if all(httpx.get(at + "/health", timeout=1).status_code == 200
+                   for at in (url, ready or url)):
                 return proc, url
         except httpx.HTTPError:
             pass
@@ -134,43 +144,61 @@ async def _resync(client: httpx.AsyncClient, revision: int) -> float:
             return (ended - started).total_seconds()
 
 
-async def _events(url: str, n: int, seconds: float, sent: dict[int, float],
-                  answered: list[float]) -> int:
-    """Post RATE events a second for ``seconds``; ``sent`` maps each event id answered 202
-    to the time its request was sent, ``answered`` gets the seconds each 202 took. Returns
-    how many were not answered 202."""
-    rng = random.Random(11)
-    refused = 0
-    path = f"/api/integrations/{INTEGRATION_ID}/webhooks/events"
-    # Idle connections given up before the server's keep-alive (5 s) closes them under us.
-    limits = httpx.Limits(max_connections=64, max_keepalive_connections=64,
-                          keepalive_expiry=2.0)
+class _Events:
+    """Signed webhooks at ``RATE`` a second while flowing (open loop); ``sent`` maps each
+    event id answered 202 to the time its request was sent."""
 
-    async def post(client: httpx.AsyncClient, body: bytes) -> None:
-        nonlocal refused
-        at = time.time()
-        for attempt in range(3):  # as a vendor does: sent again when no answer came
-            try:
-                answer = await client.post(path, content=body, headers=_signed(body))
-                break
-            except httpx.TransportError:
-                if attempt == 2:
-                    raise
-        if answer.status_code == 202:
-            sent[int(answer.json()["event_id"])] = at
-            answered.append(time.time() - at)
+    def __init__(self, url: str, n: int, total: int) -> None:
+        address = url.removeprefix("http://")
+        host, port = address.rsplit(":", 1)
+        self.sent: dict[int, float] = {}
+        self.answered: list[float] = []
+        self.refused: dict[int, int] = {}
+        """Answers other than 202, by status (0: no answer after three tries)."""
+        self.flowing = anyio.Event()
+        self.done = anyio.Event()
+        self._load = LoadGenerator(host, int(port), on_answer=self._answered)
+        self._total = total
+        self._requests = self._signed_requests(address, n, total)
+
+    @staticmethod
+    def _signed_requests(address: str, n: int, total: int) -> list[bytes]:
+        rng = random.Random(11)
+        path = f"/api/integrations/{INTEGRATION_ID}/webhooks/events"
+        bodies = (json.dumps({"kind": KIND, "upserted": [rng.randrange(n)],
+                              "revision": 10_000 + k}).encode() for k in range(total))
+        return [request_bytes(address, path, body, _signed(body)) for body in bodies]
+
+    def _answered(self, answer: Answered) -> None:
+        if answer.status == 202:
+            self.sent[int(json.loads(answer.body)["event_id"])] = answer.sent_at
+            self.answered.append(answer.seconds)
         else:
-            refused += 1
+            self.refused[answer.status] = self.refused.get(answer.status, 0) + 1
 
-    async with httpx.AsyncClient(base_url=url, timeout=30, limits=limits) as client, \
-            anyio.create_task_group() as tasks:
-        start = time.perf_counter()
-        for k in range(int(RATE * seconds)):
-            await anyio.sleep(max(0.0, start + k / RATE - time.perf_counter()))
-            body = json.dumps({"kind": KIND, "upserted": [rng.randrange(n)],
-                               "revision": 10_000 + k}).encode()
-            tasks.start_soon(post, client, body)
-    return refused
+    async def run(self) -> None:
+        """Send every request, ``RATE`` a second while flowing; pause while not."""
+        async with anyio.create_task_group() as tasks:
+            k = 0
+            while k < self._total:
+                await self.flowing.wait()
+                start, first = time.perf_counter(), k
+                while k < self._total and self.flowing.is_set():
+                    await anyio.sleep(max(0.0, start + (k - first) / RATE
+                                          - time.perf_counter()))
+                    tasks.start_soon(self._load.send, self._requests[k])
+                    k += 1
+        if self._load.failures:
+            self.refused[0] = self._load.failures
+        await self._load.aclose()
+        self.done.set()
+
+    def pause(self) -> None:
+        if self.flowing.is_set():  # an unset one may be waited on already: kept
+            self.flowing = anyio.Event()
+
+    def resume(self) -> None:
+        self.flowing.set()
 
 
 async def _drained(client: httpx.AsyncClient, expected: int) -> dict[str, Any]:
@@ -205,73 +233,55 @@ def _handled_at(config: Path) -> dict[int, float]:
             for i, h in found}
 
 
-async def _with_events(folder: Path, n: int, seconds: float) -> dict[str, Any]:
-    config = _config(folder, "with", n)
-    proc, url = _start(config)
-    intake, intake_url = (_start(config) if STANDBY_INTAKE else (None, url))
-    sent: dict[int, float] = {}
-    answered: list[float] = []
-    resyncs: list[float] = []
+async def _interleaved(folder: Path, n: int, seconds: float) -> dict[str, Any]:
+    """Resyncs in pairs, one with events and one without, until the events are all sent."""
+    webhook_port = _free_port() if INTAKE == "port" else None
+    config = _config(folder, "live", n, webhook_port)
+    hooks = f"http://127.0.0.1:{webhook_port}" if webhook_port else None
+    proc, url = _start(config, ready=hooks)
+    intake, hooks = (_start(config) if INTAKE == "standby" else (None, hooks or url))
+    events = _Events(hooks, n, int(RATE * seconds))
+    timings: dict[bool, list[float]] = {True: [], False: []}
     try:
         async with httpx.AsyncClient(base_url=url, timeout=60,
-                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-            resyncs.append(await _resync(client, 1))  # the catalog filled once, unmeasured
-            resyncs.clear()
-            done = anyio.Event()
-            refused = 0
-
-            async def events() -> None:
-                nonlocal refused
-                refused = await _events(intake_url, n, seconds, sent, answered)
-                done.set()
-
-            async with anyio.create_task_group() as tasks:
-                tasks.start_soon(events)
-                revision = 2
-                while not done.is_set():
-                    resyncs.append(await _resync(client, revision))
-                    progress(f"live: resync {revision - 1} with events: {resyncs[-1]:.2f} s")
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client, \
+                anyio.create_task_group() as tasks:
+            await _resync(client, 1)  # the catalog filled once, unmeasured
+            tasks.start_soon(events.run)
+            revision, pair = 2, 0
+            while not events.done.is_set():
+                for flowing in ((False, True) if pair % 2 == 0 else (True, False)):
+                    if flowing:
+                        events.resume()
+                    timings[flowing].append(await _resync(client, revision))
+                    events.pause()
+                    progress(f"live: resync {revision - 1} {'with' if flowing else 'without'}"
+                             f" events: {timings[flowing][-1]:.2f} s")
                     revision += 1
-            stats = await _drained(client, len(sent))
+                pair += 1
+            stats = await _drained(client, len(events.sent))
     finally:
         for process in (proc, intake):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=60)
     handled = _handled_at(config)
-    latencies = [handled[i] - at for i, at in sent.items() if i in handled]
-    return {"resyncs": resyncs, "latencies": latencies, "answered": len(sent),
-            "answer_p50": percentile(answered, 50), "answer_p99": percentile(answered, 99),
-            "refused": refused, "lost": sum(1 for i in sent if i not in handled),
-            "failed": stats["failed"]}
-
-
-async def _without_events(folder: Path, n: int, count: int) -> list[float]:
-    config = _config(folder, "without", n)
-    proc, url = _start(config)
-    try:
-        async with httpx.AsyncClient(base_url=url, timeout=60,
-                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
-            await _resync(client, 1)
-            resyncs = []
-            for revision in range(2, 2 + count):
-                resyncs.append(await _resync(client, revision))
-                progress(f"live: resync {revision - 1} without events: {resyncs[-1]:.2f} s")
-    finally:
-        proc.terminate()
-        proc.wait(timeout=60)
-        _handled_at(config)  # and a PostgreSQL schema dropped
-    return resyncs
+    latencies = [handled[i] - at for i, at in events.sent.items() if i in handled]
+    return {"resyncs": timings[True], "baseline": timings[False], "latencies": latencies,
+            "answered": len(events.sent), "answer_p50": percentile(events.answered, 50),
+            "answer_p99": percentile(events.answered, 99), "refused": events.refused,
+            "lost": sum(1 for i in events.sent if i not in handled),
+            "failed": stats["failed"], "intake": INTAKE}
 
 
 def run_live(n: int, folder: Path) -> None:
     """Child ``live``: both conditions, their timings and latencies."""
 
     async def main() -> dict[str, Any]:
-        progress(f"live: {RATE} events/s for {SECONDS:g} s during resyncs of {n:,}")
-        loaded = await _with_events(folder, n, SECONDS)
-        baseline = await _without_events(folder, n, max(1, len(loaded["resyncs"])))
-        return {"n": n, "seconds": SECONDS, "rate": RATE, **loaded, "baseline": baseline}
+        progress(f"live: {RATE} events/s for {SECONDS:g} s during resyncs of {n:,}"
+                 f" (webhooks to: {INTAKE})")
+        loaded = await _interleaved(folder, n, SECONDS)
+        return {"n": n, "seconds": SECONDS, "rate": RATE, **loaded}
 
     emit(anyio.run(main))
 
@@ -282,9 +292,13 @@ def run_phase(child: Any, report: Report) -> None:
     latencies = sorted(result["latencies"])
     with_events = statistics.median(result["resyncs"])
     without = statistics.median(result["baseline"])
+    where = {"port": "webhooks.port (intake process)", "api": "the API's port",
+             "standby": "a standby ocean sail"}[result["intake"]]
+    refused = ", ".join(f"{count} {status or 'unanswered'}"
+                        for status, count in sorted(result["refused"].items())) or "none other"
     report.add(Line(ITEM, f"webhooks: {result['rate']} events/s for {result['seconds']:g} s"
-                    f" during {len(result['resyncs'])} resyncs of {result['n']:,}",
-                    f"{result['answered']:,} answered 202, {result['refused']} not"))
+                    f" during {len(result['resyncs'])} resyncs of {result['n']:,}, to {where}",
+                    f"{result['answered']:,} answered 202; {refused}"))
     report.add(Line(ITEM, "webhook to catalog: p50 / p90 / max",
                     f"{ms(percentile(latencies, 50))} / {ms(percentile(latencies, 90))}"
                     f" / {ms(max(latencies, default=0.0))}"))
@@ -295,8 +309,9 @@ def run_phase(child: Any, report: Report) -> None:
                  p99 <= P99_TARGET)
     report.check(ITEM, "events lost (answered 202, not handled)", str(result["lost"]), "0",
                  result["lost"] == 0 and result["failed"] == 0)
-    report.add(Line(ITEM, "resync of N, median: with events / without",
-                    f"{with_events:.2f} s / {without:.2f} s"))
+    report.add(Line(ITEM, "resync of N, median: with events / without (interleaved)",
+                    f"{with_events:.2f} s / {without:.2f} s"
+                    f" ({len(result['resyncs'])} + {len(result['baseline'])})"))
     ratio = with_events / without
     report.check(ITEM, "resync with events / without", f"{ratio:.2f}",
                  f"<= {RATIO_TARGET:.2f}", ratio <= RATIO_TARGET)
