@@ -294,7 +294,7 @@ def run_phase(child: Any, report: Report) -> None:
     without = statistics.median(result["baseline"])
     where = {"port": "webhooks.port (intake process)", "api": "the API's port",
              "standby": "a standby ocean sail"}[result["intake"]]
-    refused = ", ".join(f"{count} {status or 'unanswered'}"
+    refused = ", ".join(f"{count} {int(status) or 'unanswered'}"
                         for status, count in sorted(result["refused"].items())) or "none other"
     report.add(Line(ITEM, f"webhooks: {result['rate']} events/s for {result['seconds']:g} s"
                     f" during {len(result['resyncs'])} resyncs of {result['n']:,}, to {where}",

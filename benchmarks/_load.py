@@ -31,10 +31,16 @@ class Answered:
     seconds: float
 
 
+KEEPALIVE_EXPIRY = 2.0
+"""Seconds a connection may stay idle before it is given up: before the server's keep-alive
+(uvicorn's 5 s) closes it under a request."""
+
+
 @dataclass
 class _Connection:
     stream: SocketStream
     reader: BufferedByteReceiveStream
+    idle_since: float = 0.0
 
 
 def request_bytes(host: str, path: str, body: bytes, headers: Mapping[str, str]) -> bytes:
@@ -63,8 +69,8 @@ class LoadGenerator:
     async def send(self, request: bytes) -> None:
         """Send one request and hand its answer to ``on_answer``."""
         sent_at, began = time.time(), time.perf_counter()
-        for _attempt in range(3):  # as a vendor does: sent again when no answer came
-            connection = self._free.pop() if self._free else await self._connect()
+        for attempt in range(3):  # as a vendor does: sent again when no answer came
+            connection = await (self._connect() if attempt else self._take())
             try:
                 await connection.stream.send(request)
                 status, body, keep = await _answer(connection.reader)
@@ -73,12 +79,22 @@ class LoadGenerator:
                 await connection.stream.aclose()
                 continue
             if keep:
+                connection.idle_since = time.monotonic()
                 self._free.append(connection)
             else:
                 await connection.stream.aclose()
             self.on_answer(Answered(status, body, sent_at, time.perf_counter() - began))
             return
         self.failures += 1
+
+    async def _take(self) -> _Connection:
+        """A free connection that has not idled too long, else a new one."""
+        while self._free:
+            connection = self._free.pop()
+            if time.monotonic() - connection.idle_since < KEEPALIVE_EXPIRY:
+                return connection
+            await connection.stream.aclose()
+        return await self._connect()
 
     async def _connect(self) -> _Connection:
         stream = await anyio.connect_tcp(self.host, self.port)

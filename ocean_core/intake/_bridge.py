@@ -3,9 +3,8 @@
 Each request the intake forwards is answered by the webhook route's own decision
 (``answer_read_webhook``: 404, then ``verify_webhook``, then the inbox). The requests of one
 frame are answered together, each in a task of its own, so that they are stored in one write
-(``GroupCommit``); their answers go back in one frame, tagged with their requests' ids.
-Frames are answered one after the other: the intake sends the next once this one's answers
-came, with what arrived meanwhile.
+(``GroupCommit``); their answers go back in one frame, tagged with their requests' ids. A
+frame that comes while another is being answered is answered alongside it.
 """
 
 from __future__ import annotations
@@ -43,18 +42,25 @@ async def _answer_into(answers: list[Answer], service: OceanService, request: Fo
 async def serve_intake(stream: ByteStream, service: OceanService) -> None:
     """Answer the intake's requests until it closes its end (or sends a broken frame)."""
     receive = BufferedByteReceiveStream(stream)
-    while True:
-        try:
-            requests = await read_requests(receive)
-        except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError):
-            return
-        except WireError as exc:
-            logger.error("webhook intake: {}; its connection is closed", exc)
-            return
+    sending = anyio.Lock()
+
+    async def answer_frame(requests: list[Forwarded]) -> None:
         answers: list[Answer] = []
         async with anyio.create_task_group() as tasks:
             for request in requests:
                 tasks.start_soon(_answer_into, answers, service, request)
         # The intake may have left: its clients get no answer, and send their requests again.
-        with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
-            await stream.send(encode_answers(answers))
+        async with sending:
+            with suppress(anyio.BrokenResourceError, anyio.ClosedResourceError):
+                await stream.send(encode_answers(answers))
+
+    async with anyio.create_task_group() as frames:
+        while True:
+            try:
+                requests = await read_requests(receive)
+            except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError):
+                return
+            except WireError as exc:
+                logger.error("webhook intake: {}; its connection is closed", exc)
+                return
+            frames.start_soon(answer_frame, requests)

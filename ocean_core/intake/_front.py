@@ -48,9 +48,9 @@ class _TooLarge(Exception):
 class Sail:
     """The intake's end of the socket pair: sends requests, matches the answers to them.
 
-    One frame is in flight at a time: the requests that arrive while sail answers one go in
-    the next, sent once it is answered and at least ``interval`` after the one before, so
-    that sail wakes up at most ``1 / interval`` times a second however fast they come.
+    The requests that arrive together go in one frame, and a frame goes at least
+    ``interval`` after the one before: however fast requests come, sail wakes up at most
+    ``1 / interval`` times a second for them. Frames do not wait for each other's answers.
     """
 
     def __init__(self, stream: ByteStream, *, interval: float = 0.02) -> None:
@@ -60,7 +60,6 @@ class Sail:
         self._queued: list[Forwarded] = []
         self._waiting: dict[int, tuple[anyio.Event, list[Answer]]] = {}
         self._queued_event = anyio.Event()
-        self._answered = anyio.Event()
         self.gone = anyio.Event()
         """Set once sail closed its end: the intake stops."""
 
@@ -101,10 +100,8 @@ class Sail:
             await self._queued_event.wait()
             self._queued_event = anyio.Event()
             batch, self._queued = self._queued, []
-            self._answered = anyio.Event()
             began = anyio.current_time()
             await self._stream.send(encode_requests(batch))
-            await self._answered.wait()
             await anyio.sleep_until(began + self._interval)
 
     async def _read_answers(self) -> None:
@@ -116,7 +113,6 @@ class Sail:
                     if waiting is not None:
                         waiting[1].append(answer)
                         waiting[0].set()
-                self._answered.set()
         except (anyio.EndOfStream, anyio.IncompleteRead, WireError):
             pass
 
