@@ -33,9 +33,10 @@ heap, caches or open files; this process only orchestrates and prints the report
    incremental run against a full run of the same source in one process: fetched items
    <= 2% and wall time <= 5% of the full run's. See ``benchmarks/_incremental.py``;
 11. (``--only live``) rule 8: signed webhooks at 200 a second for 30 s into a real
-   ``ocean sail`` on loopback while full resyncs of 100,000 entities of the same integration
-   run: webhook-to-catalog p99 <= 250 ms, no event lost, the resyncs' median time within 10%
-   of the same resyncs without events. See ``benchmarks/_live.py``.
+   ``ocean sail`` on loopback (its ``webhooks.port``) while full resyncs of 100,000 entities
+   of the same integration run, interleaved with the same resyncs without events:
+   webhook-to-catalog p99 <= 250 ms, no event lost, the resyncs' median time within 10% of
+   the median without. See ``benchmarks/_live.py``.
 """
 
 from __future__ import annotations
