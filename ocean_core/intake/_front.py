@@ -88,21 +88,22 @@ class Sail:
                 tasks.start_soon(self._send_frames)
                 await self._read_answers()
                 tasks.cancel_scope.cancel()
-        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
-            pass
         finally:
             self.gone.set()
             for done, _answer in self._waiting.values():
                 done.set()
 
     async def _send_frames(self) -> None:
-        while True:
-            await self._queued_event.wait()
-            self._queued_event = anyio.Event()
-            batch, self._queued = self._queued, []
-            began = anyio.current_time()
-            await self._stream.send(encode_requests(batch))
-            await anyio.sleep_until(began + self._interval)
+        try:
+            while True:
+                await self._queued_event.wait()
+                self._queued_event = anyio.Event()
+                batch, self._queued = self._queued, []
+                began = anyio.current_time()
+                await self._stream.send(encode_requests(batch))
+                await anyio.sleep_until(began + self._interval)
+        except (anyio.BrokenResourceError, anyio.ClosedResourceError):
+            pass  # sail left: the answers' side sees its end of the pair closed too
 
     async def _read_answers(self) -> None:
         receive = BufferedByteReceiveStream(self._stream)
@@ -113,7 +114,8 @@ class Sail:
                     if waiting is not None:
                         waiting[1].append(answer)
                         waiting[0].set()
-        except (anyio.EndOfStream, anyio.IncompleteRead, WireError):
+        except (anyio.EndOfStream, anyio.IncompleteRead, anyio.BrokenResourceError,
+                WireError):
             pass
 
 

@@ -152,7 +152,7 @@ class WebhookWorker:
             if self.keep and self._unpruned >= max(1, self.keep // 10):
                 await self._catalog.prune_inbox(self.integration_id, keep=self.keep)
                 self._unpruned = 0
-            if len(events) < BATCH:  # all there was: one stored since woke this worker
+            if len(events) < BATCH:  # all that was pending: one stored since wakes it again
                 break
         return settled
 
