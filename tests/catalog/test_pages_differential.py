@@ -33,6 +33,7 @@ from tests.catalog._support import (
     entity_writes,
     install_write_counters,
 )
+from tests.reliability._support import scaled
 from tests.support import WriteCountingMemoryCatalog
 
 # A small key space and a few distinct contents: collisions, moves and repeats are the point.
@@ -378,7 +379,7 @@ class PageMachine(RuleBasedStateMachine):
 
 
 SETTINGS = settings(
-    max_examples=300,
+    max_examples=scaled(200, 3000),
     stateful_step_count=15,
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow],

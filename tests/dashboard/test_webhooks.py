@@ -14,6 +14,7 @@ import pytest
 from tests.dashboard.conftest import opened, write_config
 from tests.service.hooked import hooked, signed
 from tests.service.process import log_message, sail_process
+from tests.service.support import gated
 
 if os.environ.get("OCEAN_REQUIRE_BROWSER") != "1":  # CI: a missing playwright fails
     pytest.importorskip("playwright", reason="the browser tests need playwright (dev extra)")
@@ -28,7 +29,8 @@ BAD = b"<not json/>"
 def test_the_detail_shows_live_events_and_their_last_failures(
     browser: Any, tmp_path: Path
 ) -> None:
-    config = write_config(tmp_path, [hooked("hooks"), {"id": "plain", "type": "fake"}])
+    # "plain" declares no webhook (the fake type has one: its panel would show).
+    config = write_config(tmp_path, [hooked("hooks"), {**gated("plain"), "resync_on_start": False}])
     with sail_process(config, "--log-level", "debug") as sail:
         url = sail.url + "/api/integrations/hooks/webhooks/items"
         for body, headers in ((GOOD, signed(GOOD)), (BAD, signed(BAD)), (GOOD, {})):
