@@ -19,8 +19,10 @@ run: $(STAMP)
 	$(BIN)/ocean resync --config ocean.yaml
 	$(BIN)/ocean status --config ocean.yaml
 
+# On both cores, then alone the tests that assert a timing bound (marked serial).
 test: $(STAMP)
-	$(BIN)/pytest
+	$(BIN)/pytest -n 2 -m "not serial"
+	$(BIN)/pytest -m serial
 
 lint: $(STAMP)
 	$(BIN)/ruff check ocean_core integrations tests benchmarks

@@ -14,7 +14,7 @@ from ocean_core import LiveChange, Ocean
 from ocean_core.catalog import MemoryCatalog
 from tests.live._source import IID, LiveSource, contents, mapping, svc
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
 SLOW = "last(range(3e7))"
 """Some 13 s an item, finite: without the worker the test fails on its assertions, not by

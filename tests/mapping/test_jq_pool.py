@@ -22,7 +22,7 @@ from ocean_core.mapping import load_mapping
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
 from tests.support import Source, items, mapping_for
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
 BOMB = "def f: f; f"
 SLOW = "last(range(3e7))"

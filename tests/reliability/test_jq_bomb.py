@@ -25,6 +25,8 @@ from tests.reliability._support import record
 from tests.service.process import Line, SailProcess, extra, log_message
 from tests.service.support import write_config
 
+pytestmark = pytest.mark.serial  # timing bounds: run alone, after the rest (make test)
+
 Start = Callable[..., SailProcess]
 HEALTH_PROBES = 60
 

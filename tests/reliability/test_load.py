@@ -15,10 +15,13 @@ from typing import Any
 
 import anyio
 import httpx
+import pytest
 
 from tests.reliability._support import record, scaled
 from tests.service.process import SailProcess
 from tests.service.support import TOKEN, write_config
+
+pytestmark = pytest.mark.serial  # timing bounds: run alone, after the rest (make test)
 
 REQUESTS = scaled(1000, 5000)
 WINDOW = 2.0 * REQUESTS / 1000

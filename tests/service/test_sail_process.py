@@ -284,6 +284,7 @@ def test_unknown_log_level_is_a_usage_error(tmp_path: Path) -> None:
     assert "LOUD" in proc.stderr
 
 
+@pytest.mark.serial  # a timing bound: run alone, after the rest (make test)
 def test_shutdown_answers_a_client_waiting_on_the_run_at_once(tmp_path: Path, sail: Start) -> None:
     """The runs are aborted before the server drains, so a long poll on a run in flight gets
     its ``aborted`` end instead of being cut off after the grace period."""
