@@ -26,6 +26,7 @@ import anyio
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ocean_core.api._auth import Tokens
+from ocean_core.api._body import BodyTooLarge, ClientGone, read_body
 from ocean_core.api._errors import error_response
 
 
@@ -55,14 +56,6 @@ class OpenRoute:
     def matches(self, method: str, path: str) -> bool:
         method = "GET" if method == "HEAD" else method
         return method == self.method and self.pattern.fullmatch(path) is not None
-
-
-class _TooLarge(Exception):
-    pass
-
-
-class _Gone(Exception):
-    pass
 
 
 class RequestGuard:
@@ -116,30 +109,15 @@ class RequestGuard:
             return self._too_large(), None
         try:
             with anyio.fail_after(self.read_timeout):
-                return None, await self._read(receive)
-        except _TooLarge:
+                return None, await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
             return self._too_large(), None
         except TimeoutError:
             return error_response(408, f"the request's body did not arrive within"
                                   f" {self.read_timeout:g}s (api.read_timeout)",
                                   {"Connection": "close"}), None
-        except _Gone:
+        except ClientGone:
             return None, None
-
-    async def _read(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Gone
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise _TooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
 
     def _too_large(self) -> ASGIApp:
         return error_response(

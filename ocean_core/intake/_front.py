@@ -20,6 +20,7 @@ from anyio.streams.buffered import BufferedByteReceiveStream
 from starlette.responses import JSONResponse, Response
 from starlette.types import Receive, Scope, Send
 
+from ocean_core.api._body import BodyTooLarge, ClientGone, read_body
 from ocean_core.intake._wire import (
     Answer,
     Forwarded,
@@ -35,14 +36,6 @@ def _error(status: int, detail: str, headers: dict[str, str] | None = None) -> R
     """The API's error shape (``api/_errors.py``): ``{"detail": ..., "error": code}``."""
     return JSONResponse({"detail": detail, "error": _CODES[status]}, status_code=status,
                         headers=headers)
-
-
-class _Gone(Exception):
-    """The client left before its body arrived."""
-
-
-class _TooLarge(Exception):
-    pass
 
 
 class Sail:
@@ -148,13 +141,13 @@ class IntakeApp:
             return self._too_large()
         try:
             with anyio.fail_after(self.read_timeout):
-                body = await self._read(receive)
-        except _TooLarge:
+                body = await read_body(receive, self.max_body_bytes)
+        except BodyTooLarge:
             return self._too_large()
         except TimeoutError:
             return _error(408, f"the request's body did not arrive within"
                           f" {self.read_timeout:g}s (api.read_timeout)", {"Connection": "close"})
-        except _Gone:
+        except ClientGone:
             return Response(status_code=400)
         query = parse_qsl(scope["query_string"].decode("latin-1"), keep_blank_values=True)
         answer = await self.sail.forward(parts[3], parts[5], headers, query, body)
@@ -162,21 +155,6 @@ class IntakeApp:
             return _error(503, "ocean sail is not there to take the request; send it again")
         return Response(answer.body, status_code=answer.status,
                         headers=dict(answer.headers), media_type="application/json")
-
-    async def _read(self, receive: Receive) -> bytes:
-        chunks: list[bytes] = []
-        size = 0
-        while True:
-            message = await receive()
-            if message["type"] == "http.disconnect":
-                raise _Gone
-            chunk = message.get("body", b"")
-            size += len(chunk)
-            if size > self.max_body_bytes:
-                raise _TooLarge
-            chunks.append(chunk)
-            if not message.get("more_body", False):
-                return b"".join(chunks)
 
     def _too_large(self) -> Response:
         return _error(413, f"the request's body is larger than {self.max_body_bytes} bytes"
