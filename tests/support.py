@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import anyio
@@ -10,6 +12,24 @@ import anyio
 from ocean_core import Integration, KindSpec
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.integration import Batch
+
+
+@asynccontextmanager
+async def loop_gaps(every: float = 0.01) -> AsyncIterator[list[float]]:
+    """The event loop's turns while the block runs: the seconds each ``sleep(every)`` of a
+    ticking task took (long ones: the loop was held)."""
+    gaps: list[float] = []
+
+    async def tick() -> None:
+        while True:
+            start = time.monotonic()
+            await anyio.sleep(every)
+            gaps.append(time.monotonic() - start)
+
+    async with anyio.create_task_group() as tasks:
+        tasks.start_soon(tick)
+        yield gaps
+        tasks.cancel_scope.cancel()
 
 
 class Boom(RuntimeError):

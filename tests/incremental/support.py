@@ -13,7 +13,7 @@ import anyio
 from ocean_core import Deleted, Entity, Integration, KindSpec, kind
 from ocean_core._cursor_values import parse_timestamp
 from ocean_core.integration import Batch
-from tests.service.support import GATES, GatedConfig
+from tests.service.support import GatedConfig, hold_first_run
 from tests.support import Boom
 
 
@@ -113,12 +113,7 @@ class GatedDesk(Integration):
         ]
         half = len(entities) // 2
         yield entities[:half]
-        if config.gate is not None:
-            gate = GATES[config.gate]
-            gate.runs += 1
-            if gate.runs == 1:
-                gate.reached.set()
-                await gate.release.wait()
+        await hold_first_run(config.gate)
         yield entities[half:]
 
 

@@ -4,15 +4,14 @@ never ends is an item error and cannot stop the process (issue 19 meets rule 8).
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
-import anyio
 import pytest
 
 from ocean_core import LiveChange, Ocean
 from ocean_core.catalog import MemoryCatalog
 from tests.live._source import IID, LiveSource, contents, mapping, svc
+from tests.support import loop_gaps
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
@@ -33,18 +32,8 @@ async def test_a_live_upsert_past_mapping_timeout_is_an_item_error_and_the_loop_
     ocean = Ocean(LiveSource(svc("a")), catalog=catalog, mapping=_bounded_mapping(),
                   integration_id=IID, mapping_timeout=0.5)
     await ocean.resync()
-    gaps: list[float] = []
-
-    async def tick() -> None:
-        while True:
-            start = time.monotonic()
-            await anyio.sleep(0.01)
-            gaps.append(time.monotonic() - start)
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(tick)
+    async with loop_gaps() as gaps:
         report = await ocean.apply(LiveChange("svc", upserted=[svc("a", 5, slow=True)]))
-        tasks.cancel_scope.cancel()
 
     change = report.changes[0]
     assert (change.errors, change.upserted) == (1, 0)

@@ -20,7 +20,7 @@ from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.mapping import load_mapping
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
-from tests.support import Source, items, mapping_for
+from tests.support import Source, items, loop_gaps, mapping_for
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
@@ -91,18 +91,8 @@ async def test_the_event_loop_keeps_running_while_a_worker_evaluates_forever() -
     ocean = Ocean(Source({"svc": items("s", 1)}), catalog=catalog,
                   mapping=_mapping(("svc",), "svc", SLOW), integration_id="i",
                   mapping_timeout=3)
-    gaps: list[float] = []
-
-    async def tick() -> None:
-        while True:
-            start = time.monotonic()
-            await anyio.sleep(0.01)
-            gaps.append(time.monotonic() - start)
-
-    async with anyio.create_task_group() as tasks:
-        tasks.start_soon(tick)
+    async with loop_gaps() as gaps:
         result = await ocean.resync()
-        tasks.cancel_scope.cancel()
 
     assert result.kinds["svc"].errors == 1
     assert len(gaps) > 50 and max(gaps) < 0.5, (len(gaps), max(gaps))

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ocean_core import Integration, LiveChange, WebhookRequest, kind, webhook
 from ocean_core.testing import hmac_sha256_signature
-from tests.service.support import GATES
+from tests.service.support import hold_first_run
 
 HOOKED = "tests.service.hooked:Hooked"
 SECRET = "webhook-secret-for-tests"
@@ -50,12 +50,7 @@ class Hooked(Integration):
         config: HookedConfig = self.config  # type: ignore[assignment]
         items = [{"id": n, "name": f"Item {n}"} for n in range(config.items)]
         yield items[:1]
-        if config.gate is not None:
-            gate = GATES[config.gate]
-            gate.runs += 1
-            if gate.runs == 1:
-                gate.reached.set()
-                await gate.release.wait()
+        await hold_first_run(config.gate)
         yield items[1:]
 
     def verify_webhook(self, request: WebhookRequest) -> bool:

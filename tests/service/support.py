@@ -29,6 +29,18 @@ class Gate:
         self.runs = 0
 
 
+async def hold_first_run(gate: str | None) -> None:
+    """The first run that gets here sets ``reached`` of gate ``gate`` and waits for its
+    ``release``; later runs, and a fetcher without a gate, pass."""
+    if gate is None:
+        return
+    held = GATES[gate]
+    held.runs += 1
+    if held.runs == 1:
+        held.reached.set()
+        await held.release.wait()
+
+
 GATES: dict[str, Gate] = {}
 
 
@@ -54,12 +66,7 @@ class Gated(Integration):
         half = len(entities) // 2
         first: Batch = entities[:half]
         yield first
-        if config.gate is not None:
-            gate = GATES[config.gate]
-            gate.runs += 1
-            if gate.runs == 1:
-                gate.reached.set()
-                await gate.release.wait()
+        await hold_first_run(config.gate)
         yield entities[half:]
 
 
