@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -14,6 +15,7 @@ from fastapi import FastAPI
 
 from ocean_core.api import create_app
 from ocean_core.service import OceanService
+from tests.conftest import drop_postgres_schema
 from tests.service.hooked import FAILS
 from tests.service.support import GATES, TOKEN, Gate
 
@@ -71,3 +73,13 @@ async def serving(config: Path, token: str | None = TOKEN) -> AsyncIterator[Serv
             transport=transport, base_url="http://ocean", headers=headers
         ) as client:
             yield Served(app, client, app.state.ocean_service)
+
+
+@pytest.fixture
+def shared(postgres_url: str) -> Iterator[str]:
+    """A PostgreSQL catalog URL on a fresh schema, dropped afterwards (for tests that run
+    several services or processes on one catalog)."""
+    schema = f"test_{uuid.uuid4().hex[:8]}"
+    yield f"{postgres_url}?schema={schema}"
+    drop_postgres_schema(postgres_url, schema)
+

@@ -5,29 +5,19 @@ from __future__ import annotations
 
 import signal
 import time
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import anyio
-import pytest
 
 from ocean_core.catalog import PostgresCatalog
 from ocean_core.results import ResyncResult
-from tests.conftest import drop_postgres_schema
 from tests.service.process import Line, SailProcess, extra, log_message
 from tests.service.support import write_config
 
 Start = Callable[..., SailProcess]
 
-
-@pytest.fixture
-def shared(postgres_url: str) -> Iterator[str]:
-    """A catalog URL on a fresh schema, dropped afterwards."""
-    schema = f"test_{uuid.uuid4().hex[:8]}"
-    yield f"{postgres_url}?schema={schema}"
-    drop_postgres_schema(postgres_url, schema)
 
 
 def _config(folder: Path, catalog: str, **fake: Any) -> Path:

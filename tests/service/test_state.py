@@ -5,8 +5,6 @@ and its metrics without the HTTP API."""
 from __future__ import annotations
 
 import dataclasses
-import uuid
-from collections.abc import Iterator
 from pathlib import Path
 
 import anyio
@@ -16,7 +14,6 @@ from prometheus_client.parser import text_string_to_metric_families
 from ocean_core.config import load_config
 from ocean_core.errors import NotFoundError
 from ocean_core.service import IntegrationSnapshot, OceanService, TriggeredRun
-from tests.conftest import drop_postgres_schema
 from tests.service.support import Gate, gated, write_config
 
 pytestmark = pytest.mark.anyio
@@ -86,12 +83,6 @@ async def test_the_service_exposes_its_metrics(tmp_path: Path) -> None:
     assert sample.labels == {"integration": "f", "status": "succeeded", "trigger": "start"}
     assert service.metrics.content_type.startswith("text/plain; version=0.0.4")
 
-
-@pytest.fixture
-def shared(postgres_url: str) -> Iterator[str]:
-    schema = f"test_{uuid.uuid4().hex[:8]}"
-    yield f"{postgres_url}?schema={schema}"
-    drop_postgres_schema(postgres_url, schema)
 
 
 async def test_a_standby_sees_the_runner_of_another_service_through_the_catalog(

@@ -6,27 +6,18 @@ the one that takes over."""
 from __future__ import annotations
 
 import signal
-import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-import pytest
 
 from ocean_core.testing import webhook_path
-from tests.conftest import drop_postgres_schema
 from tests.service.hooked import hooked, signed
 from tests.service.process import SailProcess, log_message
 from tests.service.support import write_config
 
 Start = Callable[..., SailProcess]
 
-
-@pytest.fixture
-def shared(postgres_url: str) -> Iterator[str]:
-    schema = f"test_{uuid.uuid4().hex[:8]}"
-    yield f"{postgres_url}?schema={schema}"
-    drop_postgres_schema(postgres_url, schema)
 
 
 def _post(process: SailProcess, item: int) -> int:
