@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -132,8 +133,23 @@ class WriteCountingMemoryCatalog(MemoryCatalog):
 
     def __init__(self) -> None:
         super().__init__()
-        self._entities = _CountingDict()
+        self._counting = _CountingDict()
+        self._entities = self._counting
 
     @property
     def writes(self) -> int:
-        return self._entities.stores
+        return self._counting.stores
+
+
+def process_ended(pid: int) -> bool:
+    """Whether process ``pid`` has ended: gone, or a zombie nobody has reaped yet (Linux
+    ``/proc``). A process reaped while its ``stat`` file is being read counts as ended."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
+    except (FileNotFoundError, ProcessLookupError):
+        return True

@@ -20,7 +20,7 @@ from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.mapping import load_mapping
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
-from tests.support import Source, items, loop_gaps, mapping_for
+from tests.support import Source, items, loop_gaps, mapping_for, process_ended
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
@@ -38,14 +38,6 @@ def _mapping(kinds: tuple[str, ...], bomb_in: str, expression: str = BOMB) -> di
         if resource["kind"] == bomb_in:
             resource["port"]["entity"]["mappings"]["properties"]["bomb"] = expression
     return mapping
-
-
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
 
 
 async def _until(condition: Any, bound: float = 20.0) -> None:
@@ -113,17 +105,9 @@ async def test_cancelling_the_run_kills_the_busy_worker_at_once() -> None:
         tasks.cancel_scope.cancel()
     cancelled_in = time.monotonic() - started
 
-    await _until(lambda: not _pid_alive(busy) or _zombie(busy), bound=5)
+    await _until(lambda: process_ended(busy), bound=5)
     assert cancelled_in < 2, cancelled_in
     assert busy not in pool.workers()
-
-
-def _zombie(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().split(") ")[1].startswith("Z")
-    except FileNotFoundError:
-        return True
 
 
 async def test_a_worker_killed_from_outside_is_item_errors_and_replaced() -> None:
@@ -284,13 +268,13 @@ def test_a_worker_ends_when_its_parent_is_killed_with_sigkill(tmp_path: Path, wh
     try:
         assert parent.stdout is not None
         worker = int(parent.stdout.readline())
-        assert _pid_alive(worker) and not _zombie(worker)
+        assert not process_ended(worker)
         parent.kill()
         parent.wait(10)
         deadline = time.monotonic() + 5
-        while _pid_alive(worker) and not _zombie(worker) and time.monotonic() < deadline:
+        while not process_ended(worker) and time.monotonic() < deadline:
             time.sleep(0.02)  # polling another process's end: no event tells
-        assert not _pid_alive(worker) or _zombie(worker), "the worker outlived its parent"
+        assert process_ended(worker), "the worker outlived its parent"
     finally:
         if parent.poll() is None:
             parent.kill()

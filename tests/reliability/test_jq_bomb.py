@@ -24,6 +24,7 @@ import pytest
 from tests.reliability._support import record
 from tests.service.process import Line, SailProcess, extra, log_message
 from tests.service.support import write_config
+from tests.support import process_ended
 
 pytestmark = pytest.mark.serial  # timing bounds: run alone, after the rest (make test)
 
@@ -142,19 +143,11 @@ def test_a_jq_bomb_stops_neither_health_nor_other_runs_nor_a_trigger_nor_sigterm
           f" {abort_seconds:.3f} s, SIGTERM to exit {exit_seconds:.3f} s")
 
 
-def _alive(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as stat:
-            return stat.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-
-
 def _gone(pids: set[int], bound: float) -> bool:
     """Whether every one of ``pids`` has ended, polled for at most ``bound`` seconds (the
     kernel ends orphaned workers asynchronously)."""
     deadline = time.monotonic() + bound
-    while any(_alive(pid) for pid in pids):
+    while not all(process_ended(pid) for pid in pids):
         if time.monotonic() > deadline:
             return False
         time.sleep(0.05)

@@ -21,6 +21,7 @@ from tests.cli._helpers import ocean_script
 from tests.service.hooked import hooked, signed
 from tests.service.process import SailProcess, child_env, free_port, log_message
 from tests.service.support import TOKEN, write_config
+from tests.support import process_ended
 
 Start = Callable[..., SailProcess]
 
@@ -47,15 +48,7 @@ def _post(url: str, body: bytes, headers: dict[str, str] | None = None,
 def _gone(pid: int, timeout: float) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return True
-        try:  # reaped by nobody yet (its parent died): a zombie counts as gone
-            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-                if stat.read().split(")")[1].split()[0] == "Z":
-                    return True
-        except FileNotFoundError:
+        if process_ended(pid):
             return True
         time.sleep(0.05)  # polling a condition with a deadline, not synchronising on time
     return False
