@@ -16,6 +16,7 @@ content hash); whatever it did after a run started wins over that run (rule 8).
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
@@ -151,12 +152,21 @@ def webhook(name: str) -> Callable[[H], H]:
     return mark
 
 
+_DECLARED: weakref.WeakKeyDictionary[type, tuple[WebhookSpec, ...]] = (
+    weakref.WeakKeyDictionary())
+"""Each class's webhooks, found once: every request asks (the route, then the worker)."""
+
+
 def declared_webhooks(cls: type) -> list[WebhookSpec]:
-    """The webhooks declared with ``@webhook`` on a class and its bases, by name."""
-    specs: dict[str, WebhookSpec] = {}
-    for klass in reversed(cls.__mro__):
-        for attribute, value in vars(klass).items():
-            marker = getattr(value, _WEBHOOK_ATTR, None)
-            if isinstance(marker, WebhookSpec):
-                specs[marker.name] = WebhookSpec(marker.name, attribute)
-    return list(specs.values())
+    """The webhooks declared with ``@webhook`` on a class and its bases, by name (read once
+    per class, when first asked)."""
+    found = _DECLARED.get(cls)
+    if found is None:
+        specs: dict[str, WebhookSpec] = {}
+        for klass in reversed(cls.__mro__):
+            for attribute, value in vars(klass).items():
+                marker = getattr(value, _WEBHOOK_ATTR, None)
+                if isinstance(marker, WebhookSpec):
+                    specs[marker.name] = WebhookSpec(marker.name, attribute)
+        found = _DECLARED[cls] = tuple(specs.values())
+    return list(found)
