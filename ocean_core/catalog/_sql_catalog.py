@@ -204,18 +204,16 @@ class SqlCatalog(ABC):
         query: Sequence[tuple[str, str]], body: bytes, received_at: datetime | None = None,
     ) -> int:
         at = as_utc(received_at or self._clock())
-        heads, asked = inbox.pairs_json(headers), inbox.pairs_json(query)
-        return await self._durable_write(
-            lambda tx: inbox.put(tx, integration_id, name, heads, asked, bytes(body), at)
-        )
+        event = (name, inbox.pairs_json(headers), inbox.pairs_json(query), bytes(body))
+        [event_id] = await self._durable_write(
+            lambda tx: inbox.put(tx, integration_id, [event], at))
+        return event_id
 
     async def put_events(self, integration_id: str, events: Sequence[NewEvent]) -> list[int]:
         at = as_utc(self._clock())
         rows = [(name, inbox.pairs_json(heads), inbox.pairs_json(asked), bytes(body))
                 for name, heads, asked, body in events]
-        return await self._durable_write(lambda tx: [
-            inbox.put(tx, integration_id, name, heads, asked, body, at)
-            for name, heads, asked, body in rows])
+        return await self._durable_write(lambda tx: inbox.put(tx, integration_id, rows, at))
 
     async def pending_events(self, integration_id: str, *, limit: int = 100) -> list[InboxEvent]:
         return await self._read(lambda tx: inbox.pending(tx, integration_id, limit))
@@ -237,8 +235,7 @@ class SqlCatalog(ABC):
 
         def write(tx: Tx) -> list[LiveOutcome]:
             done = [live.apply_live(tx, integration_id, *change) for change in changes]
-            for event_id in handled:
-                inbox.settle(tx, integration_id, event_id, EventStatus.HANDLED, None, now)
+            inbox.handled(tx, integration_id, handled, now)
             return done
 
         return await self._fenced(integration_id, write)

@@ -26,9 +26,10 @@ PUT = (
     " VALUES (?, ?, ?, ?, ?, ?) RETURNING id"
 )
 COUNT_RECEIVED = """
-INSERT INTO inbox_totals (integration_id, received, last_received_at) VALUES (?, 1, ?)
+INSERT INTO inbox_totals (integration_id, received, last_received_at) VALUES (?, ?, ?)
 ON CONFLICT (integration_id) DO UPDATE SET
-    received = inbox_totals.received + 1, last_received_at = excluded.last_received_at
+    received = inbox_totals.received + excluded.received,
+    last_received_at = excluded.last_received_at
 """
 PENDING = (
     f"SELECT {COLUMNS} FROM inbox WHERE integration_id = ? AND status = 'pending'"
@@ -43,8 +44,8 @@ ATTEMPT_FAILED = (
     " WHERE id = ? AND integration_id = ? AND status = 'pending'"
 )
 COUNT = """
-INSERT INTO inbox_totals (integration_id, {column}) VALUES (?, 1)
-ON CONFLICT (integration_id) DO UPDATE SET {column} = inbox_totals.{column} + 1
+INSERT INTO inbox_totals (integration_id, {column}) VALUES (?, ?)
+ON CONFLICT (integration_id) DO UPDATE SET {column} = inbox_totals.{column} + excluded.{column}
 """
 LAST_HANDLED = "UPDATE inbox_totals SET last_handled_at = ? WHERE integration_id = ?"
 TOTALS = (
@@ -72,13 +73,17 @@ def pairs_json(pairs: Sequence[tuple[str, str]]) -> str:
 
 
 def put(
-    tx: Tx, integration_id: str, name: str, headers: str, query: str, body: bytes,
+    tx: Tx, integration_id: str, events: Sequence[tuple[str, str, str, bytes]],
     received_at: datetime,
-) -> int:
+) -> list[int]:
+    """Store ``events`` (name, headers and query as ``pairs_json``, body), received at one
+    time, and count them; their ids, in order."""
     at = tx.dialect.time_in(received_at)
-    event_id = int(tx.one(PUT, (integration_id, name, at, headers, query, body)))
-    tx.execute(COUNT_RECEIVED, (integration_id, at))
-    return event_id
+    ids = [int(tx.one(PUT, (integration_id, name, at, headers, query, body)))
+           for name, headers, query, body in events]
+    if ids:
+        tx.execute(COUNT_RECEIVED, (integration_id, len(ids), at))
+    return ids
 
 
 def pending(tx: Tx, integration_id: str, limit: int) -> list[InboxEvent]:
@@ -91,14 +96,22 @@ def settle(
 ) -> None:
     """Record one attempt's outcome; an event settled already (a replay) is left as it is."""
     if status is EventStatus.HANDLED:
-        changed = tx.execute(HANDLED, (tx.dialect.time_in(now), event_id, integration_id))
-    else:
-        changed = tx.execute(ATTEMPT_FAILED, (status.value, error, event_id, integration_id))
-    if changed.rowcount != 1:
+        handled(tx, integration_id, [event_id], now)
         return
-    tx.execute(COUNT.format(column=_COUNTED[status]), (integration_id,))
-    if status is EventStatus.HANDLED:
-        tx.execute(LAST_HANDLED, (tx.dialect.time_in(now), integration_id))
+    changed = tx.execute(ATTEMPT_FAILED, (status.value, error, event_id, integration_id))
+    if changed.rowcount == 1:
+        tx.execute(COUNT.format(column=_COUNTED[status]), (integration_id, 1))
+
+
+def handled(tx: Tx, integration_id: str, event_ids: Sequence[int], now: datetime) -> None:
+    """Record ``event_ids`` handled at ``now``, counted once for all; an event settled
+    already (a replay) is left as it is, and not counted again."""
+    at = tx.dialect.time_in(now)
+    count = sum(tx.execute(HANDLED, (at, event_id, integration_id)).rowcount == 1
+                for event_id in event_ids)
+    if count:
+        tx.execute(COUNT.format(column="handled"), (integration_id, count))
+        tx.execute(LAST_HANDLED, (at, integration_id))
 
 
 def stats(tx: Tx, integration_id: str, failures: int) -> InboxStats:
