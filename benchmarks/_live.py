@@ -3,17 +3,23 @@
 A real ``ocean sail`` (its own process) runs the ``fake`` integration with ``N`` = 100,000
 items of one kind, with ``webhooks.port``: the webhook route served by its intake process.
 Full resyncs of the same integration run back to back (each a ``PATCH`` of the config's
-``revision``: every entity is rewritten), in pairs: one while this process posts signed
-webhooks of the fake's ``events`` webhook at ``RATE`` (200) a second, open loop (each at its
-own time, whatever the answers before it; ``_load``), each upserting one item, and one
-without; the order within a pair alternates (without-with, with-without, ...) so that a
-drift of the machine's speed weighs on both alike. Pairs run until events have flowed for
-``SECONDS`` (30; ``OCEAN_BENCH_LIVE_SECONDS`` changes it).
+``revision``: every entity is rewritten), in rounds of three: one while this process posts
+signed webhooks of the fake's ``events`` webhook at ``RATE`` (200) a second, open loop (each
+at its own time, whatever the answers before it; ``_load``), each upserting one item; one
+without; and the control, while the same load goes to a server that does nothing but answer
+202 (``_sink``, its own process). The order within a round is reversed every other round
+(none-events-control, control-events-none, ...), so that a drift of the machine's speed
+weighs on all three alike. Rounds run until events have flowed for ``SECONDS`` (30;
+``OCEAN_BENCH_LIVE_SECONDS`` changes it).
 
 Measured: per event, from the moment its request is sent to the moment the worker recorded
 it handled (its ``handled_at`` in the inbox: by then its change is durable in the catalog),
-p50 and p99 (target <= 250 ms); events lost: answered 202 but not handled (target 0); and the
-median resync time with events over the median without (target <= 1.10).
+p50 and p99 (target <= 250 ms); events lost: answered 202 but not handled (target 0); the
+median resync time with events over the median without (target <= 1.10); the same ratio for
+the control: the floor that the machine itself sets (the generator, the sockets and the
+resync on two cores), which no change to the webhook path can go under; and, from
+``/proc``, the CPU that sail and its intake process spend per webhook during a resync (a
+resync's CPU with events, less the median without, over the events of its time).
 
 ``OCEAN_BENCH_LIVE_INTAKE=api`` posts to the API's own port instead (the route served in the
 resyncs' process); ``OCEAN_BENCH_LIVE_CATALOG=pg`` runs it on PostgreSQL
@@ -115,6 +121,34 @@ def _start(config: Path, ready: str | None = None) -> tuple[subprocess.Popen[byt
         time.sleep(0.05)
     proc.kill()
     raise RuntimeError("ocean sail did not answer /health within 60 s")
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds of process ``pid`` so far (Linux ``/proc``; 0 elsewhere
+    or once it is gone)."""
+    if pid is None:
+        return 0.0
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _intake_pid(sail: int) -> int | None:
+    """The pid of sail's intake process (its child running ``ocean_core.intake``)."""
+    for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
+                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, ValueError):
+            continue
+        if parent == sail and b"ocean_core.intake" in command:
+            return int(entry)
+    return None
 
 
 def _signed(body: bytes) -> dict[str, str]:
@@ -233,41 +267,81 @@ def _handled_at(config: Path) -> dict[int, float]:
             for i, h in found}
 
 
+CONDITIONS = ("none", "events", "control")
+"""A round's resyncs: without events, with webhooks to sail, with the same load to ``_sink``."""
+
+
+def _sink() -> tuple[subprocess.Popen[bytes], str]:
+    """The control's do-nothing server, once it accepts connections."""
+    import socket
+
+    port = _free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "benchmarks._sink", str(port)],
+                            cwd=Path(__file__).parent.parent, stdin=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return proc, f"http://127.0.0.1:{port}"
+        except OSError:
+            if proc.poll() is not None:
+                raise RuntimeError(
+                    f"the control's server exited with {proc.returncode}") from None
+            time.sleep(0.05)
+    proc.kill()
+    raise RuntimeError("the control's server did not listen within 30 s")
+
+
 async def _interleaved(folder: Path, n: int, seconds: float) -> dict[str, Any]:
-    """Resyncs in pairs, one with events and one without, until the events are all sent."""
+    """Resyncs in rounds of the three conditions until the events are all sent."""
     webhook_port = _free_port() if INTAKE == "port" else None
     config = _config(folder, "live", n, webhook_port)
     hooks = f"http://127.0.0.1:{webhook_port}" if webhook_port else None
     proc, url = _start(config, ready=hooks)
     intake, hooks = (_start(config) if INTAKE == "standby" else (None, hooks or url))
-    events = _Events(hooks, n, int(RATE * seconds))
-    timings: dict[bool, list[float]] = {True: [], False: []}
+    sink, sink_url = _sink()
+    total = int(RATE * seconds)
+    loads = {"events": _Events(hooks, n, total), "control": _Events(sink_url, n, total)}
+    events = loads["events"]
+    side = _intake_pid(proc.pid) if intake is None else intake.pid
+    timings: dict[str, list[float]] = {name: [] for name in CONDITIONS}
+    cpu: dict[str, list[tuple[float, float, float]]] = {name: [] for name in CONDITIONS}
+    """Per resync: sail's and its intake's (or standby's) CPU seconds, and its wall time."""
     try:
         async with httpx.AsyncClient(base_url=url, timeout=60,
                                      headers={"Authorization": f"Bearer {TOKEN}"}) as client, \
                 anyio.create_task_group() as tasks:
             await _resync(client, 1)  # the catalog filled once, unmeasured
-            tasks.start_soon(events.run)
-            revision, pair = 2, 0
+            for load in loads.values():
+                tasks.start_soon(load.run)
+            revision, round_ = 2, 0
             while not events.done.is_set():
-                for flowing in ((False, True) if pair % 2 == 0 else (True, False)):
-                    if flowing:
-                        events.resume()
-                    timings[flowing].append(await _resync(client, revision))
-                    events.pause()
-                    progress(f"live: resync {revision - 1} {'with' if flowing else 'without'}"
-                             f" events: {timings[flowing][-1]:.2f} s")
+                for name in CONDITIONS[::1 if round_ % 2 == 0 else -1]:
+                    if name in loads:
+                        loads[name].resume()
+                    before = (_cpu_seconds(proc.pid), _cpu_seconds(side), time.perf_counter())
+                    timings[name].append(await _resync(client, revision))
+                    cpu[name].append((_cpu_seconds(proc.pid) - before[0],
+                                      _cpu_seconds(side) - before[1],
+                                      time.perf_counter() - before[2]))
+                    if name in loads:
+                        loads[name].pause()
+                    progress(f"live: resync {revision - 1} ({name}): {timings[name][-1]:.2f} s")
                     revision += 1
-                pair += 1
+                round_ += 1
+            tasks.cancel_scope.cancel()  # the control's requests left: not needed
+        async with httpx.AsyncClient(base_url=url, timeout=60,
+                                     headers={"Authorization": f"Bearer {TOKEN}"}) as client:
             stats = await _drained(client, len(events.sent))
     finally:
-        for process in (proc, intake):
+        for process in (proc, intake, sink):
             if process is not None:
                 process.terminate()
                 process.wait(timeout=60)
     handled = _handled_at(config)
     latencies = [handled[i] - at for i, at in events.sent.items() if i in handled]
-    return {"resyncs": timings[True], "baseline": timings[False], "latencies": latencies,
+    return {"resyncs": timings["events"], "baseline": timings["none"],
+            "control": timings["control"], "cpu": cpu, "latencies": latencies,
             "answered": len(events.sent), "answer_p50": percentile(events.answered, 50),
             "answer_p99": percentile(events.answered, 99), "refused": events.refused,
             "lost": sum(1 for i in events.sent if i not in handled),
@@ -311,7 +385,30 @@ def run_phase(child: Any, report: Report) -> None:
                  result["lost"] == 0 and result["failed"] == 0)
     report.add(Line(ITEM, "resync of N, median: with events / without (interleaved)",
                     f"{with_events:.2f} s / {without:.2f} s"
-                    f" ({len(result['resyncs'])} + {len(result['baseline'])})"))
+                    f" ({len(result['resyncs'])} + {len(result['baseline'])}; control"
+                    f" {len(result['control'])})"))
     ratio = with_events / without
     report.check(ITEM, "resync with events / without", f"{ratio:.2f}",
                  f"<= {RATIO_TARGET:.2f}", ratio <= RATIO_TARGET)
+    control = statistics.median(result["control"])
+    report.add(Line(ITEM, "control: the same load to a do-nothing server (_sink): resync"
+                    " with it / without (the machine's floor)",
+                    f"{control:.2f} s / {without:.2f} s = {control / without:.2f}"))
+    sail, side = _cpu_per_event(result["cpu"], result["rate"])
+    if sail is not None:
+        report.add(Line(ITEM, "CPU per webhook while resyncs run: sail's own process /"
+                        " its intake's", f"{sail * 1000:.2f} ms / {side * 1000:.2f} ms"))
+
+
+def _cpu_per_event(cpu: dict[str, list[list[float]]], rate: float
+                   ) -> tuple[float | None, float]:
+    """The CPU seconds that sail and its intake spend per webhook during a resync: each
+    resync with events, less the median resync without, over the events of its time
+    (``rate`` a second); the median of those. None without ``/proc``."""
+    if not any(row[0] for row in cpu["none"]):
+        return None, 0.0
+    per_event = [
+        [(row[k] - statistics.median(r[k] for r in cpu["none"])) / (rate * row[2])
+         for row in cpu["events"]]
+        for k in (0, 1)]
+    return statistics.median(per_event[0]), statistics.median(per_event[1])
