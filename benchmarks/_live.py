@@ -123,15 +123,20 @@ def _start(config: Path, ready: str | None = None) -> tuple[subprocess.Popen[byt
     raise RuntimeError("ocean sail did not answer /health within 60 s")
 
 
-def _cpu_seconds(pid: int | None) -> float:
-    """User and system CPU seconds of process ``pid`` so far (Linux ``/proc``; 0 elsewhere
-    or once it is gone)."""
-    if pid is None:
-        return 0.0
+def _stat(pid: int | str) -> list[str] | None:
+    """The fields of ``/proc/{pid}/stat`` after the command's name (Linux), or None."""
     try:
         with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
-            fields = stat.read().rsplit(")", 1)[1].split()
+            return stat.read().rsplit(")", 1)[1].split()
     except OSError:
+        return None
+
+
+def _cpu_seconds(pid: int | None) -> float:
+    """User and system CPU seconds of process ``pid`` so far (0 without ``/proc``, or once
+    it is gone)."""
+    fields = None if pid is None else _stat(pid)
+    if fields is None:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
@@ -139,15 +144,15 @@ def _cpu_seconds(pid: int | None) -> float:
 def _intake_pid(sail: int) -> int | None:
     """The pid of sail's intake process (its child running ``ocean_core.intake``)."""
     for entry in os.listdir("/proc") if os.path.isdir("/proc") else ():
-        try:
-            with open(f"/proc/{entry}/stat", encoding="ascii") as stat:
-                parent = int(stat.read().rsplit(")", 1)[1].split()[1])
-            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
-                command = cmdline.read()
-        except (OSError, ValueError):
+        fields = _stat(entry) if entry.isdigit() else None
+        if fields is None or int(fields[1]) != sail:
             continue
-        if parent == sail and b"ocean_core.intake" in command:
-            return int(entry)
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                if b"ocean_core.intake" in cmdline.read():
+                    return int(entry)
+        except OSError:
+            continue
     return None
 
 
@@ -407,8 +412,7 @@ def _cpu_per_event(cpu: dict[str, list[list[float]]], rate: float
     (``rate`` a second); the median of those. None without ``/proc``."""
     if not any(row[0] for row in cpu["none"]):
         return None, 0.0
-    per_event = [
-        [(row[k] - statistics.median(r[k] for r in cpu["none"])) / (rate * row[2])
-         for row in cpu["events"]]
-        for k in (0, 1)]
-    return statistics.median(per_event[0]), statistics.median(per_event[1])
+    without = [statistics.median(row[k] for row in cpu["none"]) for k in (0, 1)]
+    sail, side = (statistics.median((row[k] - without[k]) / (rate * row[2])
+                                    for row in cpu["events"]) for k in (0, 1))
+    return sail, side
