@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -153,3 +153,17 @@ def process_ended(pid: int) -> bool:
             return stat.read().rsplit(")", 1)[1].split()[0] == "Z"
     except (FileNotFoundError, ProcessLookupError):
         return True
+
+
+def processes_end(pids: Iterable[int], bound: float) -> bool:
+    """Whether every one of ``pids`` has ended (``process_ended``) within ``bound`` seconds:
+    another process's end, which no event tells, polled until the deadline."""
+    waiting = set(pids)
+    deadline = time.monotonic() + bound
+    while True:
+        waiting = {pid for pid in waiting if not process_ended(pid)}
+        if not waiting:
+            return True
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.05)

@@ -20,7 +20,7 @@ from ocean_core import Ocean, ResyncStatus
 from ocean_core.catalog import MemoryCatalog
 from ocean_core.mapping import load_mapping
 from ocean_core.mapping._pool import JqPool, TimedOut, WorkerDied, jq_pool
-from tests.support import Source, items, loop_gaps, mapping_for, process_ended
+from tests.support import Source, items, loop_gaps, mapping_for, process_ended, processes_end
 
 pytestmark = [pytest.mark.anyio, pytest.mark.serial]  # timing bounds: run alone
 
@@ -271,10 +271,7 @@ def test_a_worker_ends_when_its_parent_is_killed_with_sigkill(tmp_path: Path, wh
         assert not process_ended(worker)
         parent.kill()
         parent.wait(10)
-        deadline = time.monotonic() + 5
-        while not process_ended(worker) and time.monotonic() < deadline:
-            time.sleep(0.02)  # polling another process's end: no event tells
-        assert process_ended(worker), "the worker outlived its parent"
+        assert processes_end([worker], 5), "the worker outlived its parent"
     finally:
         if parent.poll() is None:
             parent.kill()

@@ -24,7 +24,7 @@ import pytest
 from tests.reliability._support import record
 from tests.service.process import Line, SailProcess, extra, log_message
 from tests.service.support import write_config
-from tests.support import process_ended
+from tests.support import processes_end
 
 pytestmark = pytest.mark.serial  # timing bounds: run alone, after the rest (make test)
 
@@ -135,23 +135,12 @@ def test_a_jq_bomb_stops_neither_health_nor_other_runs_nor_a_trigger_nor_sigterm
     exit_seconds = time.monotonic() - before
     assert code == 0, process.tail()
     assert exit_seconds < 5, exit_seconds
-    assert _gone(workers, bound=5), {pid: _command(pid) for pid in workers}
+    assert processes_end(workers, bound=5), {pid: _command(pid) for pid in workers}
 
     record("jq_bomb", p99_health_s=round(p99, 4), max_health_s=round(max(latencies), 4),
            trigger_to_aborted_s=round(abort_seconds, 3), sigterm_to_exit_s=round(exit_seconds, 3))
     print(f"jq bomb: /health p99 {p99:.4f} s, max {max(latencies):.4f} s, trigger to aborted"
           f" {abort_seconds:.3f} s, SIGTERM to exit {exit_seconds:.3f} s")
-
-
-def _gone(pids: set[int], bound: float) -> bool:
-    """Whether every one of ``pids`` has ended, polled for at most ``bound`` seconds (the
-    kernel ends orphaned workers asynchronously)."""
-    deadline = time.monotonic() + bound
-    while not all(process_ended(pid) for pid in pids):
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(0.05)
-    return True
 
 
 def _command(pid: int) -> str:

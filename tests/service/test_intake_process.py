@@ -10,7 +10,6 @@ import os
 import signal
 import socket
 import subprocess
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from tests.cli._helpers import ocean_script
 from tests.service.hooked import hooked, signed
 from tests.service.process import SailProcess, child_env, free_port, log_message
 from tests.service.support import TOKEN, write_config
-from tests.support import process_ended
+from tests.support import processes_end
 
 Start = Callable[..., SailProcess]
 
@@ -43,15 +42,6 @@ def _started(sail: Start, tmp_path: Path, **api: object) -> tuple[SailProcess, s
 def _post(url: str, body: bytes, headers: dict[str, str] | None = None,
           path: str = webhook_path("h", "items")) -> httpx.Response:
     return httpx.post(url + path, content=body, headers=headers or {}, timeout=30)
-
-
-def _gone(pid: int, timeout: float) -> bool:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process_ended(pid):
-            return True
-        time.sleep(0.05)  # polling a condition with a deadline, not synchronising on time
-    return False
 
 
 def test_a_webhook_on_the_intake_port_is_stored_and_handled(tmp_path: Path, sail: Start
@@ -130,7 +120,7 @@ def test_the_intake_process_stops_when_sail_dies(tmp_path: Path, sail: Start) ->
     process.send(signal.SIGKILL)
     process.wait_exit(10)
 
-    assert _gone(pid, 15), f"intake process {pid} outlived ocean sail"
+    assert processes_end([pid], 15), f"intake process {pid} outlived ocean sail"
 
 
 def test_the_intake_process_stops_with_sail_on_sigterm(tmp_path: Path, sail: Start) -> None:
@@ -140,7 +130,7 @@ def test_the_intake_process_stops_with_sail_on_sigterm(tmp_path: Path, sail: Sta
     process.send(signal.SIGTERM)
 
     assert process.wait_exit(20) == 0
-    assert _gone(pid, 5)
+    assert processes_end([pid], 5)
 
 
 def test_a_taken_webhook_port_fails_the_start_naming_the_setting(tmp_path: Path) -> None:
